@@ -1,0 +1,245 @@
+"""The ``gapaudit`` command: the only place that prints errors and exits.
+
+Heavy imports (pydantic models, the engine, WeasyPrint) happen inside the
+commands that need them, so ``gapaudit --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+from gapaudit import __version__
+
+if TYPE_CHECKING:
+    from gapaudit.plugins import PluginHost
+
+EXIT_OK, EXIT_BELOW, EXIT_INPUT, EXIT_PLUGIN, EXIT_OUTPUT = 0, 1, 2, 3, 4
+
+MESSAGES = {
+    "invalid": {"en": "{file}: invalid audit ({n} problem{s}):", "zh": "{file}：审核文件有误（{n} 处问题）："},
+    "valid": {"en": "{file}: valid — {modules} module(s) will run: {ids}",
+              "zh": "{file}：校验通过 —— 将运行 {modules} 个模块：{ids}"},
+    "wrote": {"en": "wrote {path}", "zh": "已写入 {path}"},
+    "score": {"en": "{store}: overall score {score} ({grade})", "zh": "{store}：总分 {score}（{grade}）"},
+    "no_score": {"en": "{store}: no overall score (no module had data)", "zh": "{store}：无总分（所有模块均无数据）"},
+    "below": {"en": "overall score {score} is below --fail-under {limit}",
+              "zh": "总分 {score} 低于 --fail-under {limit}"},
+    "plugin_failed": {"en": "plugin error: {msg}", "zh": "插件错误：{msg}"},
+    "output_failed": {"en": "cannot write output: {msg}", "zh": "无法写入输出：{msg}"},
+}
+
+
+def msg(key: str, lang: str | None = None, **fmt: Any) -> str:
+    table = MESSAGES[key]
+    return table.get(lang or "en", table["en"]).format(**fmt)
+
+
+def _formats(values: tuple[str, ...]) -> list[str]:
+    from gapaudit.render import FORMATS
+
+    out: list[str] = []
+    for value in values:
+        for part in value.split(","):
+            part = part.strip().lower()
+            if not part:
+                continue
+            if part not in FORMATS:
+                raise click.BadParameter(f"{part!r}; choose from {', '.join(FORMATS)}", param_hint="-f/--format")
+            if part not in out:
+                out.append(part)
+    return out
+
+
+def _fail(exc: BaseException, debug: bool, lang: str | None = None) -> NoReturn:
+    """Print a gapaudit error the way a user needs it and exit with its code."""
+    from gapaudit.errors import GapauditError, InputError, OutputError, PluginError
+
+    if debug:
+        import traceback
+
+        traceback.print_exception(exc)
+    if isinstance(exc, InputError):
+        n = len(exc.issues)
+        click.echo(msg("invalid", lang, file=exc.source or "audit", n=n, s="" if n == 1 else "s"), err=True)
+        for issue in exc.issues:
+            click.echo("  " + issue.format(), err=True)
+    elif isinstance(exc, PluginError):
+        click.echo(msg("plugin_failed", lang, msg=exc), err=True)
+        if not debug:
+            click.echo("  (run with --debug for the traceback)", err=True)
+    elif isinstance(exc, OutputError):
+        click.echo(msg("output_failed", lang, msg=exc), err=True)
+    elif isinstance(exc, GapauditError):
+        click.echo(f"error: {exc}", err=True)
+    sys.exit(getattr(exc, "exit_code", 1))
+
+
+def _host(plugin: tuple[str, ...]) -> "PluginHost":
+    from gapaudit.plugins import PluginHost
+
+    return PluginHost.create(local=plugin)
+
+
+def _audit_lang(path: Path) -> str | None:
+    """Best-effort language of an audit file, for messages about it."""
+    try:
+        text = path.read_text("utf-8", errors="replace")[:20000]
+    except OSError:
+        return None
+    import re
+
+    m = re.search(r"^\s+language:\s*['\"]?(zh|en)\b", text, re.M)
+    return m.group(1) if m else None
+
+
+plugin_option = click.option("--plugin", "plugin", multiple=True, metavar="MODULE_OR_FILE",
+                             help="Load a local plugin (a .py file or an importable module); repeatable.")
+debug_option = click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="gapaudit")
+def main() -> None:
+    """Audit a store's service quality and report where it falls short, why, and what to do first.
+
+    \b
+    Quick start:
+      gapaudit init my-store --lang en     # scaffold an audit folder
+      gapaudit validate my-store/audit.yaml
+      gapaudit run my-store/audit.yaml     # → my-store/audit.pdf
+    """
+
+
+@main.command()
+@click.argument("audit", type=click.Path(path_type=Path, dir_okay=False))
+@plugin_option
+@debug_option
+def validate(audit: Path, plugin: tuple[str, ...], debug: bool) -> None:
+    """Check an audit file and the evidence files it references, without running modules."""
+    from gapaudit.errors import GapauditError
+    from gapaudit.load.audit import display_path, load_audit
+
+    lang = _audit_lang(audit)
+    try:
+        host = _host(plugin)
+        loaded = load_audit(audit, host)
+    except GapauditError as exc:
+        _fail(exc, debug, lang)
+    lang = loaded.input.audit.language
+    click.echo(msg("valid", lang, file=display_path(audit), modules=len(loaded.enabled_modules),
+                   ids=", ".join(loaded.enabled_modules) or "-"))
+
+
+@main.command()
+@click.argument("audit", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="Output file, or folder for several formats (default: next to the audit file).")
+@click.option("-f", "--format", "formats", multiple=True, metavar="FORMAT",
+              help="pdf, html, json, md or csv (the action plan); repeat or comma-separate for several.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), help="Report language (default: the audit's).")
+@click.option("--fail-under", type=click.FloatRange(0, 100), metavar="SCORE",
+              help="Exit with code 1 when the overall score is below SCORE.")
+@plugin_option
+@debug_option
+def run(audit: Path, output: Path | None, formats: tuple[str, ...], lang: str | None,
+        fail_under: float | None, plugin: tuple[str, ...], debug: bool) -> None:
+    """Validate AUDIT, run every enabled audit module and write the report.
+
+    Exit codes: 0 success, 1 score below --fail-under, 2 invalid input,
+    3 a plugin or module failed, 4 output could not be written.
+    """
+    from gapaudit import engine
+    from gapaudit.errors import GapauditError
+    from gapaudit.load.audit import display_path, load_audit
+    from gapaudit.render import DEFAULT_FORMAT, output_path, render
+    from gapaudit.render.output import write_atomic
+
+    fmts = _formats(formats) or [DEFAULT_FORMAT]
+    msg_lang = lang or _audit_lang(audit)
+    try:
+        host = _host(plugin)
+        loaded = load_audit(audit, host)
+        msg_lang = lang or loaded.input.audit.language
+        result = engine.run(loaded, host, lang=lang)
+        rendered = [(output_path(audit, f, output, len(fmts) > 1), render(result, f, host=host)) for f in fmts]
+        for path, data in rendered:
+            write_atomic(path, data)
+            click.echo(msg("wrote", msg_lang, path=display_path(path)), err=True)
+    except GapauditError as exc:
+        _fail(exc, debug, msg_lang)
+    store = result.store.get("name", "")
+    if result.overall.score is None:
+        click.echo(msg("no_score", msg_lang, store=store))
+    else:
+        click.echo(msg("score", msg_lang, store=store, score=f"{result.overall.score:.1f}",
+                       grade=result.overall.grade))
+    if fail_under is not None and (result.overall.score is None or result.overall.score < fail_under):
+        click.echo(msg("below", msg_lang, score=result.overall.score, limit=fail_under), err=True)
+        sys.exit(EXIT_BELOW)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True,
+              help="Language of the template's comments and of the report.")
+@click.option("--force", is_flag=True, help="Overwrite files that already exist.")
+def init(directory: Path, lang: str, force: bool) -> None:
+    """Create a new audit folder: a commented audit.yaml and CSV templates with the right headers."""
+    from gapaudit.scaffold import scaffold
+
+    try:
+        written = scaffold(directory, lang, force=force)
+    except FileExistsError as exc:
+        click.echo(f"error: {exc} exists (use --force to overwrite)", err=True)
+        sys.exit(EXIT_OUTPUT)
+    for path in written:
+        click.echo(msg("wrote", lang, path=path))
+
+
+@main.command()
+@plugin_option
+def schema(plugin: tuple[str, ...]) -> None:
+    """Print the JSON Schema of audit files (for editor completion and checking)."""
+    import json
+
+    from gapaudit.errors import GapauditError
+    from gapaudit.schema import audit_json_schema
+
+    try:
+        host = _host(plugin)
+    except GapauditError as exc:
+        _fail(exc, False)
+    click.echo(json.dumps(audit_json_schema(host), indent=2, ensure_ascii=False))
+
+
+@main.command("plugins")
+@plugin_option
+@debug_option
+def plugins_cmd(plugin: tuple[str, ...], debug: bool) -> None:
+    """List registered plugins: name, version, source, audit modules and hooks."""
+    from gapaudit.errors import GapauditError
+
+    try:
+        host = _host(plugin)
+        records = host.describe()
+        modules = host.modules()
+    except GapauditError as exc:
+        _fail(exc, debug)
+    for rec in records:
+        click.echo(f"{rec.name} {rec.version}  [{rec.source}]")
+        for mid in rec.modules:
+            cls = modules[mid]
+            click.echo(f"    module {mid} v{cls.version} (order {cls.order}): {cls.localized_title('en')}")
+        if rec.hooks:
+            click.echo(f"    hooks: {', '.join(rec.hooks)}")
+    if os.environ.get("GAPAUDIT_DISABLE_PLUGIN_AUTOLOAD"):
+        click.echo("(installed plugins not loaded: GAPAUDIT_DISABLE_PLUGIN_AUTOLOAD is set)")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,83 @@
+"""The project's exception types.
+
+Library code raises these with the context a user needs (file, line, field,
+plugin); only the CLI turns them into exit codes and messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class GapauditError(Exception):
+    """Base class of every error gapaudit raises on purpose."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class InputIssue:
+    """One problem in the audit input, located as precisely as we can."""
+
+    message: str
+    path: tuple[str | int, ...] = ()
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+
+    @property
+    def field(self) -> str:
+        """Dotted field path with list indexes: ``evidence.standards[2].title``."""
+        out = ""
+        for part in self.path:
+            if isinstance(part, int):
+                out += f"[{part}]"
+            else:
+                out += ("." if out else "") + str(part)
+        return out
+
+    def format(self) -> str:
+        """``file:line:column: field.path: message`` (parts we lack are left out)."""
+        where = ""
+        if self.file:
+            where = self.file
+            if self.line is not None:
+                where += f":{self.line}"
+                if self.column is not None:
+                    where += f":{self.column}"
+            where += ": "
+        field = f"{self.field}: " if self.path else ""
+        return f"{where}{field}{self.message}"
+
+
+class InputError(GapauditError):
+    """The audit input is invalid; carries every issue found, not just the first."""
+
+    exit_code = 2
+
+    def __init__(self, issues: list[InputIssue], source: str | None = None):
+        self.issues = issues
+        self.source = source
+        super().__init__(self.format())
+
+    def format(self) -> str:
+        lines = [i.format() for i in self.issues]
+        return "\n".join(lines)
+
+
+class PluginError(GapauditError):
+    """A plugin failed to load, declared something invalid, or a module raised."""
+
+    exit_code = 3
+
+    def __init__(self, plugin: str, message: str, cause: BaseException | None = None):
+        self.plugin = plugin
+        self.cause = cause
+        detail = f": {type(cause).__name__}: {cause}" if cause is not None else ""
+        super().__init__(f"plugin {plugin!r}: {message}{detail}")
+
+
+class OutputError(GapauditError):
+    """A report could not be written (permissions, disk, missing font, ...)."""
+
+    exit_code = 4

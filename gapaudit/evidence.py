@@ -1,0 +1,214 @@
+"""Derived views of the evidence that several modules share.
+
+The survey is parsed once here (labels to numbers, scale checks, one list
+per item aligned by respondent) instead of in each module.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from gapaudit.errors import InputIssue
+from gapaudit.model.audit import AuditInput, ItemSummary, LikertScale, QuestionItem
+
+Path = tuple[str | int, ...]
+
+
+@dataclass
+class SurveyData:
+    """Survey answers per item, aligned by respondent (None = missing answer)."""
+
+    items: list[QuestionItem]
+    scale: LikertScale
+    importance_scale: LikertScale
+    respondents: list[str] = field(default_factory=list)
+    expectation: dict[str, list[float | None]] = field(default_factory=dict)
+    perception: dict[str, list[float | None]] = field(default_factory=dict)
+    importance: dict[str, list[float | None]] = field(default_factory=dict)
+    points: dict[str, list[float | None]] = field(default_factory=dict)
+    summary: dict[str, ItemSummary] = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        """Number of respondents (raw data) or the largest item n (summary data)."""
+        if self.respondents:
+            return len(self.respondents)
+        return max((s.n for s in self.summary.values()), default=0)
+
+    @property
+    def raw(self) -> bool:
+        return bool(self.respondents)
+
+    def item(self, item_id: str) -> QuestionItem:
+        return next(i for i in self.items if i.id == item_id)
+
+    def dimensions(self) -> list[str]:
+        """Dimensions in questionnaire order, each once."""
+        return list(dict.fromkeys(i.dimension for i in self.items))
+
+
+def suggest(word: str, options: list[str] | set[str]) -> str:
+    """``; did you mean 'x'?`` or an empty string."""
+    close = difflib.get_close_matches(word, sorted(options), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _to_number(value: Any, scale: LikertScale) -> float | None | str:
+    """A rating as a float, None when blank, or an error message."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return f"expected a rating {scale.min}..{scale.max}, found {value!r}"
+    if isinstance(value, (int, float)):
+        number = float(value)
+    else:
+        text = str(value).strip()
+        if text in scale.labels:
+            return float(scale.labels[text])
+        if text.lower() in ("na", "n/a", "不适用", "-"):
+            return None
+        try:
+            number = float(text)
+        except ValueError:
+            hint = f" or one of the labels {', '.join(scale.labels)}" if scale.labels else ""
+            return f"expected a number {scale.min}..{scale.max}{hint}, found {text!r}"
+    if not math.isfinite(number):
+        return f"expected a rating {scale.min}..{scale.max}, found {value!r}"
+    if not scale.min <= number <= scale.max:
+        return f"rating {number:g} is outside the scale {scale.min}..{scale.max}"
+    return number
+
+
+def parse_survey(audit: AuditInput, issues: list[InputIssue]) -> SurveyData | None:
+    """Parse the survey evidence into :class:`SurveyData`; append problems to ``issues``."""
+    ev = audit.evidence
+    if ev.questionnaire is None or not ev.questionnaire.items:
+        if ev.survey is not None or ev.survey_summary:
+            issues.append(InputIssue("survey data needs evidence.questionnaire.items to say what was asked",
+                                     ("evidence", "questionnaire")))
+        return None
+    q = ev.questionnaire
+    data = SurveyData(items=list(q.items), scale=q.scale, importance_scale=q.importance_scale or q.scale)
+    item_ids = {i.id for i in q.items}
+    dims = set(data.dimensions())
+    for idx, row in enumerate(ev.survey_summary):
+        if row.item not in item_ids:
+            issues.append(InputIssue(f"unknown questionnaire item {row.item!r}{suggest(row.item, item_ids)}",
+                                     ("evidence", "survey_summary", idx, "item")))
+            continue
+        for name in ("expectation", "perception"):
+            value = getattr(row, name)
+            if value is not None and not q.scale.min <= value <= q.scale.max:
+                issues.append(InputIssue(f"mean {value:g} is outside the scale {q.scale.min}..{q.scale.max}",
+                                         ("evidence", "survey_summary", idx, name)))
+        if row.importance is not None and not data.importance_scale.min <= row.importance <= data.importance_scale.max:
+            issues.append(InputIssue(f"mean {row.importance:g} is outside the importance scale",
+                                     ("evidence", "survey_summary", idx, "importance")))
+        data.summary[row.item] = row
+    if ev.survey is None:
+        return data if data.summary else None
+    s = ev.survey
+    prefixes = [(s.expectation_prefix, data.expectation, q.scale, item_ids),
+                (s.perception_prefix, data.perception, q.scale, item_ids),
+                (s.importance_prefix, data.importance, data.importance_scale, item_ids)]
+    base: Path = ("evidence", "survey", "responses")
+    n = len(s.responses)
+    columns: dict[str, tuple[dict[str, list], str, LikertScale | None]] = {}
+    all_columns = list(dict.fromkeys(k for row in s.responses for k in row))
+    known = {s.respondent_column} | {p + i for p, *_ in prefixes for i in item_ids} | \
+            {s.points_prefix + d for d in dims}
+    for col in all_columns:
+        if col == s.respondent_column:
+            continue
+        target = None
+        for prefix, store, scale, _ in prefixes:
+            if col.startswith(prefix) and col[len(prefix):] in item_ids:
+                target = (store, col[len(prefix):], scale)
+                break
+        if target is None and col.startswith(s.points_prefix) and col[len(s.points_prefix):] in dims:
+            target = (data.points, col[len(s.points_prefix):], None)
+        if target is None:
+            issues.append(InputIssue(
+                f"unknown survey column {col!r}{suggest(col, known)} (expected {s.respondent_column!r}, "
+                f"{s.expectation_prefix}/{s.perception_prefix}/{s.importance_prefix}<item id> or "
+                f"{s.points_prefix}<dimension>)", base + ("columns", col)))
+            continue
+        columns[col] = target
+    for store in (data.expectation, data.perception, data.importance):
+        for item in item_ids:
+            store[item] = [None] * n
+    for dim in dims:
+        data.points[dim] = [None] * n
+    bad = 0
+    for r, row in enumerate(s.responses):
+        data.respondents.append(str(row.get(s.respondent_column) or r + 1))
+        for col, (store, key, scale) in columns.items():
+            value = row.get(col)
+            if scale is None:  # 100-point allocation
+                parsed = _points(value)
+            else:
+                parsed = _to_number(value, scale)
+            if isinstance(parsed, str):
+                bad += 1
+                if bad <= 50:
+                    issues.append(InputIssue(parsed, base + (r, col)))
+                continue
+            store[key][r] = parsed
+    if bad > 50:
+        issues.append(InputIssue(f"... and {bad - 50} more invalid survey answers", base))
+    if not any(v is not None for vals in data.points.values() for v in vals):
+        data.points = {}
+    for store in (data.importance,):
+        if not any(v is not None for vals in store.values() for v in vals):
+            store.clear()
+    return data
+
+
+def _points(value: Any) -> float | None | str:
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return f"expected importance points 0..100, found {value!r}"
+    if not math.isfinite(number) or not 0 <= number <= 100:
+        return f"expected importance points 0..100, found {value!r}"
+    return number
+
+
+def check_references(audit: AuditInput, issues: list[InputIssue]) -> None:
+    """Cross-references between evidence tables: every id used must exist."""
+    ev = audit.evidence
+    items = {i.id for i in ev.questionnaire.items} if ev.questionnaire else set()
+    standards = {s.id for s in ev.standards}
+    promises = {p.id for p in ev.promises}
+
+    def need(value: str, known: set[str], what: str, path: Path) -> None:
+        if value not in known:
+            hint = suggest(value, known) if known else f" (no {what}s are defined)"
+            issues.append(InputIssue(f"unknown {what} {value!r}{hint}", path))
+
+    for idx, std in enumerate(ev.standards):
+        for j, item in enumerate(std.covers):
+            need(item, items, "questionnaire item", ("evidence", "standards", idx, "covers", j))
+    for idx, est in enumerate(ev.management):
+        need(est.item, items, "questionnaire item", ("evidence", "management", idx, "item"))
+    for idx, obs in enumerate(ev.observations):
+        need(obs.standard, standards, "standard", ("evidence", "observations", idx, "standard"))
+    for idx, prom in enumerate(ev.promises):
+        for j, item in enumerate(prom.items):
+            need(item, items, "questionnaire item", ("evidence", "promises", idx, "items", j))
+    for idx, check in enumerate(ev.promise_checks):
+        need(check.promise, promises, "promise", ("evidence", "promise_checks", idx, "promise"))
+    if ev.questionnaire:
+        sc, isc = ev.questionnaire.scale, ev.questionnaire.importance_scale or ev.questionnaire.scale
+        for idx, est in enumerate(ev.management):
+            if est.expectation is not None and not sc.min <= est.expectation <= sc.max:
+                issues.append(InputIssue(f"estimate {est.expectation:g} is outside the scale {sc.min}..{sc.max}",
+                                         ("evidence", "management", idx, "expectation")))
+            if est.importance is not None and not isc.min <= est.importance <= isc.max:
+                issues.append(InputIssue(f"importance {est.importance:g} is outside the scale {isc.min}..{isc.max}",
+                                         ("evidence", "management", idx, "importance")))

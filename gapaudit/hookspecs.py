@@ -1,0 +1,115 @@
+"""Every gapaudit hook, documented like a reference.
+
+A plugin is any module or object with functions marked ``@hookimpl``; it
+implements only the hooks it needs, and an implementation may take fewer
+arguments than its spec (so specs can grow without breaking plugins).
+The core never calls these directly: :class:`gapaudit.plugins.PluginHost`
+wraps each one in a typed method.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from gapaudit.model.audit import AuditInput
+    from gapaudit.model.report import ReportSection, Theme
+    from gapaudit.model.result import Action, AuditResult, ModuleResult
+    from gapaudit.module import AuditModule
+
+hookspec = pluggy.HookspecMarker("gapaudit")
+
+
+# --- audit modules ------------------------------------------------------------
+
+@hookspec
+def gapaudit_register_modules() -> "list[type[AuditModule]]":
+    """Return the audit-module classes this plugin provides.
+
+    Called once when a :class:`~gapaudit.plugins.PluginHost` is built. Each
+    class subclasses :class:`gapaudit.module.AuditModule`. A module id that
+    another plugin already registered is an error naming both plugins.
+    """
+
+
+@hookspec
+def gapaudit_audit_defaults() -> "dict[str, Any] | None":
+    """Return chain-wide defaults, shaped like part of an audit file.
+
+    Called when an audit is loaded, before validation. Allowed keys:
+    ``modules`` (module id → config block: settings such as weights, bands,
+    critical items), ``scoring`` (overall weights and grade bands) and
+    ``plugins`` (``disable``: modules or plugins to switch off). Mappings are
+    merged in plugin registration order, and the audit file's own values win;
+    lists under ``plugins`` are added to. Validated with the same models as
+    the audit file; errors name the plugin.
+    """
+
+
+# --- actions ------------------------------------------------------------------
+
+@hookspec
+def gapaudit_module_actions(module_id: str, result: "ModuleResult", audit: "AuditInput",
+                            lang: str) -> "list[Action] | None":
+    """Contribute or reword actions for one module's findings.
+
+    Called after each module has run, with its result. Return actions to
+    add; an action whose ``id`` equals one the module produced *replaces* it
+    (that is how a chain rewords a built-in action in its own terms). Results
+    from all plugins are applied in registration order.
+    """
+
+
+# --- the report -----------------------------------------------------------------
+
+@hookspec
+def gapaudit_report_sections(result: "AuditResult", lang: str) -> "list[ReportSection] | None":
+    """Contribute extra report sections.
+
+    Called once per rendered report. Each section names its template, an
+    integer ``order`` (built-in module sections use their module's ``order``;
+    the summary is 0, the action plan 900, the appendix 1000) and a context
+    dict. The core sorts all sections by (order, id).
+    """
+
+
+@hookspec
+def gapaudit_template_dirs() -> "list[Path] | None":
+    """Return folders of templates searched before the built-in ones.
+
+    A template found there overrides the default of the same name; it can
+    extend the default it replaces with ``{% extends "default:<name>" %}``.
+    """
+
+
+@hookspec(firstresult=True)
+def gapaudit_theme(audit: "AuditInput") -> "Theme | None":
+    """Return the report theme (logo, colours, fonts, cover and footer text).
+
+    Stops at the first non-None result; plugins registered later are asked
+    first, so a chain plugin's theme beats the default.
+    """
+
+
+@hookspec
+def gapaudit_template_env(env: Any) -> None:
+    """Adjust the Jinja2 environment (add filters or globals).
+
+    Called once when the report environment is created. Autoescaping stays
+    on whatever a plugin does: the core re-checks it afterwards.
+    """
+
+
+# --- the result -----------------------------------------------------------------
+
+@hookspec
+def gapaudit_finalize_result(result: "AuditResult") -> "AuditResult | None":
+    """Adjust the finished result (branding, redaction) before it is written.
+
+    Called once per audit after actions are merged. Return a new result to
+    replace it, or None to leave it as it is. Plugins are called in
+    registration order, each seeing the previous one's output.
+    """

@@ -1,0 +1,101 @@
+"""YAML to plain Python data, keeping the line and column of every node.
+
+PyYAML's composer gives a node graph with marks; we build the data ourselves
+so that (a) each value's position is recorded under its field path, (b)
+duplicate keys are errors instead of silent overwrites, and (c) alias
+expansion is counted, so an alias bomb fails fast in bounded memory.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from gapaudit.errors import InputError, InputIssue
+
+try:  # the C parser is ~10x faster; the pure-Python one is a fallback
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+Path = tuple[str | int, ...]
+Positions = dict[Path, tuple[int, int]]
+
+#: Upper bound on values built from one document, aliases expanded.
+MAX_NODES = 500_000
+
+
+class _Builder:
+    def __init__(self, source: str):
+        self.source = source
+        self.positions: Positions = {}
+        self.issues: list[InputIssue] = []
+        self.count = 0
+        self._constructor = yaml.constructor.SafeConstructor()
+
+    def issue(self, node: yaml.Node, message: str, path: Path) -> None:
+        self.issues.append(
+            InputIssue(message, path, self.source, node.start_mark.line + 1, node.start_mark.column + 1)
+        )
+
+    def build(self, node: yaml.Node, path: Path, depth: int = 0) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise InputError(
+                [InputIssue(f"document expands to more than {MAX_NODES:,} values (alias bomb?)", (), self.source)]
+            )
+        if depth > 100:
+            raise InputError([InputIssue("document nests deeper than 100 levels", path, self.source)])
+        self.positions.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if isinstance(node, yaml.MappingNode):
+            out: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    self.issue(key_node, "mapping keys must be plain strings", path)
+                    continue
+                key = key_node.value
+                if key == "<<":
+                    self.issue(key_node, "YAML merge keys (<<) are not supported; write the fields out", path)
+                    continue
+                if key in out:
+                    self.issue(key_node, f"duplicate key {key!r} (the earlier value would be lost)", path + (key,))
+                    continue
+                self.positions[path + (key,)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                out[key] = self.build(value_node, path + (key,), depth + 1)
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
+        return self._constructor.construct_object(node)
+
+
+def load_yaml(text: str, source: str) -> tuple[Any, Positions]:
+    """Parse one YAML document; return its data and ``{field path: (line, column)}``.
+
+    Raises InputError for syntax errors, duplicate keys and oversized documents.
+    """
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        col = mark.column + 1 if mark else None
+        problem = exc.problem or str(exc)
+        context = f" ({exc.context})" if exc.context else ""
+        raise InputError([InputIssue(f"invalid YAML: {problem}{context}", (), source, line, col)]) from None
+    except yaml.YAMLError as exc:
+        raise InputError([InputIssue(f"invalid YAML: {exc}", (), source)]) from None
+    if node is None:
+        return None, {}
+    builder = _Builder(source)
+    try:
+        data = builder.build(node, ())
+    except yaml.constructor.ConstructorError as exc:
+        mark = exc.problem_mark
+        raise InputError(
+            [InputIssue(f"invalid YAML value: {exc.problem}", (), source,
+                        mark.line + 1 if mark else None, mark.column + 1 if mark else None)]
+        ) from None
+    if builder.issues:
+        raise InputError(builder.issues)
+    return data, builder.positions

@@ -1,0 +1,376 @@
+"""The audit input: one body of evidence that every module reads through its own lens.
+
+Evidence is described once and tagged (SERVQUAL dimension, eight-factor
+factor, golden-triangle element, standard id) so the auditor never enters the
+same fact twice. Tabular evidence may be inline or a ``{file: ...}`` reference
+to CSV/XLSX beside the audit. Every section is optional: a module whose
+evidence is missing reports "no data" with the reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import Field, PrivateAttr, model_validator
+
+from gapaudit.model.base import Answer, Identifier, IdList, Model, table
+from gapaudit.model.vocab import ELEMENTS, POSITIVE_FACTORS, Element, Factor, Language
+
+SCHEMA_VERSION = 1
+
+Score = float
+Severity = Literal["low", "medium", "high"]
+
+
+# --- who and what is audited --------------------------------------------------
+
+class AuditInfo(Model):
+    """The audit itself."""
+
+    id: Identifier = Field(description="audit id, unique per store (e.g. 2026Q3-S001)")
+    date: dt.date = Field(description="date of the audit (YYYY-MM-DD)")
+    auditor: str | None = Field(None, max_length=200)
+    language: Language = Field("en", description="report language: zh or en")
+    period: str | None = Field(None, max_length=50, description="period audited, e.g. 2026-Q3")
+    notes: str | None = Field(None, max_length=5000)
+
+
+class StoreInfo(Model):
+    """The store, branch, service centre or dealer audited."""
+
+    id: Identifier
+    name: str = Field(min_length=1, max_length=200)
+    chain: str | None = Field(None, max_length=200)
+    region: str | None = Field(None, max_length=200)
+    type: str | None = Field(None, max_length=100, description="e.g. supermarket, electronics, after-sales")
+    address: str | None = Field(None, max_length=500)
+
+
+class PluginSelection(Model):
+    """Plugins the audit needs, and plugins or modules it switches off (added to the defaults)."""
+
+    require: list[Identifier] = Field(default_factory=list, description="plugins that must be installed")
+    disable: list[Identifier] = Field(default_factory=list, description="plugin names or module ids to skip")
+
+
+class GradeBand(Model):
+    grade: str = Field(min_length=1, max_length=10)
+    min: float = Field(ge=0, le=100, description="lowest score that earns this grade")
+
+
+DEFAULT_BANDS = [GradeBand(grade="A", min=85), GradeBand(grade="B", min=70), GradeBand(grade="C", min=55),
+                 GradeBand(grade="D", min=40), GradeBand(grade="E", min=0)]
+
+
+class Scoring(Model):
+    """How module scores combine into the overall score and grade."""
+
+    weights: dict[str, float] = Field(default_factory=dict,
+                                      description="module id → weight in the overall score (default 1 each)")
+    bands: list[GradeBand] = Field(default_factory=lambda: list(DEFAULT_BANDS),
+                                   description="grade bands, highest first; the last should start at 0")
+
+    @model_validator(mode="after")
+    def _check(self) -> "Scoring":
+        for key, w in self.weights.items():
+            if w < 0:
+                raise ValueError(f"weight of {key!r} must not be negative")
+        mins = [b.min for b in self.bands]
+        if mins != sorted(mins, reverse=True):
+            raise ValueError("grade bands must be listed from the highest minimum to the lowest")
+        if not self.bands or self.bands[-1].min != 0:
+            raise ValueError("the last grade band must start at 0 so every score gets a grade")
+        return self
+
+
+# --- the customer survey ------------------------------------------------------
+
+class LikertScale(Model):
+    """A rating scale; answers may be numbers or the labels given here."""
+
+    min: int = Field(1, ge=0, le=10)
+    max: int = Field(7, ge=1, le=100)
+    labels: dict[str, int] = Field(default_factory=dict,
+                                   description="answer text → number, e.g. {非常同意: 7}")
+
+    @model_validator(mode="after")
+    def _check(self) -> "LikertScale":
+        if self.max <= self.min:
+            raise ValueError(f"max ({self.max}) must be above min ({self.min})")
+        for text, value in self.labels.items():
+            if not self.min <= value <= self.max:
+                raise ValueError(f"label {text!r} maps to {value}, outside {self.min}..{self.max}")
+        return self
+
+
+class QuestionItem(Model):
+    """One questionnaire item, tagged so several modules can use it."""
+
+    id: Identifier
+    text: str = Field(min_length=1, max_length=1000)
+    dimension: Identifier = Field(description="SERVQUAL dimension (tangibles, reliability, responsiveness, "
+                                              "assurance, empathy) or a chain's own")
+    factor: Factor | None = Field(None, description="eight-factor factor this item evidences")
+    element: Element | None = Field(None, description="golden-triangle element this item evidences")
+
+
+class Questionnaire(Model):
+    scale: LikertScale = Field(default_factory=LikertScale, description="scale of expectation and perception")
+    importance_scale: LikertScale | None = Field(None, description="scale of importance ratings (default: scale)")
+    items: list[QuestionItem] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique(self) -> "Questionnaire":
+        _require_unique([i.id for i in self.items], "questionnaire item")
+        return self
+
+
+class Survey(Model):
+    """Customer responses in wide format: one row per respondent.
+
+    Columns are ``<prefix><item id>``: ``E_R1`` expectation, ``P_R1``
+    perception, ``I_R1`` importance; ``W_<dimension>`` a 100-point importance
+    allocation across dimensions. Blank cells are missing answers.
+    """
+
+    responses: table(dict[str, Any])
+    respondent_column: str = "respondent"
+    expectation_prefix: str = "E_"
+    perception_prefix: str = "P_"
+    importance_prefix: str = "I_"
+    points_prefix: str = "W_"
+
+
+class ItemSummary(Model):
+    """Summary survey results for one item, for stores without raw responses."""
+
+    item: Identifier
+    n: int = Field(ge=1, description="respondents behind the means")
+    expectation: float | None = None
+    perception: float | None = None
+    importance: float | None = None
+    expectation_sd: float | None = Field(None, ge=0)
+    perception_sd: float | None = Field(None, ge=0)
+    gap_sd: float | None = Field(None, ge=0, description="SD of per-respondent P−E, for its interval")
+
+
+class ManagementEstimate(Model):
+    """Management's view of one item: what they think customers expect and value."""
+
+    item: Identifier
+    expectation: float | None = Field(None, description="management's estimate of customers' expectation")
+    importance: float | None = Field(None, description="importance management believes customers give it")
+    invests: Answer | None = Field(None, description="does the store put effort/money into this item now?")
+
+
+class Listening(Model):
+    """How the store listens to customers (diagnosis-gap evidence)."""
+
+    survey_cadence: Literal["monthly", "quarterly", "half_yearly", "yearly", "ad_hoc", "never"] | None = None
+    survey_owner: str | None = Field(None, max_length=200, description="department that owns satisfaction surveys")
+    complaint_channels: list[str] = Field(default_factory=list, description="e.g. hotline, counter, wechat, app")
+    rewards_for_feedback: Answer | None = Field(None, description="are staff rewarded for collecting customer information?")
+    feedback_reaches_management_days: float | None = Field(None, ge=0)
+
+
+# --- standards, delivery, promises -------------------------------------------
+
+class Standard(Model):
+    """A written service standard and how sound it is (prescription-gap evidence)."""
+
+    id: Identifier
+    title: str = Field(min_length=1, max_length=500)
+    covers: IdList = Field(default_factory=list, description="questionnaire item ids this standard encodes")
+    documented: Answer | None = None
+    specific: Answer | None = Field(None, description="specific and measurable")
+    customer_side: Answer | None = Field(None, description="designed from the customer's side")
+    consistent: Answer | None = Field(None, description="consistent with the service philosophy")
+    known_by_staff: Answer | None = None
+    management_support: Answer | None = None
+    too_complex: bool = False
+    too_harsh: bool = False
+    critical: bool = Field(False, description="failure of this standard caps the grade")
+    factor: Factor | None = None
+    element: Element | None = None
+    owner_role: str | None = Field(None, max_length=100)
+
+
+class Observation(Model):
+    """One standard checked on one visit (mystery shop or checklist visit)."""
+
+    visit: Identifier
+    standard: Identifier
+    result: Answer = Field(description="yes = compliant, no = not compliant, na = not applicable")
+    date: dt.date | None = None
+    shift: str | None = Field(None, max_length=50)
+    role: str | None = Field(None, max_length=100)
+    staff: str | None = Field(None, max_length=100)
+    factor: Factor | None = None
+    element: Element | None = None
+    note: str | None = Field(None, max_length=2000)
+
+
+class Promise(Model):
+    """An external promise and how often it was kept."""
+
+    id: Identifier
+    text: str = Field(min_length=1, max_length=1000)
+    channel: Literal["advertising", "poster", "staff", "contract", "website", "packaging", "other"] = "other"
+    kept: int | None = Field(None, ge=0, description="occasions the promise was kept")
+    total: int | None = Field(None, ge=0, description="occasions checked")
+    items: IdList = Field(default_factory=list, description="questionnaire items the promise speaks to")
+
+    @model_validator(mode="after")
+    def _counts(self) -> "Promise":
+        if (self.kept is None) != (self.total is None):
+            raise ValueError("give both kept and total, or neither")
+        if self.kept is not None and self.total is not None and self.kept > self.total:
+            raise ValueError(f"kept ({self.kept}) cannot exceed total ({self.total})")
+        return self
+
+
+class PromiseCheck(Model):
+    """One occasion on which a promise was checked."""
+
+    promise: Identifier
+    kept: bool
+    date: dt.date | None = None
+    note: str | None = Field(None, max_length=2000)
+
+
+# --- complaints, errors, volume ----------------------------------------------
+
+class Complaint(Model):
+    id: Identifier
+    date: dt.date | None = None
+    channel: str | None = Field(None, max_length=100)
+    category: str | None = Field(None, max_length=100)
+    severity: Severity = "medium"
+    resolved: bool = False
+    hours_to_resolve: float | None = Field(None, ge=0)
+    outcome: Literal["kept", "lost", "unknown"] = Field("unknown", description="customer kept or lost, where known")
+
+    @model_validator(mode="after")
+    def _resolution(self) -> "Complaint":
+        if self.hours_to_resolve is not None and not self.resolved:
+            raise ValueError("hours_to_resolve is given but resolved is false")
+        return self
+
+
+class ComplaintHandling(Model):
+    """One observed (or role-played) complaint, scored against the six steps."""
+
+    case: Identifier
+    apologise: Answer | None = None
+    explain: Answer | None = None
+    empathise: Answer | None = None
+    solve_quickly: Answer | None = None
+    commit: Answer | None = Field(None, description="apologise again and commit to improve")
+    thank: Answer | None = None
+    note: str | None = Field(None, max_length=2000)
+
+
+class ServiceError(Model):
+    id: Identifier
+    date: dt.date | None = None
+    category: str | None = Field(None, max_length=100)
+    severity: Severity = "medium"
+
+
+class Volume(Model):
+    """How much business the logs cover, to normalise counts per 1,000."""
+
+    transactions: int | None = Field(None, ge=0)
+    customers: int | None = Field(None, ge=0)
+    period_days: int | None = Field(None, ge=1)
+
+
+LossReason = Literal["died", "moved", "taste", "referral", "competition", "product", "indifference", "other"]
+
+
+class LostCustomer(Model):
+    """A lost-customer interview, or a count of customers giving one reason."""
+
+    reason: LossReason
+    count: int = Field(1, ge=0)
+    note: str | None = Field(None, max_length=2000)
+
+
+class Rubric(Model):
+    """Auditor's summary scores where raw evidence is missing (keys: factors or elements)."""
+
+    scale: LikertScale = Field(default_factory=lambda: LikertScale(min=1, max=5))
+    scores: dict[str, float] = Field(default_factory=dict)
+    notes: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _keys(self) -> "Rubric":
+        allowed = set(POSITIVE_FACTORS) | set(ELEMENTS)
+        for key, value in self.scores.items():
+            if key not in allowed:
+                raise ValueError(f"unknown rubric key {key!r}; expected a factor or element: "
+                                 + ", ".join(sorted(allowed)))
+            if not self.scale.min <= value <= self.scale.max:
+                raise ValueError(f"rubric score {key}={value} is outside {self.scale.min}..{self.scale.max}")
+        return self
+
+
+class Highlight(Model):
+    """A signature service that sets the store apart."""
+
+    name: str = Field(min_length=1, max_length=200)
+    description: str | None = Field(None, max_length=2000)
+    customer_rating: float | None = Field(None, ge=0, le=100, description="share of customers who value it, 0-100")
+    evidence: str | None = Field(None, max_length=2000)
+
+
+class Evidence(Model):
+    """Everything observed or measured; each part optional."""
+
+    questionnaire: Questionnaire | None = None
+    survey: Survey | None = None
+    survey_summary: table(ItemSummary)
+    management: table(ManagementEstimate)
+    listening: Listening | None = None
+    standards: table(Standard)
+    observations: table(Observation)
+    promises: table(Promise)
+    promise_checks: table(PromiseCheck)
+    complaints: table(Complaint)
+    complaint_handling: table(ComplaintHandling)
+    errors: table(ServiceError)
+    volume: Volume | None = None
+    lost_customers: table(LostCustomer)
+    rubric: Rubric | None = None
+    highlights: list[Highlight] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique(self) -> "Evidence":
+        _require_unique([s.id for s in self.standards], "standard")
+        _require_unique([p.id for p in self.promises], "promise")
+        _require_unique([c.id for c in self.complaints], "complaint")
+        return self
+
+
+class AuditInput(Model):
+    """A whole audit file."""
+
+    schema_version: Literal[1] = Field(description="version of this file format; currently 1")
+    audit: AuditInfo
+    store: StoreInfo
+    plugins: PluginSelection = Field(default_factory=PluginSelection)
+    scoring: Scoring = Field(default_factory=Scoring)
+    evidence: Evidence = Field(default_factory=Evidence)
+    modules: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="per-module input and settings, validated by each module's own model")
+
+    _derived: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+
+def _require_unique(ids: list[str], what: str) -> None:
+    seen: set[str] = set()
+    dups = sorted({i for i in ids if i in seen or seen.add(i)})  # type: ignore[func-returns-value]
+    if dups:
+        raise ValueError(f"duplicate {what} id(s): {', '.join(dups)}")

@@ -1,0 +1,96 @@
+"""Shared pydantic building blocks for input and result models."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+
+class Model(BaseModel):
+    """Base of every input model: unknown keys are errors, NaN/inf are refused."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, str_strip_whitespace=True,
+                              validate_default=False, frozen=False)
+
+
+class TableMarker:
+    """Annotation marking a field that may be given inline or as ``{file: ...}``.
+
+    The loader replaces a file reference by the rows read from CSV/XLSX before
+    validation, so rows from files and inline rows are validated alike and
+    errors point at the file's row and column.
+    """
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        return "TABLE"
+
+    def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> Any:
+        """In the JSON Schema, a table is its rows or a file reference."""
+        rows = handler(core_schema)
+        ref = handler(TableRef.__pydantic_core_schema__)
+        return {"anyOf": [rows, ref]}
+
+
+TABLE = TableMarker()
+
+
+def table(row: Any) -> Any:
+    """Type of a tabular field: a list of ``row``, inline or from a CSV/XLSX file."""
+    return Annotated[list[row], TABLE, Field(default_factory=list)]
+
+
+class TableRef(Model):
+    """A reference to tabular evidence stored next to the audit YAML."""
+
+    file: str = Field(description="CSV or XLSX file, relative to the audit YAML's folder")
+    sheet: str | None = Field(None, description="XLSX sheet name (default: the first sheet)")
+    encoding: str | None = Field(None, description="CSV encoding (default: UTF-8 with or without BOM, then GB18030)")
+    delimiter: str | None = Field(None, description="CSV delimiter (default: detected from the header: , ; or tab)")
+    columns: dict[str, str] = Field(default_factory=dict, description="rename file columns: {file column: field name}")
+
+
+# --- answers ----------------------------------------------------------------
+
+_ANSWERS = {
+    "yes": "yes", "y": "yes", "true": "yes", "1": "yes", "是": "yes", "有": "yes", "符合": "yes",
+    "partly": "partly", "partial": "partly", "partially": "partly", "some": "partly", "0.5": "partly",
+    "部分": "partly", "部分符合": "partly", "一般": "partly",
+    "no": "no", "n": "no", "false": "no", "0": "no", "否": "no", "无": "no", "没有": "no", "不符合": "no",
+    "na": "na", "n/a": "na", "n.a.": "na", "not applicable": "na", "-": "na", "不适用": "na",
+}
+
+
+def _answer(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return "yes" if value else "no"
+    if isinstance(value, str):
+        key = value.strip().lower()
+        if key in _ANSWERS:
+            return _ANSWERS[key]
+    return value
+
+
+Answer = Annotated[
+    Literal["yes", "partly", "no", "na"],
+    BeforeValidator(_answer),
+    Field(description="yes / partly / no / na (also 是 / 部分 / 否 / 不适用, true / false, 1 / 0)"),
+]
+"""A checklist-style answer; ``partly`` counts as half, ``na`` is left out."""
+
+ANSWER_VALUE = {"yes": 1.0, "partly": 0.5, "no": 0.0}
+
+
+def _split_list(value: Any) -> Any:
+    if isinstance(value, str):
+        return [p for p in re.split(r"[;,，；、|\s]+", value) if p]
+    return value
+
+
+IdList = Annotated[list[str], BeforeValidator(_split_list)]
+"""A list of ids; a CSV cell may hold them separated by ``;`` ``,`` ``、`` or spaces."""
+
+Identifier = Annotated[str, Field(min_length=1, max_length=100)]

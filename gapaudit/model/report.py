@@ -1,0 +1,35 @@
+"""Types plugins use to shape the report: sections and themes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ReportSection(BaseModel):
+    """A report section: a template rendered with ``context``, placed by ``order``."""
+
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+    id: str
+    title: str
+    template: str = Field(description="template name, found through the template search path")
+    order: int = 500
+    context: dict[str, Any] = Field(default_factory=dict)
+
+
+class Theme(BaseModel):
+    """The look of a report: a chain plugin's branding."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = "default"
+    logo: Path | None = Field(None, description="SVG or PNG file inside the plugin's theme folder")
+    colors: dict[str, str] = Field(default_factory=dict, description="CSS variables, e.g. {'accent': '#c00'}")
+    font_family: str | None = None
+    cover_text: dict[str, str] = Field(default_factory=dict, description="language → text on the cover")
+    footer_text: dict[str, str] = Field(default_factory=dict, description="language → footer text")
+    stylesheet: Path | None = Field(None, description="extra CSS file appended after the default")
+    asset_dirs: list[Path] = Field(default_factory=list, description="folders the report may load files from")

@@ -1,0 +1,101 @@
+"""The audit-module interface: what a plugin registers to add an analysis.
+
+An audit module is a class with metadata and one pure method,
+``run(ctx) -> ModuleResult``: no I/O, no globals, the same result for the
+same input. ``ctx`` hands it the validated audit, its own validated
+``Config`` block (``modules.<id>`` in the audit YAML, layered over chain
+defaults), the parsed survey, and helpers for bilingual text, grades and
+prioritised actions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import BaseModel
+
+from gapaudit.model.base import Model
+from gapaudit.model.result import Action, ActionKind, FindingSeverity, Horizon, ModuleResult
+from gapaudit.model.vocab import label as vocab_label
+from gapaudit.scoring import grade_for, priority
+
+if TYPE_CHECKING:
+    from gapaudit.evidence import SurveyData
+    from gapaudit.model.audit import AuditInput
+
+MODULE_ID = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
+
+#: days from the audit date to an action's due date, by horizon
+DUE_DAYS = {"short": 30, "long": 180}
+
+
+class NoConfig(Model):
+    """Config of a module that takes no input or settings of its own."""
+
+
+class AuditModule:
+    """Base class of audit modules. Subclass, set the class attributes, write ``run``."""
+
+    id: ClassVar[str]
+    title: ClassVar[dict[str, str]]  # {"en": ..., "zh": ...}
+    version: ClassVar[str] = "1.0"
+    order: ClassVar[int] = 500  # modules run and appear in ascending order
+    description: ClassVar[dict[str, str]] = {}
+    Config: ClassVar[type[BaseModel]] = NoConfig
+
+    def run(self, ctx: "ModuleContext") -> ModuleResult:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    @classmethod
+    def localized_title(cls, lang: str) -> str:
+        return cls.title.get(lang) or cls.title.get("en") or cls.id
+
+
+@dataclass(frozen=True)
+class ModuleContext:
+    """Everything a module may read; build results with its helpers."""
+
+    audit: "AuditInput"
+    config: Any
+    lang: str
+    survey: "SurveyData | None"
+    module_id: str
+
+    @property
+    def evidence(self):
+        return self.audit.evidence
+
+    @property
+    def audit_date(self) -> dt.date:
+        return self.audit.audit.date
+
+    def tr(self, en: str, zh: str, /, **fmt: Any) -> str:
+        """Pick the report language's wording and fill ``{placeholders}``."""
+        text = zh if self.lang == "zh" else en
+        return text.format(**fmt) if fmt else text
+
+    def label(self, key: str) -> str:
+        """Display label of a dimension, factor, corner or element."""
+        return vocab_label(key, self.lang)
+
+    def grade(self, score: float | None) -> str | None:
+        return grade_for(score, self.audit.scoring.bands)
+
+    def no_data(self, reason: str, **kw: Any) -> ModuleResult:
+        """A result with no score, saying why: never a made-up default."""
+        return ModuleResult(score=None, reason=reason, **kw)
+
+    def action(self, id: str, title: str, *, rationale: str, severity: FindingSeverity,
+               importance: float | None = None, confidence: float = 1.0, owner_role: str = "",
+               horizon: Horizon = "short", evidence: list[str] | None = None,
+               kind: ActionKind = "management", finding_ids: list[str] | None = None) -> Action:
+        """An action with its priority from the shared formula and a due date from its horizon."""
+        value, basis = priority(severity, importance, confidence)
+        return Action(
+            id=id, title=title, rationale=rationale, gap=self.module_id, owner_role=owner_role,
+            horizon=horizon, priority=value, due=self.audit_date + dt.timedelta(days=DUE_DAYS[horizon]),
+            evidence=evidence or [], kind=kind, finding_ids=finding_ids or [], priority_basis=basis,
+        )

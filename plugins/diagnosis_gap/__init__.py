@@ -1,0 +1,1 @@
+"""Built-in audit module diagnosis_gap (being written)."""

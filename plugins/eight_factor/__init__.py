@@ -1,0 +1,1 @@
+"""Built-in audit module eight_factor (being written)."""

@@ -1,0 +1,1 @@
+"""Built-in audit module golden_triangle (being written)."""

@@ -1,0 +1,1 @@
+"""Built-in audit module outcome_gap (being written)."""

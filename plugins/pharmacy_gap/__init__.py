@@ -1,0 +1,1 @@
+"""Built-in audit module pharmacy_gap (being written)."""

@@ -1,0 +1,1 @@
+"""Built-in audit module prescription_gap (being written)."""

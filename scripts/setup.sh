@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Set up everything gapaudit needs on a fresh Debian machine, idempotently:
+# system libraries (Pango, HarfBuzz subsetting, a CJK font, poppler for the
+# tests), a virtual environment in .venv, and the project installed into it.
+#
+#   bash scripts/setup.sh            # runtime + test dependencies
+#   GAPAUDIT_NO_APT=1 bash scripts/setup.sh   # never call apt-get
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages: WeasyPrint's Pango stack, libharfbuzz-subset0 (font
+# subsetting: ~7x faster PDFs), a CJK font so Chinese never renders as boxes,
+# poppler-utils (pdftotext/pdftoppm, used by the tests and for previews).
+apt_pkgs=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-wqy-microhei
+          fonts-dejavu-core poppler-utils python3-venv)
+missing=()
+for p in "${apt_pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "${GAPAUDIT_NO_APT:-}" = 1 ]; then
+    echo "setup: skipping apt-get; missing: ${missing[*]}" >&2
+  elif [ "$(id -u)" = 0 ]; then
+    echo "setup: installing ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "setup: please run: sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+stamp=.venv/.gapaudit-installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e '.[test]'
+  touch "$stamp"
+fi

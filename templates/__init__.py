@@ -1,0 +1,1 @@
+"""gapaudit default report templates, installed as ``gapaudit_templates``."""
