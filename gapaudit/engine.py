@@ -17,7 +17,8 @@ from gapaudit.load.audit import LoadedAudit
 from gapaudit.model.result import AuditResult, ModuleResult, OverallScore, PluginInfo
 from gapaudit.module import ModuleContext
 from gapaudit.plugins import PluginHost
-from gapaudit.scoring import OVERALL_RULE, PRIORITY_RULE, cap_grade, grade_for, weighted_mean
+from gapaudit.scoring import OVERALL_RULE, PRIORITY_RULE, cap_grade, grade_for
+from gapaudit.stats import weighted_mean
 
 
 def run(loaded: LoadedAudit, host: PluginHost, lang: str | None = None) -> AuditResult:
@@ -80,7 +81,7 @@ def _complete(result: ModuleResult, cls: Any, ctx: ModuleContext) -> ModuleResul
 def _overall(results: dict[str, ModuleResult], audit: Any) -> OverallScore:
     weights = audit.scoring.weights
     scored = [(mid, r.score) for mid, r in results.items() if r.score is not None and weights.get(mid, 1.0) > 0]
-    value = weighted_mean((s, weights.get(mid, 1.0)) for mid, s in scored)
+    value = weighted_mean([s for _, s in scored], [weights.get(mid, 1.0) for mid, _ in scored])
     score = None if value is None else round(value, 1)
     grade = grade_for(score, audit.scoring.bands)
     grade = cap_grade(grade, [r.grade_cap for r in results.values()], audit.scoring.bands) if grade else None

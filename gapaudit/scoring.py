@@ -54,12 +54,3 @@ def cap_grade(grade: str | None, caps: Iterable[str | None], bands: Sequence) ->
         if worst is None or order.index(cap) > order.index(worst):
             worst = cap
     return worst
-
-
-def weighted_mean(pairs: Iterable[tuple[float, float]]) -> float | None:
-    """Mean of values weighted by weights; None when the total weight is zero."""
-    total = wsum = 0.0
-    for value, weight in pairs:
-        total += value * weight
-        wsum += weight
-    return total / wsum if wsum > 0 else None
