@@ -115,8 +115,20 @@ def load_audit(path: str | Path, host: "PluginHost") -> LoadedAudit:
     display = display_path(path)
     text = read_audit_text(path)
     data, yaml_pos = load_yaml(text, display)
+    positions = {p: (display, line, c) for p, (line, c) in yaml_pos.items()}
+    return load_audit_data(data, host, source=path, positions=positions)
+
+
+def load_audit_data(data: Any, host: "PluginHost", *, source: str | Path = "<audit>",
+                    positions: dict[Path_, Location] | None = None) -> LoadedAudit:
+    """Validate audit data already parsed (from YAML, or built in a test).
+
+    Evidence file references are resolved relative to ``source``'s folder.
+    """
+    path = Path(source)
+    display = display_path(path) if positions is not None else str(source)
     col = _Collector(display)
-    col.positions = {p: (display, line, c) for p, (line, c) in yaml_pos.items()}
+    col.positions = dict(positions or {})
     if not isinstance(data, dict):
         raise InputError([InputIssue("the audit file must be a YAML mapping (key: value), found "
                                      f"{type(data).__name__}", (), display, 1, 1)])
