@@ -153,25 +153,23 @@ def run(audit: Path, output: Path | None, formats: tuple[str, ...], lang: str | 
     Exit codes: 0 success, 1 score below --fail-under, 2 invalid input,
     3 a plugin or module failed, 4 output could not be written.
     """
-    from gapaudit import engine
     from gapaudit.errors import GapauditError
-    from gapaudit.load.audit import display_path, load_audit
-    from gapaudit.render import DEFAULT_FORMAT, output_path, render
-    from gapaudit.render.output import write_atomic
+    from gapaudit.load.audit import display_path
+    from gapaudit.render import DEFAULT_FORMAT
+    from gapaudit.runner import RunOptions, run_one
 
     fmts = _formats(formats) or [DEFAULT_FORMAT]
+    options = RunOptions(formats=tuple(fmts), output=output, lang=lang)
     msg_lang = lang or _audit_lang(audit)
     try:
         host = _host(plugin)
-        loaded = load_audit(audit, host)
-        msg_lang = lang or loaded.input.audit.language
-        result = engine.run(loaded, host, lang=lang)
-        rendered = [(output_path(audit, f, output, len(fmts) > 1), render(result, f, host=host)) for f in fmts]
-        for path, data in rendered:
-            write_atomic(path, data)
-            click.echo(msg("wrote", msg_lang, path=display_path(path)), err=True)
+        outcome = run_one(audit, options, host)
     except GapauditError as exc:
         _fail(exc, debug, msg_lang)
+    result = outcome.result
+    msg_lang = lang or result.audit.get("language")
+    for path in outcome.written:
+        click.echo(msg("wrote", msg_lang, path=display_path(path)), err=True)
     store = result.store.get("name", "")
     if result.overall.score is None:
         click.echo(msg("no_score", msg_lang, store=store))

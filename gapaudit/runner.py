@@ -1,0 +1,56 @@
+"""One audit, end to end: load → run modules → render every format → write atomically.
+
+The CLI's ``run`` and the batch workers share this, so a store is processed
+the same way alone or in a chain-wide batch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gapaudit import engine
+from gapaudit.load.audit import load_audit
+from gapaudit.model.result import AuditResult
+from gapaudit.plugins import PluginHost
+from gapaudit.render import output_path, render
+from gapaudit.render.output import write_atomic
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What to produce for each audit."""
+
+    formats: tuple[str, ...] = ("json",)
+    output: Path | None = None  # file (one audit, one format) or folder
+    lang: str | None = None
+    template_dirs: tuple[Path, ...] = ()
+    many: bool = False  # several audits or formats: ``output`` is a folder
+
+
+@dataclass
+class RunOutcome:
+    """What happened to one audit."""
+
+    source: Path
+    result: AuditResult
+    written: list[Path] = field(default_factory=list)
+
+
+def run_one(path: Path, options: RunOptions, host: PluginHost) -> RunOutcome:
+    """Process one audit file; raise a GapauditError on invalid input, plugin or output failure.
+
+    Every format is rendered before any file is written, so a failure in one
+    format never leaves a mix of new and stale reports.
+    """
+    loaded = load_audit(path, host)
+    result = engine.run(loaded, host, lang=options.lang)
+    many = options.many or len(options.formats) > 1
+    rendered = [(output_path(path, fmt, options.output, many),
+                 render(result, fmt, host=host, template_dirs=options.template_dirs, audit=loaded.input))
+                for fmt in options.formats]
+    outcome = RunOutcome(source=path, result=result)
+    for target, data in rendered:
+        write_atomic(target, data)
+        outcome.written.append(target)
+    return outcome
