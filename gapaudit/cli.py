@@ -188,13 +188,23 @@ def run(audit: Path, output: Path | None, formats: tuple[str, ...], lang: str | 
 @click.option("--force", is_flag=True, help="Overwrite files that already exist.")
 def init(directory: Path, lang: str, force: bool) -> None:
     """Create a new audit folder: a commented audit.yaml and CSV templates with the right headers."""
+    import json
+
+    from gapaudit.errors import GapauditError
+    from gapaudit.render.output import write_atomic
     from gapaudit.scaffold import scaffold
+    from gapaudit.schema import audit_json_schema
 
     try:
         written = scaffold(directory, lang, force=force)
+        schema_path = directory / "gapaudit.schema.json"
+        write_atomic(schema_path, json.dumps(audit_json_schema(_host(())), indent=2, ensure_ascii=False).encode())
+        written.append(schema_path)
     except FileExistsError as exc:
         click.echo(f"error: {exc} exists (use --force to overwrite)", err=True)
         sys.exit(EXIT_OUTPUT)
+    except GapauditError as exc:
+        _fail(exc, False, lang)
     for path in written:
         click.echo(msg("wrote", lang, path=path))
 

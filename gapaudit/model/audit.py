@@ -118,7 +118,7 @@ class QuestionItem(Model):
 class Questionnaire(Model):
     scale: LikertScale = Field(default_factory=LikertScale, description="scale of expectation and perception")
     importance_scale: LikertScale | None = Field(None, description="scale of importance ratings (default: scale)")
-    items: list[QuestionItem] = Field(default_factory=list)
+    items: table(QuestionItem)
 
     @model_validator(mode="after")
     def _unique(self) -> "Questionnaire":
