@@ -11,8 +11,17 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from gapaudit import stats
 from gapaudit.errors import InputIssue
 from gapaudit.model.audit import AuditInput, ItemSummary, LikertScale, QuestionItem
+from gapaudit.stats import Estimate
+
+IMPORTANCE_RULE = (
+    "customer importance of an item, 0–1: where customers rated item importance, (mean rating − scale minimum) "
+    "÷ (scale maximum − scale minimum); otherwise, where they allocated 100 points across dimensions, the mean "
+    "points of the item's dimension ÷ the mean points of the most important dimension; unknown when neither "
+    "was collected."
+)
 
 Path = tuple[str | int, ...]
 
@@ -48,6 +57,60 @@ class SurveyData:
     def dimensions(self) -> list[str]:
         """Dimensions in questionnaire order, each once."""
         return list(dict.fromkeys(i.dimension for i in self.items))
+
+    def mean_estimate(self, kind: str, item_id: str, confidence: float = 0.95) -> Estimate | None:
+        """Customers' mean ``kind`` rating of one item with its t interval; None when nobody answered.
+
+        ``kind`` is ``expectation``, ``perception`` or ``importance``. Raw data:
+        :func:`gapaudit.stats.mean_ci` over the respondents who answered the
+        item. Summary data: the given mean, with mean ± t(n−1)·sd/√n when the
+        summary row gives the SD (no interval otherwise).
+        """
+        if kind not in ("expectation", "perception", "importance"):
+            raise ValueError(f"unknown rating kind {kind!r}")
+        if self.raw:
+            values = getattr(self, kind).get(item_id)
+            if not values:
+                return None
+            est = stats.mean_ci(values, confidence)
+            return est if est.value is not None else None
+        row = self.summary.get(item_id)
+        mean = getattr(row, kind, None) if row else None
+        if row is None or mean is None:
+            return None
+        sd = getattr(row, f"{kind}_sd", None)
+        if sd is None or row.n < 2:
+            return stats.Estimate(mean, None, None, row.n, sd, confidence)
+        half = stats.t_ppf(0.5 + 0.5 * confidence, row.n - 1) * sd / math.sqrt(row.n)
+        return stats.Estimate(mean, mean - half, mean + half, row.n, sd, confidence)
+
+    def importance_basis(self) -> str | None:
+        """What customer importance rests on: ``ratings`` (per item), ``points`` (per dimension) or None."""
+        if any(self.mean_estimate("importance", i.id) is not None for i in self.items):
+            return "ratings"
+        if any(v is not None for vals in self.points.values() for v in vals):
+            return "points"
+        return None
+
+    def customer_importance(self) -> dict[str, float]:
+        """Each item's customer importance on 0–1 (rule: :data:`IMPORTANCE_RULE`); items without one are left out."""
+        basis = self.importance_basis()
+        out: dict[str, float] = {}
+        if basis == "ratings":
+            lo, hi = self.importance_scale.min, self.importance_scale.max
+            for item in self.items:
+                est = self.mean_estimate("importance", item.id)
+                if est is not None and est.value is not None:
+                    out[item.id] = (est.value - lo) / (hi - lo)
+        elif basis == "points":
+            means = {d: stats.mean_ci(v).value for d, v in self.points.items()}
+            top = max((m for m in means.values() if m is not None), default=None)
+            if top:
+                for item in self.items:
+                    m = means.get(item.dimension)
+                    if m is not None:
+                        out[item.id] = m / top
+        return out
 
 
 def suggest(word: str, options: list[str] | set[str]) -> str:
