@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import Field, PrivateAttr, model_validator
 
-from gapaudit.model.base import Answer, Identifier, IdList, Model, table
+from gapaudit.model.base import Answer, Flag, Identifier, IdList, Model, table
 from gapaudit.model.vocab import ELEMENTS, POSITIVE_FACTORS, Element, Factor, Language
 
 SCHEMA_VERSION = 1
@@ -188,9 +188,9 @@ class Standard(Model):
     consistent: Answer | None = Field(None, description="consistent with the service philosophy")
     known_by_staff: Answer | None = None
     management_support: Answer | None = None
-    too_complex: bool = False
-    too_harsh: bool = False
-    critical: bool = Field(False, description="failure of this standard caps the grade")
+    too_complex: Flag = False
+    too_harsh: Flag = False
+    critical: Flag = Field(False, description="failure of this standard caps the grade")
     factor: Factor | None = None
     element: Element | None = None
     owner_role: str | None = Field(None, max_length=100)
@@ -234,7 +234,7 @@ class PromiseCheck(Model):
     """One occasion on which a promise was checked."""
 
     promise: Identifier
-    kept: bool
+    kept: Flag
     date: dt.date | None = None
     note: str | None = Field(None, max_length=2000)
 
@@ -247,7 +247,7 @@ class Complaint(Model):
     channel: str | None = Field(None, max_length=100)
     category: str | None = Field(None, max_length=100)
     severity: Severity = "medium"
-    resolved: bool = False
+    resolved: Flag = False
     hours_to_resolve: float | None = Field(None, ge=0)
     outcome: Literal["kept", "lost", "unknown"] = Field("unknown", description="customer kept or lost, where known")
 

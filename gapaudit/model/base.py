@@ -84,6 +84,18 @@ Answer = Annotated[
 ANSWER_VALUE = {"yes": 1.0, "partly": 0.5, "no": 0.0}
 
 
+def _flag(value: Any) -> Any:
+    if isinstance(value, str):
+        key = value.strip().lower()
+        if _ANSWERS.get(key) in ("yes", "no"):
+            return _ANSWERS[key] == "yes"
+    return value
+
+
+Flag = Annotated[bool, BeforeValidator(_flag), Field(description="true / false (also yes / no, 是 / 否, 1 / 0)")]
+"""A yes/no fact, accepting the spellings real exports use."""
+
+
 def _split_list(value: Any) -> Any:
     if isinstance(value, str):
         return [p for p in re.split(r"[;,，；、|\s]+", value) if p]
