@@ -84,7 +84,8 @@ class PluginHost:
             host.load_entry_points()
         for spec in local:
             module = load_local_plugin(spec)
-            host.register(module, module.__name__.rsplit(".", 1)[-1], f"local path ({spec})")
+            name = Path(spec).stem if spec.endswith(".py") else spec
+            host.register(module, name, f"local path ({spec})")
         for name, obj in plugins:
             host.register(obj, name, "given")
         host.check()
@@ -206,8 +207,9 @@ class PluginHost:
 
     def finalize_result(self, result: "AuditResult", exclude: Iterable[str] = ()) -> "AuditResult":
         hook = self.pm.hook.gapaudit_finalize_result
+        excluded = set(exclude)
         for impl in hook.get_hookimpls():
-            if impl.plugin_name in set(exclude):
+            if impl.plugin_name in excluded:
                 continue
             try:
                 new = impl.function(result=result) if impl.argnames else impl.function()
