@@ -284,6 +284,10 @@ class Volume(Model):
     transactions: int | None = Field(None, ge=0)
     customers: int | None = Field(None, ge=0)
     period_days: int | None = Field(None, ge=1)
+    logs_kept: list[Literal["complaints", "errors"]] = Field(
+        default_factory=list,
+        description="logs kept in full for the period: an empty log listed here means none occurred "
+                    "(an empty log not listed is read as 'not provided')")
 
 
 LossReason = Literal["died", "moved", "taste", "referral", "competition", "product", "indifference", "other"]
