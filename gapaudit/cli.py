@@ -64,6 +64,7 @@ def _fail(exc: BaseException, debug: bool, lang: str | None = None) -> NoReturn:
 
         traceback.print_exception(exc)
     if isinstance(exc, InputError):
+        lang = lang or exc.lang
         n = len(exc.issues)
         click.echo(msg("invalid", lang, file=exc.source or "audit", n=n, s="" if n == 1 else "s"), err=True)
         for issue in exc.issues:
@@ -83,18 +84,6 @@ def _host(plugin: tuple[str, ...]) -> "PluginHost":
     from gapaudit.plugins import PluginHost
 
     return PluginHost.create(local=plugin)
-
-
-def _audit_lang(path: Path) -> str | None:
-    """Best-effort language of an audit file, for messages about it."""
-    try:
-        text = path.read_text("utf-8", errors="replace")[:20000]
-    except OSError:
-        return None
-    import re
-
-    m = re.search(r"^\s+language:\s*['\"]?(zh|en)\b", text, re.M)
-    return m.group(1) if m else None
 
 
 plugin_option = click.option("--plugin", "plugin", multiple=True, metavar="MODULE_OR_FILE",
@@ -124,12 +113,11 @@ def validate(audit: Path, plugin: tuple[str, ...], debug: bool) -> None:
     from gapaudit.errors import GapauditError
     from gapaudit.load.audit import display_path, load_audit
 
-    lang = _audit_lang(audit)
     try:
         host = _host(plugin)
         loaded = load_audit(audit, host)
     except GapauditError as exc:
-        _fail(exc, debug, lang)
+        _fail(exc, debug)
     lang = loaded.input.audit.language
     click.echo(msg("valid", lang, file=display_path(audit), modules=len(loaded.enabled_modules),
                    ids=", ".join(loaded.enabled_modules) or "-"))
@@ -160,7 +148,7 @@ def run(audit: Path, output: Path | None, formats: tuple[str, ...], lang: str | 
 
     fmts = _formats(formats) or [DEFAULT_FORMAT]
     options = RunOptions(formats=tuple(fmts), output=output, lang=lang)
-    msg_lang = lang or _audit_lang(audit)
+    msg_lang = lang
     try:
         host = _host(plugin)
         outcome = run_one(audit, options, host)

@@ -55,9 +55,10 @@ class InputError(GapauditError):
 
     exit_code = 2
 
-    def __init__(self, issues: list[InputIssue], source: str | None = None):
+    def __init__(self, issues: list[InputIssue], source: str | None = None, lang: str | None = None):
         self.issues = issues
         self.source = source
+        self.lang = lang  # the audit's language, when it could be read
         super().__init__(self.format())
 
     def format(self) -> str:

@@ -61,6 +61,7 @@ class _Collector:
         self.source = source
         self.positions: dict[Path_, Location] = {}
         self.issues: list[InputIssue] = []
+        self.lang: str | None = None
 
     def add(self, message: str, path: Path_ = ()) -> None:
         file, line, col = self.locate(path)
@@ -85,7 +86,7 @@ class _Collector:
         if len(issues) > MAX_ISSUES:
             extra = len(issues) - MAX_ISSUES
             issues = issues[:MAX_ISSUES] + [InputIssue(f"... and {extra} more problems", (), self.source)]
-        raise InputError(issues, self.source)
+        raise InputError(issues, self.source, self.lang)
 
 
 def read_audit_text(path: Path) -> str:
@@ -132,6 +133,9 @@ def load_audit_data(data: Any, host: "PluginHost", *, source: str | Path = "<aud
     if not isinstance(data, dict):
         raise InputError([InputIssue("the audit file must be a YAML mapping (key: value), found "
                                      f"{type(data).__name__}", (), display, 1, 1)])
+
+    lang = _get(data, "audit", "language")
+    col.lang = lang if lang in ("zh", "en") else None
 
     # chain defaults from plugins, minus plugins the audit switches off
     modules = host.modules()
