@@ -264,7 +264,7 @@ def _validate_module_class(cls: Any, plugin: str) -> None:
         raise PluginError(plugin, f"gapaudit_register_modules returned {cls!r}, not an AuditModule subclass")
     mid = getattr(cls, "id", None)
     if not isinstance(mid, str) or not MODULE_ID.match(mid):
-        raise PluginError(plugin, f"module {cls.__name__} has invalid id {mid!r} (lowercase letters, digits, _)")
+        raise PluginError(plugin, f"module {cls.__name__} has invalid id {mid!r} (expected up to 63 lowercase letters, digits and _, starting with a letter)")
     title = getattr(cls, "title", None)
     if not isinstance(title, dict) or "en" not in title:
         raise PluginError(plugin, f"module {mid!r} needs title = {{'en': ..., 'zh': ...}}")
