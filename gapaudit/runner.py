@@ -37,16 +37,18 @@ class RunOutcome:
     written: list[Path] = field(default_factory=list)
 
 
-def run_one(path: Path, options: RunOptions, host: PluginHost) -> RunOutcome:
+def run_one(path: Path, options: RunOptions, host: PluginHost, name: str | None = None) -> RunOutcome:
     """Process one audit file; raise a GapauditError on invalid input, plugin or output failure.
 
     Every format is rendered before any file is written, so a failure in one
-    format never leaves a mix of new and stale reports.
+    format never leaves a mix of new and stale reports. ``name`` replaces the
+    audit file's stem in output file names (a batch uses it to keep names unique).
     """
     loaded = load_audit(path, host)
     result = engine.run(loaded, host, lang=options.lang)
     many = options.many or len(options.formats) > 1
-    rendered = [(output_path(path, fmt, options.output, many),
+    naming = path.with_name(name + path.suffix) if name else path
+    rendered = [(output_path(naming, fmt, options.output, many),
                  render(result, fmt, host=host, template_dirs=options.template_dirs, audit=loaded.input))
                 for fmt in options.formats]
     outcome = RunOutcome(source=path, result=result)
