@@ -20,6 +20,8 @@ from gapaudit.model.result import Finding, Metric
 CHECKLIST_RULE = ("checklist score = 100 × mean of answered questions (yes = 1, partly = 0.5, no = 0); "
                   "'not applicable' and unanswered questions are left out of the mean; unanswered questions "
                   "are listed as a finding.")
+CHECKLIST_RULE_ZH = ("复核清单得分 = 100 × 已答问题的平均（是 = 1，部分 = 0.5，否 = 0）；“不适用”和未答问题不计入平均；"
+                     "未答问题单列为一项发现。")
 
 
 @dataclass(frozen=True)

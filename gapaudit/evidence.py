@@ -22,6 +22,10 @@ IMPORTANCE_RULE = (
     "points of the item's dimension ÷ the mean points of the most important dimension; unknown when neither "
     "was collected."
 )
+IMPORTANCE_RULE_ZH = (
+    "题项的顾客重要性（0–1）：顾客对题项重要性打了分时，为（平均分 − 量表最小值）÷（量表最大值 − 量表最小值）；"
+    "否则若顾客在各维度之间分配了 100 分，为该题项所属维度的平均得分 ÷ 最重要维度的平均得分；两者都没有收集时为未知。"
+)
 
 Path = tuple[str | int, ...]
 
@@ -111,6 +115,29 @@ class SurveyData:
                     if m is not None:
                         out[item.id] = m / top
         return out
+
+
+TIERS_RULE = (
+    "most / least important items: the top / bottom ⌈share × n⌉ of the n items with a customer importance, ties "
+    "at the cut included, except that items tied at a value falling in both groups (few items or many ties) are "
+    "put in neither."
+)
+TIERS_RULE_ZH = (
+    "最重要 / 最不重要的题项：在有顾客重要性的 n 个题项中，取重要性最高 / 最低的 ⌈比例 × n⌉ 个，切点处并列者一并计入；"
+    "但若某一并列值同时落入两组（题项少或并列多），这些题项两组都不计入。"
+)
+
+
+def importance_tiers(values: dict[str, float], share: float) -> tuple[list[str], list[str]]:
+    """Keys of the most and of the least important items (rule: :data:`TIERS_RULE`), in input order."""
+    if not values or not 0 < share <= 0.5:
+        return [], []
+    k = math.ceil(share * len(values))
+    ordered = sorted(values.values())
+    cut_high, cut_low = ordered[-k], ordered[k - 1]
+    high = [key for key, v in values.items() if v >= cut_high and not v <= cut_low]
+    low = [key for key, v in values.items() if v <= cut_low and not v >= cut_high]
+    return high, low
 
 
 def suggest(word: str, options: list[str] | set[str]) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 from pydantic import BaseModel
 
@@ -23,10 +23,11 @@ from gapaudit.model.vocab import label as vocab_label
 from gapaudit.scoring import grade_for, priority
 
 if TYPE_CHECKING:
+    from gapaudit.checklist import ChecklistScore
     from gapaudit.evidence import SurveyData
     from gapaudit.model.audit import AuditInput
 
-MODULE_ID = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
+MODULE_ID = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 #: days from the audit date to an action's due date, by horizon
 DUE_DAYS = {"short": 30, "long": 180}
@@ -52,6 +53,19 @@ class AuditModule:
     @classmethod
     def localized_title(cls, lang: str) -> str:
         return cls.title.get(lang) or cls.title.get("en") or cls.id
+
+
+@dataclass(frozen=True)
+class Remedy:
+    """A standard improvement action in both languages: what to do, which role owns it, short or long term."""
+
+    key: str  # action id is "<module id>.<key>"; evidence sharing a key becomes one action
+    en: str
+    zh: str
+    owner_en: str
+    owner_zh: str
+    horizon: Horizon = "short"
+    kind: ActionKind = "management"
 
 
 @dataclass(frozen=True)
@@ -99,3 +113,33 @@ class ModuleContext:
             horizon=horizon, priority=value, due=self.audit_date + dt.timedelta(days=DUE_DAYS[horizon]),
             evidence=evidence or [], kind=kind, finding_ids=finding_ids or [], priority_basis=basis,
         )
+
+    def remedy_action(self, remedy: Remedy, *, rationale: str, severity: FindingSeverity,
+                      importance: float | None = None, confidence: float = 1.0, evidence: list[str] | None = None,
+                      finding_ids: list[str] | None = None) -> Action:
+        """:meth:`action` for a :class:`Remedy`: its id, title, owner, horizon and kind in the report language."""
+        return self.action(f"{self.module_id}.{remedy.key}", self.tr(remedy.en, remedy.zh), rationale=rationale,
+                           severity=severity, importance=importance, confidence=confidence,
+                           owner_role=self.tr(remedy.owner_en, remedy.owner_zh), horizon=remedy.horizon,
+                           evidence=evidence, kind=remedy.kind, finding_ids=finding_ids)
+
+    def checklist_actions(self, checklist: "ChecklistScore", remedies: Mapping[str, Remedy]) -> list[Action]:
+        """One action per remedy behind the review questions answered 'no' (severity medium) or 'partly' (low).
+
+        ``remedies`` maps question id → remedy; questions sharing a remedy become one action.
+        """
+        grouped: dict[str, tuple[Remedy, list[tuple[Any, str, str | None]]]] = {}
+        for question, answer, note in checklist.negative:
+            remedy = remedies.get(question.id)
+            if remedy is not None:
+                grouped.setdefault(remedy.key, (remedy, []))[1].append((question, answer, note))
+        actions = []
+        for remedy, answers in grouped.values():
+            evidence = [f"{q.id} ({self.tr('no', '否') if a == 'no' else self.tr('partly', '部分')}): "
+                        f"{q.text(self.lang)}" + (f" — {note}" if note else "") for q, a, note in answers]
+            actions.append(self.remedy_action(
+                remedy, severity="medium" if any(a == "no" for _, a, _ in answers) else "low",
+                rationale=self.tr("The review checklist answers show this is not done consistently.",
+                                  "复核清单的回答表明此项未能持续做到。"),
+                evidence=evidence, finding_ids=[f"{self.module_id}.checklist.gaps"]))
+        return actions

@@ -5,7 +5,9 @@ Every rule here is stated in words (``*_RULE``) so the report can print it.
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
+
+from gapaudit.stats import weighted_mean
 
 SEVERITY_WEIGHT = {"critical": 1.0, "high": 0.8, "medium": 0.6, "low": 0.4, "info": 0.2}
 DEFAULT_IMPORTANCE = 0.75
@@ -22,6 +24,33 @@ OVERALL_RULE = (
     "scoring.weights says otherwise); modules without data are left out, not counted as zero; the grade "
     "comes from the grade bands and is capped by any critical-item failure."
 )
+
+
+SUBSCORE_RULE = (
+    "module score = weighted mean of the sub-scores that could be computed; a sub-score without evidence is "
+    "left out and the other weights are rescaled to sum to 1, never counted as zero."
+)
+SUBSCORE_RULE_ZH = "模块得分 = 能够计算的各子得分的加权平均；缺少证据的子得分不计入，其余权重按比例调整为总和 1，绝不按 0 分计。"
+
+
+def combine_subscores(parts: Mapping[str, float | None], weights: Mapping[str, float]) -> float | None:
+    """Weighted mean (0.1 precision) of the sub-scores that are not None; None when none is left."""
+    keys = [k for k, v in parts.items() if v is not None and weights.get(k, 0.0) > 0]
+    value = weighted_mean([parts[k] for k in keys], [weights[k] for k in keys])
+    return None if value is None else round(value, 1)
+
+
+def check_weights(given: Mapping[str, float], defaults: Mapping[str, float]) -> dict[str, float]:
+    """Sub-score weights: the defaults with the given ones replacing them; ValueError for unknown keys or < 0."""
+    for key, value in given.items():
+        if key not in defaults:
+            raise ValueError(f"unknown sub-score {key!r}; sub-scores are {', '.join(defaults)}")
+        if value < 0:
+            raise ValueError(f"weight of {key!r} must not be negative")
+    merged = {**defaults, **given}
+    if not any(merged.values()):
+        raise ValueError("at least one sub-score weight must be above 0")
+    return merged
 
 
 def priority(severity: str, importance: float | None = None, confidence: float = 1.0) -> tuple[float, dict[str, float]]:
@@ -54,3 +83,36 @@ def cap_grade(grade: str | None, caps: Iterable[str | None], bands: Sequence) ->
         if worst is None or order.index(cap) > order.index(worst):
             worst = cap
     return worst
+
+
+CONFIDENCE_RULE = (
+    "confidence that a shortfall is real = the one-sided probability from the test behind the interval: for a "
+    "rate below its target p0, Φ((p0 − k/n) ÷ √(p0(1 − p0)/n)), the score test the Wilson interval inverts (with "
+    "a 100 % target any failure is certain); for a mean below a threshold, P(T ≤ (threshold − mean) ÷ (sd/√n)) "
+    "with Student's t on n − 1 degrees of freedom; 0.5 where no interval can be computed."
+)
+
+
+def rate_shortfall_confidence(successes: int, n: int, target: float) -> float:
+    """How sure we are that a rate observed as successes/n lies below ``target`` (rule: CONFIDENCE_RULE)."""
+    from statistics import NormalDist
+
+    if n <= 0:
+        return 0.5
+    if target >= 1.0:
+        return 1.0 if successes < n else 0.0
+    if target <= 0.0:
+        return 0.0
+    z = (target - successes / n) / (target * (1.0 - target) / n) ** 0.5
+    return NormalDist().cdf(z)
+
+
+def mean_shortfall_confidence(mean: float, sd: float | None, n: int, threshold: float = 0.0) -> float:
+    """How sure we are that a mean from n observations with SD ``sd`` lies below ``threshold``."""
+    from gapaudit.stats import t_cdf
+
+    if sd is None or n < 2:
+        return 0.5
+    if sd == 0.0:
+        return 1.0 if mean < threshold else 0.0 if mean > threshold else 0.5
+    return t_cdf((threshold - mean) / (sd / n ** 0.5), n - 1)
