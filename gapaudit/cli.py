@@ -31,6 +31,18 @@ MESSAGES = {
               "zh": "总分 {score} 低于 --fail-under {limit}"},
     "plugin_failed": {"en": "plugin error: {msg}", "zh": "插件错误：{msg}"},
     "output_failed": {"en": "cannot write output: {msg}", "zh": "无法写入输出：{msg}"},
+    "batch_done": {"en": "{n} audit(s): {ok} written, {failed} failed, in {seconds} s ({workers} {executor} worker(s))",
+                   "zh": "共 {n} 份审核：成功 {ok} 份，失败 {failed} 份，用时 {seconds} 秒（{workers} 个 {executor} 工作进程）"},
+    "batch_below": {"en": "{store}: overall score {score} is below --fail-under {limit}",
+                    "zh": "{store}：总分 {score} 低于 --fail-under {limit}"},
+    "batch_failures": {"en": "failed audits ({n}):", "zh": "失败的审核（{n} 份）："},
+    "kind_input": {"en": "invalid input", "zh": "输入有误"},
+    "kind_plugin": {"en": "plugin or module failed", "zh": "插件或模块出错"},
+    "kind_output": {"en": "output could not be written", "zh": "无法写入输出"},
+    "kind_history": {"en": "report written, but not recorded in the history", "zh": "报告已写入，但未能记入历史库"},
+    "kind_error": {"en": "error", "zh": "错误"},
+    "kind_unexpected": {"en": "unexpected error", "zh": "意外错误"},
+    "interrupted": {"en": "interrupted", "zh": "已中断"},
 }
 
 
@@ -124,23 +136,68 @@ def validate(audit: Path, plugin: tuple[str, ...], debug: bool) -> None:
 
 
 @main.command()
-@click.argument("audit", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("audits", nargs=-1, required=True, metavar="AUDIT...")
 @click.option("-o", "--output", type=click.Path(path_type=Path),
-              help="Output file, or folder for several formats (default: next to the audit file).")
+              help="Output file, or folder for several formats or several audits (default: next to each audit file).")
 @click.option("-f", "--format", "formats", multiple=True, metavar="FORMAT",
               help="pdf, html, json, md or csv (the action plan); repeat or comma-separate for several.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), help="Report language (default: the audit's).")
 @click.option("--fail-under", type=click.FloatRange(0, 100), metavar="SCORE",
               help="Exit with code 1 when the overall score is below SCORE.")
+@click.option("--executor", type=click.Choice(["process", "dask"]), default="process", show_default=True,
+              help="Several audits: a local process pool, or a Dask distributed cluster.")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Dask scheduler address (tcp://host:8786); without it --executor dask starts a local cluster.")
+@click.option("--workers", type=click.IntRange(1), metavar="N",
+              help="Several audits: worker processes (default: one per CPU core).")
+@click.option("--history", "history", metavar="URL",
+              help="Record results in this history database (a SQLite file path or a SQLAlchemy URL) and show "
+                   "the change since each store's previous audit; also set by GAPAUDIT_HISTORY or gapaudit.toml.")
+@click.option("--progress/--no-progress", default=None,
+              help="Several audits: show a progress bar on stderr (default: when stderr is a terminal).")
 @plugin_option
 @debug_option
-def run(audit: Path, output: Path | None, formats: tuple[str, ...], lang: str | None,
-        fail_under: float | None, plugin: tuple[str, ...], debug: bool) -> None:
-    """Validate AUDIT, run every enabled audit module and write the report.
+def run(audits: tuple[str, ...], output: Path | None, formats: tuple[str, ...], lang: str | None,
+        fail_under: float | None, executor: str, scheduler: str | None, workers: int | None,
+        history: str | None, progress: bool | None, plugin: tuple[str, ...], debug: bool) -> None:
+    """Validate each AUDIT, run every enabled audit module and write its report.
+
+    AUDIT is an audit file; several files, folders (every audit YAML below
+    them) or globs run as a batch in parallel, one report per store, into the
+    -o folder. A bad audit does not stop a batch: the failures are listed at
+    the end.
 
     Exit codes: 0 success, 1 score below --fail-under, 2 invalid input,
-    3 a plugin or module failed, 4 output could not be written.
+    3 a plugin or module failed, 4 output could not be written. A batch exits
+    with the highest code among its stores.
     """
+    from gapaudit.errors import GapauditError
+    from gapaudit.history import resolve_url
+
+    try:
+        history_url = resolve_url(history)
+    except GapauditError as exc:
+        _fail(exc, debug, lang)
+    if _is_single(audits):
+        _run_single(Path(audits[0]), output, formats, lang, fail_under, plugin, debug, history_url)
+    else:
+        _run_batch(audits, output, formats, lang, fail_under, plugin, debug, history_url, executor, scheduler,
+                   workers, progress)
+
+
+def _is_single(audits: tuple[str, ...]) -> bool:
+    """One audit file (existing or not), as opposed to several, a folder or a glob."""
+    if len(audits) != 1:
+        return False
+    path = Path(audits[0])
+    if path.is_dir():
+        return False
+    return path.exists() or not any(c in audits[0] for c in "*?[")
+
+
+def _run_single(audit: Path, output: Path | None, formats: tuple[str, ...], lang: str | None,
+                fail_under: float | None, plugin: tuple[str, ...], debug: bool, history_url: str | None) -> None:
+    """One audit file, as ``gapaudit run`` always did; recorded in the history when one is set."""
     from gapaudit.errors import GapauditError
     from gapaudit.load.audit import display_path
     from gapaudit.render import DEFAULT_FORMAT
@@ -151,7 +208,16 @@ def run(audit: Path, output: Path | None, formats: tuple[str, ...], lang: str | 
     msg_lang = lang
     try:
         host = _host(plugin)
+        recorder = None
+        if history_url:
+            from gapaudit.history import History, attach
+
+            recorder = History(history_url)
+            attach(host, recorder)
         outcome = run_one(audit, options, host)
+        if recorder is not None:
+            recorder.record(outcome.result)
+            recorder.close()
     except GapauditError as exc:
         _fail(exc, debug, msg_lang)
     result = outcome.result
@@ -167,6 +233,51 @@ def run(audit: Path, output: Path | None, formats: tuple[str, ...], lang: str | 
     if fail_under is not None and (result.overall.score is None or result.overall.score < fail_under):
         click.echo(msg("below", msg_lang, score=result.overall.score, limit=fail_under), err=True)
         sys.exit(EXIT_BELOW)
+
+
+def _run_batch(audits: tuple[str, ...], output: Path | None, formats: tuple[str, ...], lang: str | None,
+               fail_under: float | None, plugin: tuple[str, ...], debug: bool, history_url: str | None,
+               executor: str, scheduler: str | None, workers: int | None, progress: bool | None) -> None:
+    """Several audits in parallel: one report each, failures listed at the end (see gapaudit.batch)."""
+    from gapaudit.batch import BatchOptions, expand_sources, run_batch
+    from gapaudit.errors import GapauditError
+    from gapaudit.load.audit import display_path
+    from gapaudit.render import DEFAULT_FORMAT
+    from gapaudit.runner import RunOptions
+
+    fmts = _formats(formats) or [DEFAULT_FORMAT]
+    if scheduler and executor != "dask":
+        raise click.BadParameter("--scheduler needs --executor dask", param_hint="--scheduler")
+    if output is not None and output.exists() and not output.is_dir():
+        raise click.BadParameter(f"{output} is a file; several audits need an output folder", param_hint="-o")
+    options = BatchOptions(run=RunOptions(formats=tuple(fmts), output=output, lang=lang, many=True),
+                           plugins=plugin, history=history_url, fail_under=fail_under)
+    show = sys.stderr.isatty() if progress is None else progress
+    try:
+        sources = expand_sources(audits)
+        report = run_batch(sources, options, executor=executor, workers=workers, scheduler=scheduler,
+                           progress=show)
+    except GapauditError as exc:
+        _fail(exc, debug, lang)
+    except KeyboardInterrupt:
+        click.echo(msg("interrupted", lang), err=True)
+        sys.exit(130)
+    failed = len(report.failures)
+    click.echo(msg("batch_done", lang, n=report.total, ok=report.succeeded, failed=failed,
+                   seconds=f"{report.seconds:.1f}", workers=report.workers, executor=report.executor), err=True)
+    for item in report.below:
+        score = "-" if item.score is None else f"{item.score:.1f}"
+        click.echo(msg("batch_below", lang, store=item.label, score=score, limit=fail_under), err=True)
+    if failed:
+        click.echo(msg("batch_failures", lang, n=failed), err=True)
+        for item in report.failures:
+            click.echo(f"  {display_path(Path(item.source))}: {msg('kind_' + (item.kind or 'unexpected'), lang)}",
+                       err=True)
+            for line in item.messages[:20]:
+                click.echo("      " + line.rstrip().replace("\n", "\n      "), err=True)
+            if len(item.messages) > 20:
+                click.echo(f"      ... (+{len(item.messages) - 20})", err=True)
+    sys.exit(report.exit_code)
 
 
 @main.command()

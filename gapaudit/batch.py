@@ -1,0 +1,532 @@
+"""Batch runs: many audits, one report each, in a local process pool or on a Dask cluster.
+
+Each store goes through :func:`gapaudit.runner.run_one`, exactly as a lone
+``gapaudit run`` would. What a batch adds:
+
+- set-up paid once per worker, not per store: imports, the plugin host, the
+  writers (WeasyPrint for PDF) and the history connection live in a cache
+  inside each worker process, keyed by the batch options;
+- one bad audit never stops the batch: its error (input issues, plugin or
+  output failure, even a crashed worker) is collected and the others go on;
+- results are streamed to disk by the workers; the parent only receives a
+  small :class:`StoreOutcome` per store and keeps the failures, so its
+  memory does not grow with the number of stores;
+- a progress bar on stderr with the last store, elapsed and remaining time.
+
+The default executor is a local process pool (no server). ``executor="dask"``
+runs the same tasks on a Dask distributed cluster (``scheduler`` address, or
+a LocalCluster when none is given); audit files, plugins and the output
+folder must then be reachable by every worker under the same paths.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+import sys
+import threading
+import time
+import traceback
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
+
+from gapaudit.errors import GapauditError, InputError, InputIssue, OutputError, PluginError
+from gapaudit.runner import RunOptions
+
+if TYPE_CHECKING:
+    from gapaudit.plugins import PluginHost
+
+AUDIT_SUFFIXES = (".yaml", ".yml")
+EXECUTORS = ("process", "dask")
+#: exit code of a store whose processing failed unexpectedly (a bug or a crashed worker), as an
+#: uncaught error in a lone ``gapaudit run`` would exit
+EXIT_UNEXPECTED = 1
+#: tasks queued per worker: enough to keep workers busy, few enough to keep the parent small
+QUEUE_PER_WORKER = 2
+
+EXIT_RULE = ("exit code of a batch = the highest exit code among its stores: 0 all written, 1 a score below "
+             "--fail-under or an unexpected error, 2 invalid input, 3 a plugin or module failed, 4 output or "
+             "history could not be written")
+
+
+# --- which audits ---------------------------------------------------------------------
+
+_GLOB_CHARS = re.compile(r"[*?\[]")
+_AUDIT_KEYS = (re.compile(r"^audit\s*:", re.M), re.compile(r"^store\s*:", re.M))
+
+
+def looks_like_audit(path: Path) -> bool:
+    """A YAML file with top-level ``audit:`` and ``store:`` keys (read from its first 64 KB)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(65536).decode("utf-8", errors="replace")
+    except OSError:
+        return False
+    return all(k.search(head) for k in _AUDIT_KEYS)
+
+
+def _audits_in(folder: Path) -> list[Path]:
+    found = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            path = Path(root) / name
+            if path.suffix.lower() in AUDIT_SUFFIXES and not name.startswith(".") and looks_like_audit(path):
+                found.append(path)
+    return found
+
+
+def expand_sources(args: Iterable[str | Path]) -> list[Path]:
+    """Audit files named by files, folders and globs, in the order given, each once.
+
+    A file named directly is always taken (if it is not an audit, its run
+    says why). A folder, or a glob match that is a folder, contributes every
+    ``*.yaml``/``*.yml`` below it that has top-level ``audit:`` and
+    ``store:`` keys, skipping hidden folders. A glob or folder that yields
+    no audit is an input error.
+    """
+    out: list[Path] = []
+    seen: set[Path] = set()
+    empty: list[str] = []
+
+    def add(path: Path) -> None:
+        key = path.resolve()
+        if key not in seen:
+            seen.add(key)
+            out.append(path)
+
+    for arg in args:
+        text = str(arg)
+        if _GLOB_CHARS.search(text) and not Path(text).exists():
+            matches = sorted(glob.glob(text, recursive=True))
+            before = len(out)
+            for match in matches:
+                p = Path(match)
+                if p.is_dir():
+                    for audit in _audits_in(p):
+                        add(audit)
+                elif p.suffix.lower() in AUDIT_SUFFIXES:
+                    add(p)
+            if len(out) == before:
+                empty.append(text)
+        elif Path(text).is_dir():
+            found = _audits_in(Path(text))
+            if not found:
+                empty.append(text)
+            for audit in found:
+                add(audit)
+        else:
+            add(Path(text))
+    if empty:
+        raise InputError([InputIssue("no audit files found (looked for *.yaml/*.yml files with top-level "
+                                     "'audit:' and 'store:' keys)", (), e) for e in empty])
+    return out
+
+
+def output_names(paths: Sequence[Path]) -> list[str]:
+    """Unique report names for audits written into one folder.
+
+    A file's stem when no other audit shares it; otherwise its path below the
+    audits' common folder, joined with ``_`` (a final ``audit``, the name
+    ``gapaudit init`` uses, is dropped): ``stores/S001/audit.yaml`` → ``S001``.
+    A name still taken gets ``-2``, ``-3``…
+    """
+    stems = [p.name.rsplit(".", 1)[0] for p in paths]
+    counts = Counter(stems)
+    resolved = [p.resolve() for p in paths]
+    try:
+        root = Path(os.path.commonpath([str(r.parent) for r in resolved])) if resolved else Path()
+    except ValueError:  # pragma: no cover - different drives
+        root = Path("/")
+    names: list[str] = []
+    taken: set[str] = set()
+    for path, stem in zip(resolved, stems):
+        if counts[stem] == 1:
+            name = stem
+        else:
+            parts = list(path.relative_to(root).parts)
+            parts[-1] = stem
+            if len(parts) > 1 and stem == "audit":
+                parts = parts[:-1]
+            name = "_".join(parts)
+        base, n = name, 2
+        while name in taken:
+            name, n = f"{base}-{n}", n + 1
+        taken.add(name)
+        names.append(name)
+    return names
+
+
+# --- what the parent gets back ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """Everything a worker needs to build its set-up; hashable, so it keys the worker cache."""
+
+    run: RunOptions = RunOptions()
+    plugins: tuple[str, ...] = ()  # --plugin specs
+    history: str | None = None  # SQLAlchemy URL
+    fail_under: float | None = None
+
+
+@dataclass
+class StoreOutcome:
+    """What happened to one audit: small and picklable (the parent keeps only these)."""
+
+    source: str
+    ok: bool
+    exit_code: int = 0
+    kind: str | None = None  # input, plugin, output, history, unexpected
+    messages: list[str] = field(default_factory=list)
+    store: str = ""
+    store_id: str | None = None
+    audit_id: str | None = None
+    score: float | None = None
+    grade: str | None = None
+    written: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    below: bool = False  # score below --fail-under (or no score at all)
+    worker: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.store or Path(self.source).parent.name or self.source
+
+
+@dataclass
+class BatchReport:
+    """The batch's outcome: counts, the failures with their errors, timing."""
+
+    total: int = 0
+    succeeded: int = 0
+    failures: list[StoreOutcome] = field(default_factory=list)
+    below: list[StoreOutcome] = field(default_factory=list)
+    seconds: float = 0.0
+    executor: str = "process"
+    workers: int = 1
+    store_seconds: float = 0.0  # sum of per-store worker time
+    worker_ids: set[str] = field(default_factory=set)
+
+    @property
+    def exit_code(self) -> int:
+        """See EXIT_RULE."""
+        codes = [f.exit_code for f in self.failures] + [1 for _ in self.below]
+        return max(codes, default=0)
+
+    def add(self, outcome: StoreOutcome) -> None:
+        self.total += 1
+        self.store_seconds += outcome.seconds
+        if outcome.worker:
+            self.worker_ids.add(outcome.worker)
+        if outcome.ok:
+            self.succeeded += 1
+            if outcome.below:
+                self.below.append(outcome)
+        else:
+            self.failures.append(outcome)
+
+
+def error_outcome(source: str, exc: BaseException, seconds: float = 0.0) -> StoreOutcome:
+    """The outcome of a store whose processing raised ``exc``."""
+    from gapaudit.history import HistoryError
+
+    if isinstance(exc, InputError):
+        kind, messages = "input", [i.format() for i in exc.issues]
+    elif isinstance(exc, PluginError):
+        kind, messages = "plugin", [str(exc)]
+    elif isinstance(exc, HistoryError):
+        kind, messages = "history", [str(exc)]
+    elif isinstance(exc, OutputError):
+        kind, messages = "output", [str(exc)]
+    elif isinstance(exc, GapauditError):
+        kind, messages = "error", [str(exc)]
+    else:
+        kind = "unexpected"
+        messages = [f"{type(exc).__name__}: {exc}"] + traceback.format_exception(exc)[-4:-1]
+    code = exc.exit_code if isinstance(exc, GapauditError) else EXIT_UNEXPECTED
+    return StoreOutcome(source=source, ok=False, exit_code=code, kind=kind, messages=messages, seconds=seconds,
+                        worker=_worker_id())
+
+
+# --- inside a worker --------------------------------------------------------------------
+
+class Worker:
+    """A worker's set-up for one set of options: plugin host, writers, history; built once."""
+
+    def __init__(self, options: BatchOptions):
+        from gapaudit.plugins import PluginHost
+        from gapaudit.render import writer
+
+        self.options = options
+        self.host: PluginHost = PluginHost.create(local=options.plugins)
+        self.history = None
+        if options.history:
+            from gapaudit.history import History, attach
+
+            self.history = History(options.history)
+            attach(self.host, self.history)
+        for fmt in options.run.formats:
+            writer(fmt)  # import each writer module (WeasyPrint for PDF) now, not inside the first store
+        _warm_templates(self.host, options.run)
+
+    def run(self, source: str, name: str | None) -> StoreOutcome:
+        """Process one audit; never raises for a bad audit, returns its outcome instead."""
+        from gapaudit.runner import run_one
+
+        start = time.perf_counter()
+        try:
+            outcome = run_one(Path(source), self.options.run, self.host, name=name)
+            result = outcome.result
+            if self.history is not None:
+                self.history.record(result)
+        except Exception as exc:  # one store's failure must not stop the batch
+            return error_outcome(source, exc, time.perf_counter() - start)
+        score = result.overall.score
+        limit = self.options.fail_under
+        return StoreOutcome(
+            source=source, ok=True, store=str(result.store.get("name", "")), store_id=result.store.get("id"),
+            audit_id=result.audit.get("id"), score=score, grade=result.overall.grade,
+            written=[str(p) for p in outcome.written], seconds=time.perf_counter() - start,
+            below=limit is not None and (score is None or score < limit), worker=_worker_id())
+
+
+def _warm_templates(host: "PluginHost", run: RunOptions) -> None:
+    """Build the report's template environment once, if the render package caches one."""
+    try:
+        from gapaudit.render import env as render_env
+    except ImportError:  # pragma: no cover - render layer without templates
+        return
+    prepare = getattr(render_env, "cached_env", None)
+    if prepare is not None and any(f in ("pdf", "html", "md") for f in run.formats):
+        prepare(host, run.template_dirs)
+
+
+_CACHE: dict[BatchOptions, Worker | BaseException] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def worker_for(options: BatchOptions) -> Worker:
+    """This process's :class:`Worker` for ``options``, built on first use (thread-safe)."""
+    with _CACHE_LOCK:
+        found = _CACHE.get(options)
+        if found is None:
+            try:
+                found = Worker(options)
+            except Exception as exc:  # remembered: every store of this worker reports it
+                found = exc
+            _CACHE[options] = found
+    if isinstance(found, BaseException):
+        raise found
+    return found
+
+
+def init_worker(options: BatchOptions) -> None:
+    """Process-pool initialiser: build the worker's set-up before its first store."""
+    try:
+        worker_for(options)
+    except Exception:
+        pass  # reported per store by run_store
+
+
+def run_store(source: str, name: str | None, options: BatchOptions) -> StoreOutcome:
+    """One store in a worker process (the task both executors run)."""
+    try:
+        worker = worker_for(options)
+    except Exception as exc:
+        return error_outcome(source, exc)
+    return worker.run(source, name)
+
+
+def _worker_id() -> str:
+    return f"{os.uname().nodename if hasattr(os, 'uname') else ''}:{os.getpid()}:{threading.get_ident()}"
+
+
+# --- the parent -------------------------------------------------------------------------
+
+Task = tuple[str, str | None]
+
+
+def default_workers() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def run_batch(sources: Sequence[Path], options: BatchOptions, *, executor: str = "process",
+              workers: int | None = None, scheduler: str | None = None, progress: bool = True,
+              on_outcome: Callable[[StoreOutcome], None] | None = None) -> BatchReport:
+    """Run every audit in ``sources``; return the counts and failures, never raising for a bad audit.
+
+    Raises a GapauditError before any store runs when the set-up itself is
+    broken (a ``--plugin`` that does not load, a history database that
+    cannot be opened), since every store would fail the same way.
+    """
+    if executor not in EXECUTORS:
+        raise InputError([InputIssue(f"unknown executor {executor!r}; choose from {', '.join(EXECUTORS)}")])
+    _preflight(options)
+    paths = [Path(p).absolute() for p in sources]
+    names: list[str | None] = list(output_names(paths)) if options.run.output is not None else [None] * len(paths)
+    tasks: list[Task] = [(str(p), n) for p, n in zip(paths, names)]
+    workers = max(1, min(workers or default_workers(), len(tasks) or 1))
+    report = BatchReport(executor=executor, workers=workers)
+    start = time.perf_counter()
+    bar = _progress_bar(len(tasks), progress)
+    failed = 0
+
+    def done(outcome: StoreOutcome) -> None:
+        nonlocal failed
+        report.add(outcome)
+        failed += not outcome.ok
+        if on_outcome is not None:
+            on_outcome(outcome)
+        if bar is not None:
+            postfix = outcome.label if not failed else f"{outcome.label} · {failed} failed"
+            bar.set_postfix_str(postfix[:60], refresh=False)
+            bar.update()
+
+    try:
+        if not tasks:
+            pass
+        elif executor == "dask":
+            _run_dask(tasks, options, workers, scheduler, done)
+        else:
+            _run_processes(tasks, options, workers, done)
+    finally:
+        if bar is not None:
+            bar.close()
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def _preflight(options: BatchOptions) -> None:
+    """Fail fast on set-up every store shares; also creates the history tables once."""
+    from gapaudit.plugins import PluginHost
+
+    PluginHost.create(local=options.plugins)
+    if options.history:
+        from gapaudit.history import History
+
+        History(options.history).close()
+
+
+def _progress_bar(total: int, enabled: bool) -> Any:
+    if not enabled or total == 0:
+        return None
+    from tqdm import tqdm
+
+    tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked while the bar runs
+    return tqdm(total=total, unit="store", file=sys.stderr, dynamic_ncols=True, desc="gapaudit",
+                bar_format="{desc} {n_fmt}/{total_fmt} |{bar}| {elapsed}<{remaining}, {rate_fmt}{postfix}")
+
+
+def _run_processes(tasks: list[Task], options: BatchOptions, workers: int,
+                   done: Callable[[StoreOutcome], None]) -> None:
+    """A local process pool, at most QUEUE_PER_WORKER tasks per worker queued at once.
+
+    If a worker process dies (killed, out of memory, a crash in native code)
+    the pool breaks and every store in flight fails with it. The pool is
+    rebuilt and those stores are retried one at a time, so the one that
+    kills its worker again is identified and reported; the others succeed.
+    """
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    pending: Iterator[Task] = iter(tasks)
+    suspects: list[Task] = []  # in flight when a worker died: retried alone
+    limit = workers * QUEUE_PER_WORKER
+    while True:
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=init_worker, initargs=(options,))
+        inflight: dict[Any, tuple[Task, bool]] = {}  # future → (task, is a suspect)
+        broken = False
+        try:
+            while True:
+                while not broken:
+                    alone = suspects or any(s for _, s in inflight.values())
+                    if len(inflight) >= (1 if alone else limit):
+                        break
+                    suspect = bool(suspects)
+                    task = suspects.pop(0) if suspect else next(pending, None)
+                    if task is None:
+                        break
+                    try:
+                        inflight[pool.submit(run_store, task[0], task[1], options)] = (task, suspect)
+                    except BrokenProcessPool:
+                        (suspects.insert(0, task) if suspect else suspects.append(task))
+                        broken = True
+                if not inflight:
+                    break
+                finished, _ = wait(inflight, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    task, suspect = inflight.pop(fut)
+                    try:
+                        done(fut.result())
+                    except BrokenProcessPool:
+                        broken = True
+                        if not suspect:
+                            suspects.append(task)
+                        else:
+                            done(StoreOutcome(source=task[0], ok=False, exit_code=EXIT_UNEXPECTED,
+                                              kind="unexpected",
+                                              messages=["the worker process died while running this audit, "
+                                                        "twice (a crash in native code, or out of memory?)"]))
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
+        if not broken:
+            return
+
+
+def _run_dask(tasks: list[Task], options: BatchOptions, workers: int, scheduler: str | None,
+              done: Callable[[StoreOutcome], None]) -> None:
+    """The same tasks on a Dask distributed cluster; a LocalCluster of ``workers`` processes when no address."""
+    try:
+        from dask.distributed import Client, LocalCluster, as_completed
+    except ImportError as exc:
+        raise InputError([InputIssue("--executor dask needs dask and distributed: "
+                                     "pip install 'gapaudit[dask]'")]) from exc
+    cluster = None
+    try:
+        if scheduler:
+            client = Client(scheduler, timeout="30s")
+        else:
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=None)
+            client = Client(cluster)
+    except OSError as exc:
+        raise OutputError(f"cannot connect to the Dask scheduler {scheduler}: {exc}") from exc
+    try:
+        n_workers = max(1, len(client.scheduler_info().get("workers", {})) or workers)
+        limit = n_workers * QUEUE_PER_WORKER
+        todo = iter(tasks)
+        running: dict[Any, str] = {}
+
+        def submit() -> Any:
+            task = next(todo, None)
+            if task is None:
+                return None
+            fut = client.submit(run_store, task[0], task[1], options, pure=False,
+                                key=f"gapaudit-store-{os.urandom(8).hex()}")
+            running[fut.key] = task[0]
+            return fut
+
+        first = [f for f in (submit() for _ in range(limit)) if f is not None]
+        queue = as_completed(first)
+        for fut in queue:
+            source = running.pop(fut.key)
+            try:
+                done(fut.result())
+            except Exception as exc:  # the task died with its worker (KilledWorker) or was lost
+                done(error_outcome(source, exc))
+            fut.release()
+            nxt = submit()
+            if nxt is not None:
+                queue.add(nxt)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

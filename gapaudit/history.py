@@ -1,0 +1,445 @@
+"""Audit history: record results in a database and compare a store with its previous audit.
+
+Where the database is (first found wins):
+
+1. ``--history URL`` on the command line;
+2. the ``GAPAUDIT_HISTORY`` environment variable;
+3. ``gapaudit.toml`` in the working directory::
+
+       [history]
+       url = "history.db"          # a file path (relative to this file) or any SQLAlchemy URL
+
+A value without ``://`` is a SQLite file path; anything else is a SQLAlchemy
+URL (``postgresql+psycopg://user@host/db`` for a shared server; the server's
+driver must be installed).
+
+Recording is idempotent per (store id, audit id): recording the same audit
+again replaces its row. Only a compact digest of each result is stored
+(scores, numeric metrics, finding and action ids with their titles), enough
+for comparisons and trends, not the whole report.
+
+The comparison a store report shows is put in ``AuditResult.extra["history"]``
+(see :func:`compare` for its shape) by a finalise-result hook, so every
+output format sees it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
+
+from gapaudit import hookimpl
+from gapaudit.errors import GapauditError, InputError, InputIssue
+
+if TYPE_CHECKING:
+    from gapaudit.model.result import AuditResult
+    from gapaudit.plugins import PluginHost
+
+HISTORY_ENV = "GAPAUDIT_HISTORY"
+CONFIG_FILE = "gapaudit.toml"
+HISTORY_SCHEMA = 1
+#: name under which the history plugin is registered on a PluginHost
+PLUGIN_NAME = "gapaudit_history"
+
+COMPARE_RULES = [
+    "previous audit = the same store's recorded audit with the latest (date, audit id) before this one's; "
+    "the audit itself is never its own previous audit",
+    "delta = current − previous, for the overall score, each module score and each numeric metric present in "
+    "both audits; no delta when either side has no data",
+    "findings and actions are matched by module id and id: new = only in this audit, resolved = only in the "
+    "previous one, persisting = in both; an action carried over has the same id in both audits",
+]
+
+QUARTER_RULE = ("quarter = the audit's period when written like 2026-Q3, otherwise the calendar quarter of "
+                "the audit date; each store counts once per quarter, with its latest audit in that quarter")
+
+
+class HistoryError(GapauditError):
+    """The history database cannot be opened, read or written."""
+
+    exit_code = 4
+
+
+# --- where the database is ----------------------------------------------------------
+
+def normalise_url(value: str, base: Path | None = None) -> str:
+    """A SQLAlchemy URL: kept as given when it has ``://``, else a SQLite file path (relative to ``base``)."""
+    value = value.strip()
+    if not value:
+        raise InputError([InputIssue("history database URL is empty")])
+    if "://" in value:
+        return value
+    path = Path(value).expanduser()
+    if not path.is_absolute():
+        path = (base or Path.cwd()) / path
+    return f"sqlite:///{path.resolve()}"
+
+
+def resolve_url(option: str | None = None, cwd: Path | None = None,
+                environ: Mapping[str, str] | None = None) -> str | None:
+    """The history URL from the option, else ``GAPAUDIT_HISTORY``, else ``gapaudit.toml``; None when unset."""
+    cwd = cwd or Path.cwd()
+    environ = os.environ if environ is None else environ
+    if option:
+        return normalise_url(option, cwd)
+    if environ.get(HISTORY_ENV, "").strip():
+        return normalise_url(environ[HISTORY_ENV], cwd)
+    config = cwd / CONFIG_FILE
+    if not config.is_file():
+        return None
+    import tomllib
+
+    try:
+        data = tomllib.loads(config.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise InputError([InputIssue(f"cannot read {CONFIG_FILE}: {exc}", (), str(config))]) from exc
+    section = data.get("history")
+    if section is None:
+        return None
+    url = section.get("url") if isinstance(section, dict) else None
+    if not isinstance(url, str):
+        raise InputError([InputIssue("[history] url must be a string (a file path or a SQLAlchemy URL)",
+                                     ("history", "url"), str(config))])
+    return normalise_url(url, config.parent)
+
+
+def display_url(url: str) -> str:
+    """The URL with any password hidden, for messages."""
+    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
+
+
+# --- what is stored: a compact digest of one result ----------------------------------
+
+def quarter_of(audit: Mapping[str, Any]) -> str | None:
+    """``YYYY-Qn`` from the audit's period when written that way, else from its date (see QUARTER_RULE)."""
+    period = str(audit.get("period") or "").strip()
+    m = re.fullmatch(r"(\d{4})\s*[-_/ ]?\s*Q([1-4])", period, re.I)
+    if m:
+        return f"{m.group(1)}-Q{m.group(2)}"
+    date = audit.get("date")
+    if isinstance(date, str):
+        try:
+            date = dt.date.fromisoformat(date[:10])
+        except ValueError:
+            return None
+    if isinstance(date, dt.date):
+        return f"{date.year}-Q{(date.month - 1) // 3 + 1}"
+    return None
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def digest(result: "AuditResult | Mapping[str, Any]") -> dict[str, Any]:
+    """The parts of a result that history and the roll-up compare: small, JSON-ready.
+
+    Accepts an :class:`AuditResult` or its JSON form (a dict), so the roll-up
+    can digest result files without building models.
+    """
+    data: Mapping[str, Any] = result if isinstance(result, Mapping) else result.model_dump(mode="json")
+    audit = data.get("audit") or {}
+    store = data.get("store") or {}
+    overall = data.get("overall") or {}
+    modules: dict[str, Any] = {}
+    for mid, mod in (data.get("modules") or {}).items():
+        modules[mid] = {
+            "title": mod.get("title") or mid,
+            "score": _number(mod.get("score")),
+            "grade": mod.get("grade"),
+            "metrics": {m["id"]: {"label": m.get("label", m["id"]), "value": _number(m.get("value")),
+                                  "unit": m.get("unit", "")}
+                        for m in mod.get("metrics") or [] if _number(m.get("value")) is not None},
+            "findings": {f["id"]: {"title": f.get("title", f["id"]), "severity": f.get("severity")}
+                         for f in mod.get("findings") or []},
+        }
+    return {
+        "store": {k: store.get(k) for k in ("id", "name", "region", "chain")},
+        "audit": {"id": audit.get("id"), "date": audit.get("date"), "period": audit.get("period"),
+                  "language": audit.get("language")},
+        "quarter": quarter_of(audit),
+        "overall": {"score": _number(overall.get("score")), "grade": overall.get("grade")},
+        "modules": modules,
+        "actions": {a["id"]: {"title": a.get("title", a["id"]), "gap": a.get("gap"),
+                              "priority": _number(a.get("priority"))}
+                    for a in data.get("actions") or []},
+    }
+
+
+# --- the comparison ------------------------------------------------------------------
+
+def _delta(current: float | None, previous: float | None) -> float | None:
+    if current is None or previous is None:
+        return None
+    return round(current - previous, 6)
+
+
+def compare(current: Mapping[str, Any], previous: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The change from ``previous`` to ``current`` (both digests): the ``extra["history"]`` shape.
+
+    ::
+
+        {"schema": 1,
+         "previous": {"audit_id", "date", "period", "quarter"} | None,
+         "reason": str | None,                        # why there is no comparison
+         "overall": {"current", "previous", "delta", "grade", "previous_grade"},
+         "modules": [{"id", "title", "current", "previous", "delta"}],
+         "metrics": [{"module", "id", "label", "unit", "current", "previous", "delta"}],
+         "findings": {"new" | "resolved" | "persisting": [{"module", "id", "title", "severity",
+                                                            "previous_severity"?}]},
+         "actions": {"carried_over": [{"id", "title", "gap", "priority", "previous_priority"}],
+                     "new": [ids], "dropped": [ids]},
+         "rules": [str]}
+
+    Lists keep the current audit's order (modules in run order); items only
+    in the previous audit follow in its order.
+    """
+    if previous is None:
+        return {"schema": HISTORY_SCHEMA, "previous": None,
+                "reason": "no earlier audit of this store is recorded in the history", "rules": COMPARE_RULES}
+    cur_o, prev_o = current["overall"], previous["overall"]
+    out: dict[str, Any] = {
+        "schema": HISTORY_SCHEMA,
+        "previous": {"audit_id": previous["audit"]["id"], "date": previous["audit"]["date"],
+                     "period": previous["audit"].get("period"), "quarter": previous.get("quarter")},
+        "reason": None,
+        "overall": {"current": cur_o["score"], "previous": prev_o["score"],
+                    "delta": _delta(cur_o["score"], prev_o["score"]),
+                    "grade": cur_o["grade"], "previous_grade": prev_o["grade"]},
+        "modules": [], "metrics": [],
+        "findings": {"new": [], "resolved": [], "persisting": []},
+        "actions": {"carried_over": [], "new": [], "dropped": []},
+        "rules": COMPARE_RULES,
+    }
+    cur_m, prev_m = current["modules"], previous["modules"]
+    for mid in list(cur_m) + [m for m in prev_m if m not in cur_m]:
+        c, p = cur_m.get(mid), prev_m.get(mid)
+        c_score = c["score"] if c else None
+        p_score = p["score"] if p else None
+        out["modules"].append({"id": mid, "title": (c or p)["title"], "current": c_score, "previous": p_score,
+                               "delta": _delta(c_score, p_score)})
+        if c and p:
+            for key, metric in c["metrics"].items():
+                before = p["metrics"].get(key)
+                if before is not None:
+                    out["metrics"].append({"module": mid, "id": key, "label": metric["label"],
+                                           "unit": metric["unit"], "current": metric["value"],
+                                           "previous": before["value"],
+                                           "delta": _delta(metric["value"], before["value"])})
+        c_find = c["findings"] if c else {}
+        p_find = p["findings"] if p else {}
+        for fid, f in c_find.items():
+            item = {"module": mid, "id": fid, "title": f["title"], "severity": f["severity"]}
+            if fid in p_find:
+                item["previous_severity"] = p_find[fid]["severity"]
+                out["findings"]["persisting"].append(item)
+            else:
+                out["findings"]["new"].append(item)
+        for fid, f in p_find.items():
+            if fid not in c_find:
+                out["findings"]["resolved"].append({"module": mid, "id": fid, "title": f["title"],
+                                                    "severity": f["severity"]})
+    cur_a, prev_a = current["actions"], previous["actions"]
+    for aid, a in cur_a.items():
+        if aid in prev_a:
+            out["actions"]["carried_over"].append({"id": aid, "title": a["title"], "gap": a["gap"],
+                                                   "priority": a["priority"],
+                                                   "previous_priority": prev_a[aid]["priority"]})
+        else:
+            out["actions"]["new"].append(aid)
+    out["actions"]["dropped"] = [aid for aid in prev_a if aid not in cur_a]
+    return out
+
+
+# --- the database --------------------------------------------------------------------
+
+def _tables() -> Any:
+    import sqlalchemy as sa
+
+    meta = sa.MetaData()
+    audits = sa.Table(
+        "gapaudit_audit", meta,
+        sa.Column("store_id", sa.String(200), primary_key=True),
+        sa.Column("audit_id", sa.String(200), primary_key=True),
+        sa.Column("audit_date", sa.Date, nullable=False),
+        sa.Column("quarter", sa.String(20)),
+        sa.Column("period", sa.String(50)),
+        sa.Column("store_name", sa.String(200)),
+        sa.Column("region", sa.String(200)),
+        sa.Column("chain", sa.String(200)),
+        sa.Column("overall_score", sa.Float),
+        sa.Column("overall_grade", sa.String(10)),
+        sa.Column("gapaudit_version", sa.String(50)),
+        sa.Column("recorded_at", sa.DateTime, nullable=False),
+        sa.Column("digest", sa.Text, nullable=False),
+        sa.Index("ix_gapaudit_audit_store_date", "store_id", "audit_date"),
+        sa.Index("ix_gapaudit_audit_quarter", "quarter"),
+    )
+    scores = sa.Table(
+        "gapaudit_module_score", meta,
+        sa.Column("store_id", sa.String(200), primary_key=True),
+        sa.Column("audit_id", sa.String(200), primary_key=True),
+        sa.Column("module_id", sa.String(100), primary_key=True),
+        sa.Column("score", sa.Float),
+        sa.Column("grade", sa.String(10)),
+    )
+    return meta, audits, scores
+
+
+class History:
+    """A history database (SQLAlchemy Core): record results, find previous audits, quarter trends."""
+
+    def __init__(self, url: str):
+        import sqlalchemy as sa
+
+        self.url = url
+        kwargs: dict[str, Any] = {}
+        if url.startswith("sqlite"):
+            # several batch workers write to one file: wait for the lock instead of failing
+            kwargs["connect_args"] = {"timeout": 60}
+        try:
+            self.engine = sa.create_engine(url, **kwargs)
+            if url.startswith("sqlite"):
+                sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            self.meta, self.audits, self.scores = _tables()
+            self.meta.create_all(self.engine)
+        except (sa.exc.SQLAlchemyError, ImportError) as exc:
+            raise HistoryError(f"cannot open history database {display_url(url)}: {exc}") from exc
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> "History":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # writing
+
+    def record(self, result: "AuditResult | Mapping[str, Any]", summary: Mapping[str, Any] | None = None) -> None:
+        """Store one result (replacing an earlier record of the same store and audit id)."""
+        import sqlalchemy as sa
+
+        from gapaudit import __version__
+
+        d = dict(summary) if summary is not None else digest(result)
+        store_id, audit_id = d["store"]["id"], d["audit"]["id"]
+        date = d["audit"]["date"]
+        date = dt.date.fromisoformat(date) if isinstance(date, str) else date
+        row = {"store_id": store_id, "audit_id": audit_id, "audit_date": date, "quarter": d["quarter"],
+               "period": d["audit"].get("period"), "store_name": d["store"].get("name"),
+               "region": d["store"].get("region"), "chain": d["store"].get("chain"),
+               "overall_score": d["overall"]["score"], "overall_grade": d["overall"]["grade"],
+               "gapaudit_version": __version__, "recorded_at": dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
+               "digest": json.dumps(d, ensure_ascii=False, separators=(",", ":"))}
+        module_rows = [{"store_id": store_id, "audit_id": audit_id, "module_id": mid, "score": m["score"],
+                        "grade": m["grade"]} for mid, m in d["modules"].items()]
+        key_a = (self.audits.c.store_id == store_id) & (self.audits.c.audit_id == audit_id)
+        key_s = (self.scores.c.store_id == store_id) & (self.scores.c.audit_id == audit_id)
+        for attempt in (1, 2):
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(sa.delete(self.scores).where(key_s))
+                    conn.execute(sa.delete(self.audits).where(key_a))
+                    conn.execute(sa.insert(self.audits), [row])
+                    if module_rows:
+                        conn.execute(sa.insert(self.scores), module_rows)
+                return
+            except sa.exc.IntegrityError:
+                if attempt == 2:  # two writers recorded the same audit at once, twice
+                    raise
+            except sa.exc.SQLAlchemyError as exc:
+                raise HistoryError(f"cannot record audit {audit_id} of store {store_id} in "
+                                   f"{display_url(self.url)}: {exc}") from exc
+
+    # reading
+
+    def previous(self, store_id: str, audit_id: str, date: str | dt.date) -> dict[str, Any] | None:
+        """The digest of the store's latest recorded audit before (date, audit id), or None."""
+        import sqlalchemy as sa
+
+        date = dt.date.fromisoformat(date) if isinstance(date, str) else date
+        a = self.audits.c
+        query = (sa.select(a.digest)
+                 .where(a.store_id == store_id, a.audit_id != audit_id,
+                        (a.audit_date < date) | ((a.audit_date == date) & (a.audit_id < audit_id)))
+                 .order_by(a.audit_date.desc(), a.audit_id.desc()).limit(1))
+        try:
+            with self.engine.connect() as conn:
+                text = conn.execute(query).scalar()
+        except sa.exc.SQLAlchemyError as exc:
+            raise HistoryError(f"cannot read history {display_url(self.url)}: {exc}") from exc
+        return json.loads(text) if text else None
+
+    def compare(self, result: "AuditResult | Mapping[str, Any]") -> dict[str, Any]:
+        """The ``extra["history"]`` comparison of ``result`` with the store's previous audit."""
+        d = digest(result)
+        return compare(d, self.previous(d["store"]["id"], d["audit"]["id"], d["audit"]["date"]))
+
+    def count(self) -> int:
+        import sqlalchemy as sa
+
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(self.audits)).scalar() or 0)
+
+    def quarter_rows(self) -> Iterator[tuple[str, str, dict[str, float | None], float | None]]:
+        """(quarter, store id, module scores, overall) of each store's latest audit per quarter, by quarter."""
+        import sqlalchemy as sa
+
+        a, s = self.audits.c, self.scores.c
+        query = (sa.select(a.quarter, a.store_id, a.audit_date, a.audit_id, a.overall_score, s.module_id, s.score)
+                 .select_from(self.audits.outerjoin(self.scores, (a.store_id == s.store_id)
+                                                    & (a.audit_id == s.audit_id)))
+                 .where(a.quarter.is_not(None))
+                 .order_by(a.quarter, a.store_id, a.audit_date.desc(), a.audit_id.desc()))
+        try:
+            with self.engine.connect() as conn:
+                key: tuple[str, str] | None = None
+                chosen: tuple[Any, Any] | None = None
+                modules: dict[str, float | None] = {}
+                overall: float | None = None
+                for q, store, date, audit, over, mid, score in conn.execution_options(yield_per=2000).execute(query):
+                    if (q, store) != key:
+                        if key is not None:
+                            yield key[0], key[1], modules, overall
+                        key, chosen, modules, overall = (q, store), (date, audit), {}, over
+                    if (date, audit) == chosen and mid is not None:
+                        modules[mid] = score
+                if key is not None:
+                    yield key[0], key[1], modules, overall
+        except sa.exc.SQLAlchemyError as exc:
+            raise HistoryError(f"cannot read history {display_url(self.url)}: {exc}") from exc
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+# --- the hook that puts the comparison into a result ---------------------------------
+
+class HistoryPlugin:
+    """A plugin whose finalise hook adds ``extra["history"]``: the change since the previous audit."""
+
+    def __init__(self, history: History):
+        from gapaudit import __version__
+
+        self.history = history
+        self.__version__ = __version__
+
+    @hookimpl
+    def gapaudit_finalize_result(self, result: "AuditResult") -> "AuditResult":
+        return result.model_copy(update={"extra": {**result.extra, "history": self.history.compare(result)}})
+
+
+def attach(host: "PluginHost", history: History) -> None:
+    """Register the history comparison on ``host``; it runs after every other finalise hook."""
+    host.register(HistoryPlugin(history), PLUGIN_NAME, "history database")
+    host.check()
