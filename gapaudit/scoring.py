@@ -91,6 +91,11 @@ CONFIDENCE_RULE = (
     "a 100 % target any failure is certain); for a mean below a threshold, P(T ≤ (threshold − mean) ÷ (sd/√n)) "
     "with Student's t on n − 1 degrees of freedom; 0.5 where no interval can be computed."
 )
+CONFIDENCE_RULE_ZH = (
+    "问题真实存在的确信度 = 区间所依据检验的单侧概率：比率低于目标 p0 时为 Φ((p0 − k/n) ÷ √(p0(1 − p0)/n))，即 "
+    "Wilson 区间所对应的得分检验（目标为 100% 时任何一次失误都是确定的）；均值低于阈值时为自由度 n − 1 的 t 分布下 "
+    "P(T ≤ (阈值 − 均值) ÷ (sd/√n))；无法计算区间时取 0.5。"
+)
 
 
 def rate_shortfall_confidence(successes: int, n: int, target: float) -> float:
