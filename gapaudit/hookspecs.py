@@ -36,10 +36,13 @@ def gapaudit_register_modules() -> "list[type[AuditModule]]":
 
 
 @hookspec
-def gapaudit_audit_defaults() -> "dict[str, Any] | None":
+def gapaudit_audit_defaults(audit: "dict[str, Any]") -> "dict[str, Any] | None":
     """Return chain-wide defaults, shaped like part of an audit file.
 
-    Called when an audit is loaded, before validation. Allowed keys:
+    Called when an audit is loaded, before validation. ``audit`` is the audit
+    file's data as read (not yet validated, defaults not yet merged; do not
+    change it): a chain plugin looks at ``audit["store"]["chain"]`` to return
+    defaults only for its own stores, or None for the rest. Allowed keys:
     ``modules`` (module id → config block: settings such as weights, bands,
     critical items), ``scoring`` (overall weights and grade bands) and
     ``plugins`` (``disable``: modules or plugins to switch off). Mappings are

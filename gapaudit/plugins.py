@@ -180,8 +180,9 @@ class PluginHost:
                 out.append((impl.plugin_name, value))
         return out
 
-    def audit_defaults(self, exclude: Iterable[str] = ()) -> list[tuple[str, dict[str, Any]]]:
-        return self._call_each("gapaudit_audit_defaults", exclude)
+    def audit_defaults(self, exclude: Iterable[str] = (),
+                       audit: dict[str, Any] | None = None) -> list[tuple[str, dict[str, Any]]]:
+        return self._call_each("gapaudit_audit_defaults", exclude, audit=audit if audit is not None else {})
 
     def module_actions(self, module_id: str, result: "ModuleResult", audit: "AuditInput", lang: str,
                        exclude: Iterable[str] = ()) -> list[tuple[str, list["Action"]]]:

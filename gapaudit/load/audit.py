@@ -141,7 +141,7 @@ def load_audit_data(data: Any, host: "PluginHost", *, source: str | Path = "<aud
     modules = host.modules()
     raw_disable = _as_list(_get(data, "plugins", "disable"))
     disabled_plugins = [p for p in raw_disable if p in host.records]
-    data = _merge_defaults(data, host.audit_defaults(exclude=disabled_plugins), col)
+    data = _merge_defaults(data, host.audit_defaults(exclude=disabled_plugins, audit=data), col)
 
     # tables from files, then the core model
     data = _resolve_tables(AuditInput, data, (), path.parent, col)
