@@ -59,7 +59,7 @@ from gapaudit.model.result import Action, DataQualityNote, Finding, Metric, Modu
 from gapaudit.model.vocab import label as vocab_label
 from gapaudit.module import AuditModule, ModuleContext
 from gapaudit.scoring import SEVERITY_WEIGHT, SUBSCORE_RULE, SUBSCORE_RULE_ZH, check_weights, combine_subscores, \
-    priority
+    mean_shortfall_confidence, priority
 
 from .texts import QUESTION_REMEDY, QUESTIONS, REMEDIES
 
@@ -103,7 +103,7 @@ class ItemGap:
     customer: stats.Estimate
     gap: stats.Estimate  # management − customer
     status: str  # under | over | ok
-    sureness: float  # how sure the gap is real: 1, 0.75 or 0.5
+    sureness: float  # how sure the gap is real, 0.5–1
     importance: float | None
 
 
@@ -111,13 +111,10 @@ def _r(x: float | None, digits: int = 3) -> float | None:
     return None if x is None else round(x, digits)
 
 
-def _sureness(gap: stats.Estimate, tol: float) -> float:
-    """1 when the interval lies wholly beyond the tolerance, 0.75 when it only excludes 0, else 0.5."""
-    if not gap.has_interval or gap.value is None:
-        return 0.5
-    if gap.value < 0:
-        return 1.0 if gap.high < -tol else 0.75 if gap.high < 0 else 0.5  # type: ignore[operator]
-    return 1.0 if gap.low > tol else 0.75 if gap.low > 0 else 0.5  # type: ignore[operator]
+def _sureness(gap: stats.Estimate) -> float:
+    """How sure we are the gap lies on the side observed: one-sided t probability (shared CONFIDENCE_RULE)."""
+    value = gap.value or 0.0
+    return mean_shortfall_confidence(value if value < 0 else -value, gap.sd, gap.n, 0.0)
 
 
 class DiagnosisGap(AuditModule):
@@ -236,7 +233,7 @@ class _Run:
                                  None if cust.low is None else m - cust.low, cust.n, cust.sd, cfg.confidence)
             value = gap.value or 0.0
             status = "under" if value < -self.tol else "over" if value > self.tol else "ok"
-            gaps.append(ItemGap(item, m, cust, gap, status, _sureness(gap, self.tol), importance.get(item.id)))
+            gaps.append(ItemGap(item, m, cust, gap, status, _sureness(gap), importance.get(item.id)))
         if no_estimate:
             self.note(tr("items without a management estimate", "缺少管理层估计的题项"),
                       tr("left out of the comparison: {ids}", "未纳入对比：{ids}", ids=", ".join(no_estimate)),
@@ -258,7 +255,7 @@ class _Run:
             "customer": _r(g.customer.value), "customer_low": _r(g.customer.low),
             "customer_high": _r(g.customer.high), "gap": _r(g.gap.value), "ci_low": _r(g.gap.low),
             "ci_high": _r(g.gap.high), "n": g.gap.n, "status": g.status,
-            "sureness": g.sureness if g.status != "ok" else None, "importance": _r(g.importance),
+            "sureness": _r(g.sureness) if g.status != "ok" else None, "importance": _r(g.importance),
         } for g in gaps]
         dims = self.dimension_gaps(survey, gaps)
         self.data["dimensions"] = dims
@@ -645,11 +642,12 @@ class _Run:
                "+tolerance. Severity: underestimated high when |gap| ≥ 2 × tolerance, else medium; overestimated "
                "one step lower.", "容差 ±{tol}：差距 < −容差为低估，> +容差为高估。严重度：低估且 |差距| ≥ 2 倍容差为高，否则为中；高估各降一级。",
                tol=tol_text),
-            tr("How sure (priority confidence): 1 when the interval lies wholly beyond the tolerance, 0.75 when it "
-               "excludes zero only, 0.5 when it includes zero or there is no interval. Rank-based classifications "
-               "(misdirected effort) use 0.75. An action covering several items takes the priority of its "
-               "highest-priority item.",
-               "把握程度（优先级中的置信度）：区间整体超出容差为 1，仅不含 0 为 0.75，含 0 或无区间为 0.5；基于排序的判断（投入错位）取 0.75。涉及多个题项的行动取其中优先级最高者。"),
+            tr("How sure (the confidence in an action's priority): the one-sided probability that the item's gap "
+               "lies on the side observed, P(T ≤ −|gap| ÷ (sd/√n)) with Student's t on n − 1 degrees of freedom; 0.5 "
+               "where there is no SD. Classifications from rankings (misdirected effort) use {rc:g}. An action "
+               "covering several items takes the priority of its highest-priority item.",
+               "把握程度（行动优先级中的置信度）：题项差距确在所观察一侧的单侧概率，P(T ≤ −|差距| ÷ (sd/√n))，自由度 n − 1 的 Student t；"
+               "无标准差时取 0.5。基于排序的判断（投入错位）取 {rc:g}。涉及多个题项的行动取其中优先级最高者。", rc=RANK_CONFIDENCE),
             tr("Accuracy sub-score = 100 × Σ wᵢ·[|gapᵢ| ≤ tolerance] / Σ wᵢ over compared items, wᵢ = customer "
                "importance (0–1) when known for every item, else 1 (ratio of sums).",
                "准确率子得分 = 100 × Σ wᵢ·[|差距ᵢ| ≤ 容差] / Σ wᵢ，wᵢ 为顾客重要性（0–1，所有题项均有时），否则为 1（比值取总和之比）。"),
