@@ -15,6 +15,9 @@ if TYPE_CHECKING:
 
 #: format → (module, function, file suffix). A writer returns the bytes to write.
 FORMATS: dict[str, tuple[str, str, str]] = {
+    "pdf": ("gapaudit.render.pdf", "to_pdf", ".pdf"),
+    "html": ("gapaudit.render.html", "to_html", ".html"),
+    "md": ("gapaudit.render.markdown", "to_markdown", ".md"),
     "json": ("gapaudit.render.data", "to_json", ".json"),
     "csv": ("gapaudit.render.data", "actions_csv", ".actions.csv"),
 }

@@ -1,0 +1,485 @@
+"""Small hand-written SVG charts for the report.
+
+Each function returns one ``<svg>`` element as :class:`Markup`; every piece
+of text in it is escaped. Charts are built to survive black-and-white
+printing: status is carried by patterns (hatching, dots), marker shapes and
+printed values and words, never by colour alone. Sizes are CSS pixels
+(640 px wide is the text width of an A4 page with 20 mm margins).
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+from markupsafe import Markup, escape
+
+from gapaudit.render.i18n import fmt_num
+
+WIDTH = 640
+FONT_SIZE = 11
+
+#: default colours; a theme may override any of them (CSS colour values)
+PALETTE = {
+    "good": "#2e7d5b",
+    "warn": "#d89a1c",
+    "bad": "#c0392b",
+    "neutral": "#4a6fa5",
+    "muted": "#9aa5b1",
+    "ink": "#1f2933",
+    "grid": "#d5dbe1",
+    "paper": "#ffffff",
+}
+
+TONES = ("good", "warn", "bad", "neutral", "muted")
+
+
+@dataclass
+class Bar:
+    """One row of a horizontal bar chart."""
+
+    label: str
+    value: float | None
+    lo: float | None = None
+    hi: float | None = None
+    tone: str = "neutral"
+    text: str | None = None  # printed at the bar's end instead of the value
+    mark: str = ""  # short marker after the label, e.g. "★"
+
+
+@dataclass
+class Point:
+    """One point of a scatter chart."""
+
+    label: str
+    x: float
+    y: float
+    shape: str = "circle"  # circle, ring, triangle, square
+    tone: str = "neutral"
+
+
+@dataclass
+class Chart:
+    """An SVG being assembled: size, definitions and body."""
+
+    width: float
+    height: float
+    font: str
+    palette: dict[str, str]
+    uid: str
+    body: list[str] = field(default_factory=list)
+
+    def add(self, fragment: str) -> None:
+        self.body.append(fragment)
+
+    def svg(self, title: str) -> Markup:
+        p = self.palette
+        defs = (
+            f'<defs>'
+            f'<pattern id="{self.uid}-hatch-bad" patternUnits="userSpaceOnUse" width="6" height="6" '
+            f'patternTransform="rotate(45)"><rect width="6" height="6" fill="{p["bad"]}"/>'
+            f'<rect width="2.2" height="6" fill="{p["paper"]}" opacity="0.85"/></pattern>'
+            f'<pattern id="{self.uid}-dots-warn" patternUnits="userSpaceOnUse" width="5" height="5">'
+            f'<rect width="5" height="5" fill="{p["warn"]}"/>'
+            f'<circle cx="2.5" cy="2.5" r="1.1" fill="{p["ink"]}" opacity="0.7"/></pattern>'
+            f'<pattern id="{self.uid}-hatch-muted" patternUnits="userSpaceOnUse" width="6" height="6" '
+            f'patternTransform="rotate(-45)"><rect width="6" height="6" fill="{p["paper"]}"/>'
+            f'<rect width="1.5" height="6" fill="{p["muted"]}"/></pattern>'
+            f'</defs>'
+        )
+        return Markup(
+            f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {_n(self.width)} '
+            f'{_n(self.height)}" width="{_n(self.width)}" height="{_n(self.height)}" role="img" '
+            f'font-family="{escape(self.font)}" font-size="{FONT_SIZE}" fill="{p["ink"]}">'
+            f'<title>{escape(title)}</title>{defs}{"".join(self.body)}</svg>'
+        )
+
+    def fill(self, tone: str) -> str:
+        """Fill for a tone: patterns for bad/warn/muted so greyscale print still tells them apart."""
+        if tone == "bad":
+            return f"url(#{self.uid}-hatch-bad)"
+        if tone == "warn":
+            return f"url(#{self.uid}-dots-warn)"
+        if tone == "muted":
+            return f"url(#{self.uid}-hatch-muted)"
+        return self.palette.get(tone, self.palette["neutral"])
+
+
+def _n(value: float) -> str:
+    """A coordinate: at most two decimals, no trailing zeros (keeps the SVG small and stable)."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def text_width(text: str, size: float = FONT_SIZE) -> float:
+    """Approximate rendered width: wide (CJK) characters are one em, others about 0.56 em."""
+    return sum(size * (1.0 if unicodedata.east_asian_width(c) in "WF" else 0.56) for c in text)
+
+
+def fit(text: str, width: float, size: float = FONT_SIZE) -> str:
+    """``text`` shortened with an ellipsis to fit ``width``."""
+    text = " ".join(str(text).split())
+    if text_width(text, size) <= width:
+        return text
+    out = ""
+    for ch in text:
+        if text_width(out + ch + "…", size) > width:
+            break
+        out += ch
+    return out.rstrip() + "…"
+
+
+def _text(x: float, y: float, text: str, anchor: str = "start", size: float | None = None, weight: str = "",
+          fill: str = "") -> str:
+    attrs = f'x="{_n(x)}" y="{_n(y)}"'
+    if anchor != "start":
+        attrs += f' text-anchor="{anchor}"'
+    if size:
+        attrs += f' font-size="{_n(size)}"'
+    if weight:
+        attrs += f' font-weight="{weight}"'
+    if fill:
+        attrs += f' fill="{fill}"'
+    return f"<text {attrs}>{escape(text)}</text>"
+
+
+def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
+    """Round tick values covering [lo, hi] (1, 2, 2.5 or 5 times a power of ten apart)."""
+    if hi <= lo:
+        hi = lo + 1
+    raw = (hi - lo) / max(count, 1)
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    start = math.floor(lo / step + 1e-9) * step
+    ticks = []
+    v = start
+    while v <= hi + step * 1e-6 + step:
+        ticks.append(round(v, 10))
+        if v >= hi - 1e-9:
+            break
+        v += step
+    return ticks
+
+
+def _domain(values: Iterable[float | None], include: Sequence[float] = (0,), pad: float = 0.0) -> tuple[float, float]:
+    nums = [v for v in values if v is not None] + list(include)
+    lo, hi = min(nums), max(nums)
+    if hi == lo:
+        hi = lo + 1
+    span = hi - lo
+    return lo - span * pad, hi + span * pad
+
+
+def bars(rows: Sequence[Bar], *, title: str, font: str, palette: dict[str, str] | None = None, uid: str = "c",
+         domain: tuple[float, float] | None = None, unit: str = "", digits: int = 2, label_width: float = 200,
+         zero: float = 0.0, sign: bool = False) -> Markup:
+    """Horizontal bars from ``zero`` to each value, with optional interval whiskers and value labels.
+
+    Rows without a value show "—" and no bar. Negative bars extend left of
+    the zero line, so gaps (P − E) and penalties read as shortfalls.
+    """
+    pal = {**PALETTE, **(palette or {})}
+    row_h, top, bottom = 22, 8, 26
+    lo, hi = domain or _domain([v for r in rows for v in (r.value, r.lo, r.hi)], include=(zero,))
+    ticks = nice_ticks(lo, hi)
+    lo, hi = min(lo, ticks[0]), max(hi, ticks[-1])
+    value_room = 58
+    x0, x1 = label_width + 8, WIDTH - value_room
+    scale = (x1 - x0) / (hi - lo)
+
+    def X(v: float) -> float:
+        return x0 + (v - lo) * scale
+
+    height = top + row_h * max(len(rows), 1) + bottom
+    c = Chart(WIDTH, height, font, pal, uid)
+    grid_bottom = top + row_h * len(rows)
+    for tv in ticks:
+        c.add(f'<line x1="{_n(X(tv))}" y1="{top - 2}" x2="{_n(X(tv))}" y2="{_n(grid_bottom)}" '
+              f'stroke="{pal["grid"]}" stroke-width="0.8"/>')
+        c.add(_text(X(tv), grid_bottom + 14, fmt_num(tv, _tick_digits(ticks)) + unit, "middle", 9.5))
+    for i, row in enumerate(rows):
+        y = top + i * row_h
+        label = fit(row.label, label_width - (text_width(row.mark) + 4 if row.mark else 0))
+        c.add(_text(label_width, y + 15, label + (" " + row.mark if row.mark else ""), "end"))
+        if row.value is None:
+            c.add(_text(X(zero) + 4, y + 15, row.text or "—", fill=pal["muted"]))
+            continue
+        a, b = sorted((X(zero), X(row.value)))
+        c.add(f'<rect x="{_n(a)}" y="{y + 4}" width="{_n(max(b - a, 0.8))}" height="{row_h - 8}" '
+              f'fill="{c.fill(row.tone)}" stroke="{pal["ink"]}" stroke-width="0.5"/>')
+        if row.lo is not None and row.hi is not None:
+            wl, wh = X(max(row.lo, lo)), X(min(row.hi, hi))
+            ym = y + row_h / 2
+            c.add(f'<path d="M{_n(wl)} {_n(ym)}H{_n(wh)}M{_n(wl)} {_n(ym - 5)}V{_n(ym + 5)}M{_n(wh)} '
+                  f'{_n(ym - 5)}V{_n(ym + 5)}" stroke="{pal["ink"]}" stroke-width="1.2" fill="none"/>')
+        label_text = row.text or (fmt_num(row.value, digits, sign=sign) + unit)
+        end = max(X(row.value), X(zero), X(min(row.hi, hi)) if row.hi is not None else X(zero))
+        c.add(_text(min(end + 5, WIDTH - value_room + 5), y + 15, label_text, weight="bold"))
+    c.add(f'<line x1="{_n(X(zero))}" y1="{top - 4}" x2="{_n(X(zero))}" y2="{_n(grid_bottom + 2)}" '
+          f'stroke="{pal["ink"]}" stroke-width="1.2"/>')
+    return c.svg(title)
+
+
+def _tick_digits(ticks: Sequence[float]) -> int:
+    step = abs(ticks[1] - ticks[0]) if len(ticks) > 1 else 1
+    return 0 if step >= 1 and all(float(t).is_integer() for t in ticks) else (1 if step >= 0.1 else 2)
+
+
+def dumbbell(rows: Sequence[tuple[str, float | None, float | None]], *, title: str, legend: tuple[str, str],
+             font: str, palette: dict[str, str] | None = None, uid: str = "c",
+             domain: tuple[float, float] | None = None, digits: int = 1, label_width: float = 200) -> Markup:
+    """Two values per row joined by a line: a filled circle (first) and a hollow diamond (second)."""
+    pal = {**PALETTE, **(palette or {})}
+    row_h, top, bottom = 20, 26, 24
+    lo, hi = domain or _domain([v for _, a, b in rows for v in (a, b)], include=())
+    ticks = nice_ticks(lo, hi)
+    lo, hi = min(lo, ticks[0]), max(hi, ticks[-1])
+    x0, x1 = label_width + 8, WIDTH - 20
+    scale = (x1 - x0) / (hi - lo)
+
+    def X(v: float) -> float:
+        return x0 + (v - lo) * scale
+
+    height = top + row_h * max(len(rows), 1) + bottom
+    c = Chart(WIDTH, height, font, pal, uid)
+    grid_bottom = top + row_h * len(rows)
+    # legend
+    c.add(f'<circle cx="{_n(x0 + 6)}" cy="10" r="5" fill="{pal["neutral"]}" stroke="{pal["ink"]}" '
+          f'stroke-width="0.6"/>')
+    c.add(_text(x0 + 16, 14, legend[0]))
+    lx = x0 + 34 + text_width(legend[0])
+    c.add(f'<path d="{_diamond(lx, 10, 5.5)}" fill="{pal["paper"]}" stroke="{pal["ink"]}" stroke-width="1.4"/>')
+    c.add(_text(lx + 10, 14, legend[1]))
+    for tv in ticks:
+        c.add(f'<line x1="{_n(X(tv))}" y1="{top - 2}" x2="{_n(X(tv))}" y2="{_n(grid_bottom)}" '
+              f'stroke="{pal["grid"]}" stroke-width="0.8"/>')
+        c.add(_text(X(tv), grid_bottom + 14, fmt_num(tv, _tick_digits(ticks)), "middle", 9.5))
+    for i, (label, a, b) in enumerate(rows):
+        y = top + i * row_h + row_h / 2
+        c.add(_text(label_width, y + 4, fit(label, label_width), "end"))
+        if a is not None and b is not None:
+            c.add(f'<line x1="{_n(X(a))}" y1="{_n(y)}" x2="{_n(X(b))}" y2="{_n(y)}" stroke="{pal["ink"]}" '
+                  f'stroke-width="1.5"/>')
+        if a is not None:
+            c.add(f'<circle cx="{_n(X(a))}" cy="{_n(y)}" r="5" fill="{pal["neutral"]}" stroke="{pal["ink"]}" '
+                  f'stroke-width="0.6"/>')
+        if b is not None:
+            c.add(f'<path d="{_diamond(X(b), y, 5.5)}" fill="{pal["paper"]}" stroke="{pal["ink"]}" '
+                  f'stroke-width="1.4"/>')
+        if a is None and b is None:
+            c.add(_text(x0, y + 4, "—", fill=pal["muted"]))
+    return c.svg(title)
+
+
+def _diamond(x: float, y: float, r: float) -> str:
+    return f"M{_n(x)} {_n(y - r)}L{_n(x + r)} {_n(y)}L{_n(x)} {_n(y + r)}L{_n(x - r)} {_n(y)}Z"
+
+
+def _marker(shape: str, x: float, y: float, tone_fill: str, ink: str, paper: str, r: float = 5) -> str:
+    if shape == "triangle":
+        return (f'<path d="M{_n(x)} {_n(y - r * 1.2)}L{_n(x + r * 1.1)} {_n(y + r * 0.8)}L{_n(x - r * 1.1)} '
+                f'{_n(y + r * 0.8)}Z" fill="{tone_fill}" stroke="{ink}" stroke-width="0.8"/>')
+    if shape == "square":
+        return (f'<rect x="{_n(x - r)}" y="{_n(y - r)}" width="{_n(2 * r)}" height="{_n(2 * r)}" fill="{paper}" '
+                f'stroke="{ink}" stroke-width="1.4"/>')
+    if shape == "ring":
+        return f'<circle cx="{_n(x)}" cy="{_n(y)}" r="{_n(r)}" fill="{paper}" stroke="{ink}" stroke-width="1.4"/>'
+    return f'<circle cx="{_n(x)}" cy="{_n(y)}" r="{_n(r)}" fill="{tone_fill}" stroke="{ink}" stroke-width="0.8"/>'
+
+
+def quadrant(points: Sequence[Point], *, title: str, font: str, x_label: str, y_label: str,
+             x_cross: float, y_cross: float, quadrant_labels: dict[str, str],
+             palette: dict[str, str] | None = None, uid: str = "c",
+             x_domain: tuple[float, float] | None = None, y_domain: tuple[float, float] | None = None) -> Markup:
+    """An importance–performance grid: points, crosshairs and the four quadrant names.
+
+    ``quadrant_labels`` keys: ``top_left`` (high importance, low performance),
+    ``top_right``, ``bottom_left``, ``bottom_right``. Points are labelled
+    with their short label; the report lists the items of each quadrant.
+    """
+    pal = {**PALETTE, **(palette or {})}
+    size = 320
+    left, top = 54, 12
+    width = WIDTH
+    height = top + size + 44
+    xs = [p.x for p in points] + [x_cross]
+    ys = [p.y for p in points] + [y_cross]
+    xlo, xhi = x_domain or _pad_domain(min(xs), max(xs))
+    ylo, yhi = y_domain or _pad_domain(min(ys), max(ys))
+    plot_w = 400.0
+
+    def X(v: float) -> float:
+        return left + (v - xlo) / (xhi - xlo) * plot_w
+
+    def Y(v: float) -> float:
+        return top + size - (v - ylo) / (yhi - ylo) * size
+
+    c = Chart(width, height, font, pal, uid)
+    c.add(f'<rect x="{left}" y="{top}" width="{_n(plot_w)}" height="{size}" fill="{pal["paper"]}" '
+          f'stroke="{pal["ink"]}" stroke-width="0.8"/>')
+    xc, yc = X(x_cross), Y(y_cross)
+    # the "concentrate here" quadrant is shaded so it stands out in colour and greyscale
+    c.add(f'<rect x="{left}" y="{top}" width="{_n(xc - left)}" height="{_n(yc - top)}" fill="{pal["bad"]}" '
+          f'opacity="0.10"/>')
+    for tv in nice_ticks(xlo, xhi, 6):
+        if xlo <= tv <= xhi:
+            c.add(_text(X(tv), top + size + 14, fmt_num(tv, 1), "middle", 9.5))
+    for tv in nice_ticks(ylo, yhi, 6):
+        if ylo <= tv <= yhi:
+            c.add(_text(left - 5, Y(tv) + 3, fmt_num(tv, 1), "end", 9.5))
+    c.add(f'<path d="M{_n(xc)} {top}V{top + size}M{left} {_n(yc)}H{_n(left + plot_w)}" stroke="{pal["ink"]}" '
+          f'stroke-width="1" stroke-dasharray="4 3" fill="none"/>')
+    pad = 6
+    ql = quadrant_labels
+    c.add(_text(left + pad, top + 14, ql.get("top_left", ""), weight="bold", size=10.5))
+    c.add(_text(left + plot_w - pad, top + 14, ql.get("top_right", ""), "end", weight="bold", size=10.5))
+    c.add(_text(left + pad, top + size - pad, ql.get("bottom_left", ""), weight="bold", size=10.5))
+    c.add(_text(left + plot_w - pad, top + size - pad, ql.get("bottom_right", ""), "end", weight="bold",
+                size=10.5))
+    c.add(_text(left + plot_w / 2, height - 6, x_label, "middle", weight="bold"))
+    c.add(f'<text x="14" y="{_n(top + size / 2)}" text-anchor="middle" font-weight="bold" '
+          f'transform="rotate(-90 14 {_n(top + size / 2)})">{escape(y_label)}</text>')
+    placed: list[tuple[float, float]] = []
+    for p in sorted(points, key=lambda p: (p.y, p.x, p.label), reverse=True):
+        x, y = X(p.x), Y(p.y)
+        c.add(_marker(p.shape, x, y, c.fill(p.tone) if p.tone not in ("neutral", "good") else pal[p.tone],
+                      pal["ink"], pal["paper"]))
+        lx, ly = x + 7, y + 4
+        for _ in range(6):  # nudge labels off earlier ones
+            if all(abs(lx - a) > 20 or abs(ly - b) > 10 for a, b in placed):
+                break
+            ly += 10
+        placed.append((lx, ly))
+        c.add(_text(lx, ly, fit(p.label, 80, 9.5), size=9.5))
+    # legend of marker shapes, to the right of the plot
+    lx = left + plot_w + 18
+    for i, (shape, tone, key) in enumerate((("triangle", "bad", "top_left"), ("circle", "good", "top_right"),
+                                            ("ring", "neutral", "bottom_left"), ("square", "neutral",
+                                                                                 "bottom_right"))):
+        y = top + 20 + i * 22
+        fill_ = c.fill(tone) if tone == "bad" else pal[tone]
+        c.add(_marker(shape, lx, y, fill_, pal["ink"], pal["paper"]))
+        c.add(_text(lx + 10, y + 4, fit(ql.get(key, ""), WIDTH - lx - 14, 10), size=10))
+    return c.svg(title)
+
+
+def _pad_domain(lo: float, hi: float) -> tuple[float, float]:
+    span = (hi - lo) or 1.0
+    return lo - span * 0.15, hi + span * 0.15
+
+
+def triangle(corners: Sequence[tuple[str, float | None]], *, title: str, font: str, no_data: str,
+             palette: dict[str, str] | None = None, uid: str = "c", maximum: float = 100.0) -> Markup:
+    """The golden triangle: three axes from the centre to the corners, the scored area filled.
+
+    A corner without data is drawn at the centre and labelled ``no_data``,
+    so a missing corner is visible instead of looking like a zero.
+    """
+    pal = {**PALETTE, **(palette or {})}
+    width, height = WIDTH, 300
+    cx, cy, r = width / 2, 170, 120
+    angles = [-90, 30, 150]
+    pts = [(cx + r * math.cos(math.radians(a)), cy + r * math.sin(math.radians(a))) for a in angles]
+    c = Chart(width, height, font, pal, uid)
+    for level in (0.25, 0.5, 0.75, 1.0):
+        ring = " ".join(f"{_n(cx + (x - cx) * level)},{_n(cy + (y - cy) * level)}" for x, y in pts)
+        c.add(f'<polygon points="{ring}" fill="none" stroke="{pal["grid"] if level < 1 else pal["ink"]}" '
+              f'stroke-width="{1.2 if level == 1 else 0.8}"/>')
+        c.add(_text(cx + 3, cy - r * level + 10, fmt_num(maximum * level, 0), size=8.5, fill=pal["muted"]))
+    for x, y in pts:
+        c.add(f'<line x1="{_n(cx)}" y1="{_n(cy)}" x2="{_n(x)}" y2="{_n(y)}" stroke="{pal["grid"]}"/>')
+    scored = []
+    for (name, value), (x, y) in zip(corners, pts):
+        share = 0.0 if value is None else max(0.0, min(value / maximum, 1.0))
+        scored.append((cx + (x - cx) * share, cy + (y - cy) * share))
+    if any(v is not None for _, v in corners):
+        poly = " ".join(f"{_n(x)},{_n(y)}" for x, y in scored)
+        c.add(f'<polygon points="{poly}" fill="{pal["neutral"]}" fill-opacity="0.35" stroke="{pal["neutral"]}" '
+              f'stroke-width="2"/>')
+        for (name, value), (x, y) in zip(corners, scored):
+            if value is not None:
+                c.add(f'<circle cx="{_n(x)}" cy="{_n(y)}" r="3.5" fill="{pal["ink"]}"/>')
+    offsets = [(0, -14, "middle"), (12, 14, "start"), (-12, 14, "end")]
+    for (name, value), (x, y), (dx, dy, anchor) in zip(corners, pts, offsets):
+        shown = no_data if value is None else fmt_num(value, 0)
+        c.add(_text(x + dx, y + dy - (12 if dy < 0 else 0), fit(name, 200), anchor, weight="bold"))
+        c.add(_text(x + dx, y + dy + (0 if dy < 0 else 13), shown, anchor,
+                    fill=pal["muted"] if value is None else ""))
+    return c.svg(title)
+
+
+def columns(rows: Sequence[tuple[str, float | None, str]], *, title: str, font: str,
+            palette: dict[str, str] | None = None, uid: str = "c", unit: str = "", digits: int = 0) -> Markup:
+    """Vertical columns (a distribution): label, value and tone per column, values printed on top."""
+    pal = {**PALETTE, **(palette or {})}
+    height = 200
+    top, bottom, left = 18, 40, 36
+    n = max(len(rows), 1)
+    values = [v for _, v, _ in rows if v is not None]
+    ticks = nice_ticks(0, max(values + [1]), 4)
+    vmax = ticks[-1]
+    plot_h = height - top - bottom
+    slot = (WIDTH - left - 10) / n
+    c = Chart(WIDTH, height, font, pal, uid)
+
+    def Y(v: float) -> float:
+        return top + plot_h - v / vmax * plot_h
+
+    for tv in ticks:
+        c.add(f'<line x1="{left}" y1="{_n(Y(tv))}" x2="{WIDTH - 10}" y2="{_n(Y(tv))}" stroke="{pal["grid"]}" '
+              f'stroke-width="0.8"/>')
+        c.add(_text(left - 5, Y(tv) + 3, fmt_num(tv, _tick_digits(ticks)), "end", 9.5))
+    for i, (label, value, tone) in enumerate(rows):
+        x = left + i * slot + slot * 0.18
+        w = slot * 0.64
+        cxm = left + i * slot + slot / 2
+        if value is not None and value > 0:
+            c.add(f'<rect x="{_n(x)}" y="{_n(Y(value))}" width="{_n(w)}" height="{_n(Y(0) - Y(value))}" '
+                  f'fill="{c.fill(tone)}" stroke="{pal["ink"]}" stroke-width="0.5"/>')
+        shown = "—" if value is None else fmt_num(value, digits) + unit
+        c.add(_text(cxm, Y(value or 0) - 4, shown, "middle", weight="bold"))
+        c.add(_text(cxm, top + plot_h + 15, fit(label, slot - 4, 10), "middle", 10))
+    c.add(f'<line x1="{left}" y1="{_n(Y(0))}" x2="{WIDTH - 10}" y2="{_n(Y(0))}" stroke="{pal["ink"]}"/>')
+    return c.svg(title)
+
+
+def chain(links: Sequence[dict], *, title: str, font: str, palette: dict[str, str] | None = None,
+          uid: str = "c", weakest_label: str = "") -> Markup:
+    """The gap chain: one box per link with its name, score and status word, arrows between.
+
+    ``links``: dicts with ``name``, ``score_text``, ``status_text``, ``tone``
+    (good/warn/bad/muted) and ``weakest`` (bool). Breaking links are
+    hatched, links at risk dotted, so the chain reads in greyscale too.
+    """
+    pal = {**PALETTE, **(palette or {})}
+    n = max(len(links), 1)
+    gap = 22
+    box_w = (WIDTH - gap * (n - 1)) / n
+    box_h = 92
+    height = box_h + 26
+    c = Chart(WIDTH, height, font, pal, uid)
+    for i, link in enumerate(links):
+        x = i * (box_w + gap)
+        tone = link.get("tone", "muted")
+        weakest = link.get("weakest")
+        dash = ' stroke-dasharray="4 3"' if tone == "muted" else ""
+        c.add(f'<rect x="{_n(x + 1)}" y="2" width="{_n(box_w - 2)}" height="{box_h}" rx="6" '
+              f'fill="{c.fill(tone) if tone != "good" else pal["good"]}" stroke="{pal["ink"]}" '
+              f'stroke-width="{2.6 if weakest else 0.8}"{dash}/>')
+        # a paper panel keeps the words readable over any fill
+        c.add(f'<rect x="{_n(x + 8)}" y="10" width="{_n(box_w - 16)}" height="{box_h - 16}" rx="4" '
+              f'fill="{pal["paper"]}" opacity="0.92"/>')
+        mid = x + box_w / 2
+        c.add(_text(mid, 28, fit(link["name"], box_w - 20, 11.5), "middle", 11.5, "bold"))
+        c.add(_text(mid, 55, link.get("score_text", "—"), "middle", 20, "bold"))
+        c.add(_text(mid, 75, fit(link.get("status_text", ""), box_w - 20, 11), "middle", 11, "bold"))
+        if weakest and weakest_label:
+            c.add(_text(mid, box_h + 18, "▲ " + weakest_label, "middle", 10.5, "bold"))
+        if i < n - 1:
+            ax = x + box_w
+            c.add(f'<path d="M{_n(ax + 3)} {box_h / 2 + 2}H{_n(ax + gap - 4)}M{_n(ax + gap - 9)} '
+                  f'{box_h / 2 - 3}L{_n(ax + gap - 3)} {box_h / 2 + 2}L{_n(ax + gap - 9)} {box_h / 2 + 7}" '
+                  f'stroke="{pal["ink"]}" stroke-width="1.6" fill="none"/>')
+    return c.svg(title)

@@ -1,0 +1,303 @@
+"""The report as data: sections in order, the executive summary, the theme, ready for templates.
+
+Everything comes from the :class:`AuditResult` contract (plus the theme and
+sections plugins contribute), so a report can be rebuilt from a result JSON
+file alone. Every module present gets a section, driven generically by its
+``ModuleResult``; nothing here knows a module by name except the default
+list of links in the gap chain.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable
+
+from markupsafe import Markup
+
+from gapaudit.errors import OutputError, PluginError
+from gapaudit.model.report import ReportSection, Theme
+from gapaudit.model.result import AuditResult, Finding, ModuleResult
+from gapaudit.render import charts, fonts, i18n
+from gapaudit.render.fetcher import FetchRefused, allowed_roots, data_url, read_allowed
+
+if TYPE_CHECKING:
+    from gapaudit.model.audit import AuditInput
+    from gapaudit.plugins import PluginHost
+
+#: the four links of the gap chain, in the order a service fails
+CHAIN = ("diagnosis_gap", "prescription_gap", "pharmacy_gap", "outcome_gap")
+#: chain status thresholds (stated in the appendix)
+CHAIN_HOLDS, CHAIN_WEAK = 70.0, 55.0
+#: fixed section order keys (module sections use their module's order)
+SUMMARY_ORDER, ACTIONS_ORDER, APPENDIX_ORDER = 0, 900, 1000
+SUMMARY_FINDINGS, SUMMARY_ACTIONS = 3, 5
+
+_COLOR = re.compile(r"^(#[0-9a-fA-F]{3,8}|(rgb|rgba|hsl|hsla)\([0-9.,%\s]+\)|[a-zA-Z]{3,30})$")
+_VAR = re.compile(r"^[a-z][a-z0-9-]{0,40}$")
+
+
+@dataclass
+class Section:
+    """One report section: the template to render and what it needs."""
+
+    id: str
+    title: str
+    templates: list[str]
+    order: int
+    context: dict[str, Any] = field(default_factory=dict)
+    kind: str = "builtin"  # builtin, module, plugin
+
+
+@dataclass
+class Report:
+    """Everything the templates read."""
+
+    lang: str
+    result: AuditResult
+    theme: Theme
+    sections: list[Section]
+    summary: dict[str, Any]
+    font_family: str
+    palette: dict[str, str]
+    css_vars: dict[str, str]
+    logo: str | None
+    target: str  # "pdf" or "html"
+    asset_dirs: list[Path]
+    created: str  # ISO timestamp for the PDF metadata
+    stylesheet_url: str | None = None
+    stylesheet_text: str | None = None
+
+    def as_context(self) -> dict[str, Any]:
+        r = self.result
+        return {
+            "report": self, "lang": self.lang, "result": r, "audit": r.audit, "store": r.store,
+            "overall": r.overall, "modules": r.modules, "actions": r.actions, "theme": self.theme,
+            "sections": self.sections, "summary": self.summary, "font_family": self.font_family,
+            "palette": self.palette, "css_vars": self.css_vars, "logo": self.logo, "target": self.target,
+            "cover_text": self.theme.cover_text.get(self.lang) or self.theme.cover_text.get("en"),
+            "footer_text": self.theme.footer_text.get(self.lang) or self.theme.footer_text.get("en"),
+            "created": self.created,
+        }
+
+
+def build(result: AuditResult, *, host: "PluginHost | None" = None, audit: "AuditInput | None" = None,
+          lang: str | None = None, target: str = "pdf", template_dirs: Iterable[Path | str] = ()) -> Report:
+    """Assemble the report for ``result``: theme, summary, module, plugin and fixed sections."""
+    from gapaudit.render.figures import module_figures
+
+    lang = lang or str(result.audit.get("language") or "en")
+    theme = _theme(host, audit)
+    palette = {**charts.PALETTE, **{k: v for k, v in theme.colors.items() if k in charts.PALETTE}}
+    font_family = Markup(fonts.css_font_family(fonts.font_stack(lang, theme.font_family)))
+    asset_dirs = _asset_dirs(theme)
+    orders = _module_orders(result, host)
+
+    sections: list[Section] = [
+        Section("summary", i18n.t("summary", lang), ["sections/summary.html.j2"], SUMMARY_ORDER),
+        Section("actions", i18n.t("action_plan", lang), ["sections/actions.html.j2"], ACTIONS_ORDER),
+        Section("appendix", i18n.t("appendix", lang), ["sections/appendix.html.j2"], APPENDIX_ORDER),
+    ]
+    for i, (mid, module) in enumerate(result.modules.items()):
+        figures = module_figures(module, lang=lang, font=font_family, palette=palette, uid=f"m{i}")
+        sections.append(Section(
+            f"module-{mid}", module.title or mid, [f"modules/{mid}.html.j2", "sections/module.html.j2"],
+            orders[mid], {"module": module, "figures": figures}, kind="module"))
+    if host is not None:
+        for plugin, contributed in host.report_sections(result, lang):
+            for item in contributed:
+                sec = _plugin_section(item, plugin)
+                sections.append(Section(f"plugin-{sec.id}", sec.title, [sec.template], sec.order,
+                                        {**sec.context, "plugin": plugin}, kind="plugin"))
+    sections.sort(key=lambda s: (s.order, s.id))
+    _unique_ids(sections)
+
+    return Report(
+        lang=lang, result=result, theme=theme, sections=sections,
+        summary=_summary(result, lang, font_family, palette),
+        font_family=font_family, palette=palette, css_vars=_css_vars(theme, palette), logo=_logo(theme, asset_dirs),
+        target=target, asset_dirs=asset_dirs, created=_created(result),
+        stylesheet_url=_stylesheet_url(theme, asset_dirs) if target == "pdf" else None,
+        stylesheet_text=_stylesheet_text(theme, asset_dirs) if target != "pdf" else None,
+    )
+
+
+# --- sections -------------------------------------------------------------------
+
+def _module_orders(result: AuditResult, host: "PluginHost | None") -> dict[str, int]:
+    """Each module section's order key: its module's ``order``, else its position in the result."""
+    classes = host.modules() if host is not None else {}
+    return {mid: (classes[mid].order if mid in classes else 500 + i) for i, mid in enumerate(result.modules)}
+
+
+def _plugin_section(item: Any, plugin: str) -> ReportSection:
+    if isinstance(item, ReportSection):
+        return item
+    try:
+        return ReportSection.model_validate(item)
+    except Exception as exc:
+        raise PluginError(plugin, "gapaudit_report_sections returned an invalid section", exc) from exc
+
+
+def _unique_ids(sections: list[Section]) -> None:
+    seen: dict[str, int] = {}
+    for sec in sections:
+        base = re.sub(r"[^A-Za-z0-9_-]", "-", sec.id)
+        n = seen.get(base, 0)
+        seen[base] = n + 1
+        sec.id = base if n == 0 else f"{base}-{n + 1}"
+
+
+# --- executive summary ------------------------------------------------------------
+
+def chain_status(score: float | None) -> str:
+    """holds / weak / breaks by the stated thresholds; no_data without a score."""
+    if score is None:
+        return "no_data"
+    if score >= CHAIN_HOLDS:
+        return "holds"
+    if score >= CHAIN_WEAK:
+        return "weak"
+    return "breaks"
+
+
+STATUS_TONE = {"holds": "good", "weak": "warn", "breaks": "bad", "no_data": "muted", "not_run": "muted"}
+
+
+def build_chain(result: AuditResult, lang: str) -> list[dict[str, Any]]:
+    """The gap chain's links in order: name, score, status (holds/weak/breaks/no_data/not_run), weakest."""
+    links = []
+    for mid in CHAIN:
+        module = result.modules.get(mid)
+        status = "not_run" if module is None else chain_status(module.score)
+        score = None if module is None else module.score
+        links.append({
+            "id": mid, "name": _chain_name(mid, lang), "title": module.title if module else _chain_name(mid, lang),
+            "score": score, "grade": None if module is None else module.grade,
+            "status": status, "status_text": i18n.t(f"status_{status}", lang),
+            "score_text": "—" if score is None else i18n.fmt_num(score, 0),
+            "tone": STATUS_TONE[status], "weakest": False,
+            "reason": None if module is None else module.reason,
+        })
+    scored = [link for link in links if link["score"] is not None]
+    if scored:
+        min(scored, key=lambda link: (link["score"], CHAIN.index(link["id"])))["weakest"] = True
+    return links
+
+
+def _summary(result: AuditResult, lang: str, font: str, palette: dict[str, str]) -> dict[str, Any]:
+    links = build_chain(result, lang)
+    svg = None
+    if any(link["status"] != "not_run" for link in links):
+        svg = charts.chain(links, title=i18n.t("gap_chain", lang), font=font, palette=palette, uid="chain",
+                           weakest_label=i18n.t("weakest_link", lang))
+    return {
+        "chain": links, "chain_svg": svg, "chain_present": svg is not None,
+        "findings": top_findings(result, SUMMARY_FINDINGS),
+        "actions": result.actions[:SUMMARY_ACTIONS],
+        "more_actions": max(len(result.actions) - SUMMARY_ACTIONS, 0),
+        "modules": [(mid, m) for mid, m in result.modules.items()],
+    }
+
+
+_CHAIN_NAMES = {
+    "diagnosis_gap": {"en": "Diagnosis gap", "zh": "诊断差距"},
+    "prescription_gap": {"en": "Prescription gap", "zh": "处方差距"},
+    "pharmacy_gap": {"en": "Pharmacy gap", "zh": "药房差距"},
+    "outcome_gap": {"en": "Outcome gap", "zh": "疗效差距"},
+}
+
+
+def _chain_name(mid: str, lang: str) -> str:
+    names = _CHAIN_NAMES.get(mid, {})
+    return names.get(lang) or names.get("en") or mid
+
+
+def top_findings(result: AuditResult, count: int) -> list[tuple[str, ModuleResult, Finding]]:
+    """The most serious findings: by severity, then module order, then finding order."""
+    ranked = []
+    for m_pos, (mid, module) in enumerate(result.modules.items()):
+        for f_pos, finding in enumerate(module.findings):
+            if finding.severity == "info":
+                continue
+            ranked.append((i18n.SEVERITY_ORDER.index(finding.severity), m_pos, f_pos, mid, module, finding))
+    ranked.sort(key=lambda r: r[:3])
+    return [(mid, module, finding) for *_, mid, module, finding in ranked[:count]]
+
+
+# --- theme -----------------------------------------------------------------------
+
+def _theme(host: "PluginHost | None", audit: "AuditInput | None") -> Theme:
+    theme = host.theme(audit) if host is not None and audit is not None else None
+    if theme is None:
+        return Theme()
+    if not isinstance(theme, Theme):
+        try:
+            theme = Theme.model_validate(theme)
+        except Exception as exc:
+            raise PluginError("theme", "gapaudit_theme returned an invalid theme", exc) from exc
+    for key, value in theme.colors.items():
+        if not _VAR.match(key) or not _COLOR.match(value.strip()):
+            raise PluginError(f"theme {theme.name!r}", f"colour {key!r}: {value!r} is not a CSS colour "
+                                                       "(use #rrggbb, rgb(...) or a colour name)")
+    return theme
+
+
+def _asset_dirs(theme: Theme) -> list[Path]:
+    """Folders the theme may load from: its asset folders, else the folders of its logo and stylesheet."""
+    dirs = list(theme.asset_dirs)
+    if not dirs:
+        dirs = [p.parent for p in (theme.logo, theme.stylesheet) if p is not None]
+    return dirs
+
+
+def _theme_file(path: Path, asset_dirs: list[Path], what: str) -> tuple[bytes, str]:
+    """Read a theme file through the fetcher's rules (inside the theme's folders, no escapes)."""
+    url = Path(os.path.abspath(path)).as_uri()
+    try:
+        return read_allowed(url, allowed_roots(asset_dirs))
+    except (FetchRefused, OSError) as exc:
+        raise OutputError(f"theme {what} {path}: {exc}") from exc
+
+
+def _logo(theme: Theme, asset_dirs: list[Path]) -> str | None:
+    if theme.logo is None:
+        return None
+    body, mime = _theme_file(theme.logo, asset_dirs, "logo")
+    if mime not in ("image/svg+xml", "image/png", "image/jpeg"):
+        raise OutputError(f"theme logo {theme.logo}: use an SVG, PNG or JPEG file")
+    return data_url(body, mime)
+
+
+def _stylesheet_url(theme: Theme, asset_dirs: list[Path]) -> str | None:
+    if theme.stylesheet is None:
+        return None
+    _theme_file(theme.stylesheet, asset_dirs, "stylesheet")  # fail early and clearly
+    return Path(os.path.abspath(theme.stylesheet)).as_uri()
+
+
+def _stylesheet_text(theme: Theme, asset_dirs: list[Path]) -> str | None:
+    if theme.stylesheet is None:
+        return None
+    body, _ = _theme_file(theme.stylesheet, asset_dirs, "stylesheet")
+    # inlined in <style>: a closing tag inside would end the element early
+    return Markup(body.decode("utf-8", errors="replace").replace("</", "<\\/"))
+
+
+def _css_vars(theme: Theme, palette: dict[str, str]) -> dict[str, str]:
+    """CSS custom properties: the chart palette plus every colour the theme sets (already validated)."""
+    out = {f"--{k}": Markup(v) for k, v in palette.items()}
+    out.update({f"--{k}": Markup(v.strip()) for k, v in theme.colors.items()})
+    return out
+
+
+def _created(result: AuditResult) -> str:
+    """The PDF's creation time: SOURCE_DATE_EPOCH when set, else the audit date (so output is reproducible)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    date = str(result.audit.get("date") or "1970-01-01")[:10]
+    return f"{date}T00:00:00Z"

@@ -1,0 +1,112 @@
+"""The report's Jinja2 environment: template search order, filters, autoescape always.
+
+Search order: ``--template-dir`` folders, then plugin template folders
+(hook ``gapaudit_template_dirs``), then the defaults shipped in
+``gapaudit_templates``. Any template can be overridden; an override can
+extend the default it replaces with ``{% extends "default:<name>" %}``.
+
+Autoescaping is on for every template whatever its file name (Jinja's
+``select_autoescape`` would skip ``.j2``), and it is switched back on after
+plugins have adjusted the environment. Audit text is only ever passed as
+data, never compiled as a template.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable
+
+import jinja2
+from markupsafe import Markup
+
+from gapaudit.render import i18n
+
+if TYPE_CHECKING:
+    from gapaudit.plugins import PluginHost
+
+DEFAULT_PREFIX = "default"
+
+
+def default_template_dir() -> Path:
+    """The folder of the templates shipped with gapaudit (package ``gapaudit_templates``)."""
+    return Path(str(importlib.resources.files("gapaudit_templates")))
+
+
+def template_search_path(host: "PluginHost | None" = None, template_dirs: Iterable[Path | str] = ()) -> list[Path]:
+    """Every template folder in search order: user folders, plugin folders, defaults."""
+    dirs = [Path(d) for d in template_dirs]
+    if host is not None:
+        dirs.extend(host.template_dirs())
+    dirs.append(default_template_dir())
+    seen: list[Path] = []
+    for d in dirs:
+        if d not in seen:
+            seen.append(d)
+    return seen
+
+
+def make_env(host: "PluginHost | None" = None, template_dirs: Iterable[Path | str] = ()) -> jinja2.Environment:
+    """A Jinja environment searching ``template_dirs``, plugin folders, then the defaults."""
+    search = template_search_path(host, template_dirs)
+    default_loader = jinja2.FileSystemLoader(str(search[-1]))
+    loader = jinja2.ChoiceLoader([
+        jinja2.PrefixLoader({DEFAULT_PREFIX: default_loader}, delimiter=":"),
+        *(jinja2.FileSystemLoader(str(d)) for d in search[:-1]),
+        default_loader,
+    ])
+    env = jinja2.Environment(loader=loader, autoescape=True, auto_reload=False, trim_blocks=True,
+                             lstrip_blocks=True, keep_trailing_newline=False,
+                             undefined=jinja2.ChainableUndefined)
+    env.filters.update(FILTERS)
+    env.globals.update(GLOBALS)
+    if host is not None:
+        host.template_env(env)
+    env.autoescape = True  # whatever a plugin did
+    return env
+
+
+def css_string(value: Any) -> Markup:
+    """A CSS string literal (quoted, escaped) for text placed in a stylesheet."""
+    out = ['"']
+    for ch in str(value):
+        if ch.isalnum() or ch in " .,:;!?()[]{}_-+/|·—–×%#@&*=~^$'" or ord(ch) > 127:
+            out.append(ch)
+        else:
+            out.append(f"\\{ord(ch):x} ")
+    out.append('"')
+    return Markup("".join(out))
+
+
+def _lang(ctx: Any) -> str:
+    return ctx.get("lang") or "en"
+
+
+@jinja2.pass_context
+def _t(ctx: Any, key: str, **fmt: Any) -> str:
+    return i18n.t(key, _lang(ctx), **fmt)
+
+
+@jinja2.pass_context
+def _label(ctx: Any, key: str) -> str:
+    return i18n.label(str(key), _lang(ctx))
+
+
+@jinja2.pass_context
+def _date(ctx: Any, value: Any) -> str:
+    return i18n.fmt_date(value, _lang(ctx))
+
+
+FILTERS: dict[str, Any] = {
+    "num": lambda v, digits=None, sign=False: i18n.fmt_num(v, digits, sign=sign),
+    "pct": lambda v, digits=0, ratio=False: i18n.fmt_pct(v, digits, ratio=ratio),
+    "date": _date,
+    "date_short": i18n.fmt_date_short,
+    "label": _label,
+    "css_string": css_string,
+}
+
+GLOBALS: dict[str, Any] = {
+    "t": _t,
+    "severity_order": i18n.SEVERITY_ORDER,
+}
