@@ -101,17 +101,17 @@ def expand_sources(args: Iterable[str | Path]) -> list[Path]:
     for arg in args:
         text = str(arg)
         if _GLOB_CHARS.search(text) and not Path(text).exists():
-            matches = sorted(glob.glob(text, recursive=True))
-            before = len(out)
-            for match in matches:
+            found = []
+            for match in sorted(glob.glob(text, recursive=True)):
                 p = Path(match)
                 if p.is_dir():
-                    for audit in _audits_in(p):
-                        add(audit)
+                    found.extend(_audits_in(p))
                 elif p.suffix.lower() in AUDIT_SUFFIXES:
-                    add(p)
-            if len(out) == before:
+                    found.append(p)
+            if not found:
                 empty.append(text)
+            for audit in found:
+                add(audit)
         elif Path(text).is_dir():
             found = _audits_in(Path(text))
             if not found:

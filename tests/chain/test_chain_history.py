@@ -1,0 +1,234 @@
+"""Audit history: where the database is, idempotent recording, the comparison with the previous audit."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from gapaudit.batch import BatchOptions, run_batch
+from gapaudit.cli import main
+from gapaudit.errors import InputError
+from gapaudit.history import (CONFIG_FILE, HISTORY_ENV, History, compare, digest, normalise_url, quarter_of,
+                              resolve_url)
+from gapaudit.runner import RunOptions
+
+
+# --- where the database is ------------------------------------------------------------------
+
+def test_url_option_beats_env_beats_config(tmp_path):
+    (tmp_path / CONFIG_FILE).write_text('[history]\nurl = "db/h.sqlite"\n')
+    env = {HISTORY_ENV: "env.sqlite"}
+    assert resolve_url("opt.sqlite", tmp_path, env) == f"sqlite:///{(tmp_path / 'opt.sqlite').resolve()}"
+    assert resolve_url(None, tmp_path, env) == f"sqlite:///{(tmp_path / 'env.sqlite').resolve()}"
+    assert resolve_url(None, tmp_path, {}) == f"sqlite:///{(tmp_path / 'db' / 'h.sqlite').resolve()}"
+    assert resolve_url(None, tmp_path / "elsewhere", {}) is None
+    assert resolve_url("postgresql+psycopg://u:pw@h/db", tmp_path, {}) == "postgresql+psycopg://u:pw@h/db"
+
+
+def test_config_without_history_section_and_bad_config(tmp_path):
+    (tmp_path / CONFIG_FILE).write_text('[other]\nx = 1\n')
+    assert resolve_url(None, tmp_path, {}) is None
+    (tmp_path / CONFIG_FILE).write_text('[history]\nurl = 3\n')
+    with pytest.raises(InputError, match="url must be a string"):
+        resolve_url(None, tmp_path, {})
+    (tmp_path / CONFIG_FILE).write_text('[history\n')
+    with pytest.raises(InputError, match="cannot read gapaudit.toml"):
+        resolve_url(None, tmp_path, {})
+
+
+def test_normalise_url(tmp_path):
+    assert normalise_url("h.db", tmp_path) == f"sqlite:///{tmp_path.resolve() / 'h.db'}"
+    assert normalise_url("sqlite:///:memory:") == "sqlite:///:memory:"
+    with pytest.raises(InputError):
+        normalise_url("  ")
+
+
+@pytest.mark.parametrize("audit, quarter", [
+    ({"period": "2026-Q3", "date": "2026-10-05"}, "2026-Q3"),
+    ({"period": "2026q1", "date": "2026-10-05"}, "2026-Q1"),
+    ({"period": "autumn", "date": "2026-10-05"}, "2026-Q4"),
+    ({"date": "2026-03-31"}, "2026-Q1"),
+    ({"date": "2026-04-01"}, "2026-Q2"),
+    ({}, None),
+])
+def test_quarter_of(audit, quarter):
+    assert quarter_of(audit) == quarter
+
+
+# --- the comparison, on hand-made digests ---------------------------------------------------
+
+def _result(store="S1", audit="A2", date="2026-09-30", overall=60.0, modules=None, actions=()):
+    modules = modules or {}
+    return {
+        "gapaudit_version": "0", "schema_version": 1,
+        "audit": {"id": audit, "date": date, "period": None, "language": "en"},
+        "store": {"id": store, "name": f"Store {store}", "region": "North", "chain": "C"},
+        "overall": {"score": overall, "grade": "C", "rule": "", "modules_scored": []},
+        "modules": {mid: {"title": mid.title(), "score": m.get("score"), "grade": None,
+                          "metrics": [{"id": k, "label": k.upper(), "value": v, "unit": "%"}
+                                      for k, v in m.get("metrics", {}).items()],
+                          "findings": [{"id": f, "severity": sev, "title": f"Finding {f}"}
+                                       for f, sev in m.get("findings", {}).items()]}
+                    for mid, m in modules.items()},
+        "actions": [{"id": a, "title": f"Do {a}", "gap": "g", "priority": p} for a, p in actions],
+    }
+
+
+def test_compare_by_hand():
+    prev = digest(_result(audit="A1", date="2026-06-30", overall=50.0, modules={
+        "g1": {"score": 40.0, "metrics": {"m1": 0.5, "m2": 3, "gone": 1.0}, "findings": {"f1": "high", "f2": "low"}},
+        "old": {"score": 70.0, "findings": {"f9": "medium"}},
+    }, actions=[("a1", 60.0), ("a2", 30.0)]))
+    cur = digest(_result(overall=57.5, modules={
+        "g1": {"score": 45.5, "metrics": {"m1": 0.75, "m2": "n/a", "new": 2.0}, "findings": {"f1": "medium",
+                                                                                             "f3": "low"}},
+        "g2": {"score": None},
+    }, actions=[("a2", 40.0), ("a3", 10.0)]))
+    c = compare(cur, prev)
+    assert c["previous"] == {"audit_id": "A1", "date": "2026-06-30", "period": None, "quarter": "2026-Q2"}
+    assert c["overall"] == {"current": 57.5, "previous": 50.0, "delta": 7.5, "grade": "C", "previous_grade": "C"}
+    assert [(m["id"], m["current"], m["previous"], m["delta"]) for m in c["modules"]] == [
+        ("g1", 45.5, 40.0, 5.5), ("g2", None, None, None), ("old", None, 70.0, None)]
+    # only numeric metrics present in both audits
+    assert [(m["id"], m["delta"]) for m in c["metrics"]] == [("m1", 0.25)]
+    f = c["findings"]
+    assert [x["id"] for x in f["new"]] == ["f3"]
+    assert [(x["id"], x["severity"], x["previous_severity"]) for x in f["persisting"]] == [("f1", "medium", "high")]
+    assert sorted((x["module"], x["id"]) for x in f["resolved"]) == [("g1", "f2"), ("old", "f9")]
+    assert c["actions"]["carried_over"] == [{"id": "a2", "title": "Do a2", "gap": "g", "priority": 40.0,
+                                             "previous_priority": 30.0}]
+    assert c["actions"]["new"] == ["a3"] and c["actions"]["dropped"] == ["a1"]
+    json.dumps(c)  # JSON-ready
+
+
+def test_compare_without_previous():
+    c = compare(digest(_result()), None)
+    assert c["previous"] is None and "no earlier audit" in c["reason"]
+
+
+# --- the database -------------------------------------------------------------------------
+
+@pytest.fixture
+def history(tmp_path):
+    h = History(normalise_url("h.sqlite", tmp_path))
+    yield h
+    h.close()
+
+
+def test_recording_is_idempotent_per_store_and_audit(history):
+    r = _result(modules={"g1": {"score": 40.0}})
+    history.record(r)
+    history.record(r)
+    assert history.count() == 1
+    changed = copy.deepcopy(r)
+    changed["overall"]["score"] = 66.0
+    changed["modules"] = {"g2": changed["modules"]["g1"]}
+    history.record(changed)
+    assert history.count() == 1
+    history.record(_result(audit="A3", date="2026-12-01"))
+    history.record(_result(store="S2"))
+    assert history.count() == 3
+    rows = list(history.quarter_rows())
+    assert ("2026-Q3", "S1", {"g2": 40.0}, 66.0) in rows
+
+
+def test_previous_is_the_latest_earlier_audit(history):
+    for audit, date in [("A1", "2026-03-31"), ("A2", "2026-06-30"), ("A0", "2026-06-30"), ("A9", "2026-12-31")]:
+        history.record(_result(audit=audit, date=date, overall=float(len(audit + date))))
+    history.record(_result(store="OTHER", audit="B", date="2026-08-01"))
+    assert history.previous("S1", "A5", "2026-09-30")["audit"]["id"] == "A2"  # same date: higher id later
+    assert history.previous("S1", "A2", "2026-06-30")["audit"]["id"] == "A0"
+    assert history.previous("S1", "A0", "2026-06-30")["audit"]["id"] == "A1"
+    assert history.previous("S1", "A1", "2026-03-31") is None
+    assert history.previous("S1", "A9", "2026-12-31")["audit"]["id"] == "A2"  # never itself
+    assert history.previous("NEW", "X", "2026-12-31") is None
+
+
+def test_quarter_rows_take_each_stores_latest_audit_in_a_quarter(history):
+    history.record(_result(audit="early", date="2026-07-01", overall=10.0, modules={"g": {"score": 1.0}}))
+    history.record(_result(audit="late", date="2026-09-01", overall=20.0, modules={"g": {"score": 2.0}}))
+    history.record(_result(audit="q4", date="2026-10-01", overall=30.0))
+    assert list(history.quarter_rows()) == [("2026-Q3", "S1", {"g": 2.0}, 20.0), ("2026-Q4", "S1", {}, 30.0)]
+
+
+# --- end to end: the change since last quarter in the store's result -----------------------
+
+def test_batch_with_history_compares_with_last_quarter(tmp_path, stores):
+    url = normalise_url("h.sqlite", tmp_path)
+    q2 = stores(3, quarter="2026-Q2", seed=2, folder="q2")
+    q3 = stores(3, quarter="2026-Q3", seed=3, folder="q3")
+
+    def batch(paths, out):
+        opts = BatchOptions(run=RunOptions(formats=("json",), output=tmp_path / out, many=True), history=url)
+        report = run_batch(paths, opts, workers=2, progress=False)
+        assert report.succeeded == len(paths), report.failures
+
+    batch(q2, "o2")
+    first = json.loads((tmp_path / "o2" / "S0001.json").read_text())
+    assert first["extra"]["history"]["previous"] is None
+    batch(q3, "o3")
+    batch(q3, "o3b")  # recording again changes nothing
+    with History(url) as h:
+        assert h.count() == 6
+    a = (tmp_path / "o3" / "S0002.json").read_bytes()
+    assert a == (tmp_path / "o3b" / "S0002.json").read_bytes()
+    now, before = json.loads(a), json.loads((tmp_path / "o2" / "S0002.json").read_text())
+    hist = now["extra"]["history"]
+    assert hist["previous"]["audit_id"] == "2026-Q2-S0002"
+    assert hist["overall"]["delta"] == pytest.approx(now["overall"]["score"] - before["overall"]["score"])
+    for m in hist["modules"]:
+        cur, prev = now["modules"][m["id"]]["score"], before["modules"][m["id"]]["score"]
+        assert m["delta"] == (None if cur is None or prev is None else pytest.approx(cur - prev))
+    # findings partition: every current finding is new or persisting, every old one persisting or resolved
+    cur_f = {(mid, f["id"]) for mid, mod in now["modules"].items() for f in mod["findings"]}
+    old_f = {(mid, f["id"]) for mid, mod in before["modules"].items() for f in mod["findings"]}
+    got = {k: {(x["module"], x["id"]) for x in v} for k, v in hist["findings"].items()}
+    assert got["new"] == cur_f - old_f and got["resolved"] == old_f - cur_f and got["persisting"] == cur_f & old_f
+    carried = {x["id"] for x in hist["actions"]["carried_over"]}
+    assert carried == {x["id"] for x in now["actions"]} & {x["id"] for x in before["actions"]}
+
+
+def test_cli_single_run_records_history_from_env(tmp_path, stores, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    q2 = stores(1, quarter="2026-Q2", folder="q2")[0]
+    q3 = stores(1, quarter="2026-Q3", folder="q3")[0]
+    monkeypatch.setenv(HISTORY_ENV, "hist.db")
+    runner = CliRunner()
+    assert runner.invoke(main, ["run", str(q2), "-o", "a.json"]).exit_code == 0
+    result = runner.invoke(main, ["run", str(q3), "-o", "b.json"])
+    assert result.exit_code == 0, result.output
+    hist = json.loads(Path("b.json").read_text())["extra"]["history"]
+    assert hist["previous"]["audit_id"] == "2026-Q2-S0001"
+    assert (tmp_path / "hist.db").is_file()
+
+
+def test_unopenable_history_is_an_output_error(tmp_path, stores):
+    (tmp_path / "dir.db").mkdir()
+    result = CliRunner().invoke(main, ["run", str(stores(1)[0]), "--history", str(tmp_path / "dir.db")])
+    assert result.exit_code == 4
+    assert "cannot open history database" in result.output
+
+
+@pytest.mark.skipif(not os.environ.get("GAPAUDIT_TEST_POSTGRES_URL"),
+                    reason="set GAPAUDIT_TEST_POSTGRES_URL=postgresql+psycopg://… to test a PostgreSQL server")
+def test_postgresql_server():
+    h = History(os.environ["GAPAUDIT_TEST_POSTGRES_URL"])
+    try:
+        with h.engine.begin() as conn:
+            conn.execute(h.scores.delete().where(h.scores.c.store_id.like("PGTEST%")))
+            conn.execute(h.audits.delete().where(h.audits.c.store_id.like("PGTEST%")))
+        for _ in range(2):
+            h.record(_result(store="PGTEST1", audit="A1", date="2026-06-30", modules={"g": {"score": 1.0}}))
+            h.record(_result(store="PGTEST1", audit="A2", date="2026-09-30", overall=70.0))
+        assert h.previous("PGTEST1", "A2", "2026-09-30")["audit"]["id"] == "A1"
+        c = h.compare(_result(store="PGTEST1", audit="A2", date="2026-09-30", overall=70.0))
+        assert c["overall"]["delta"] == 10.0
+        assert [r for r in h.quarter_rows() if r[1] == "PGTEST1"] == [("2026-Q2", "PGTEST1", {"g": 1.0}, 60.0),
+                                                                    ("2026-Q3", "PGTEST1", {}, 70.0)]
+    finally:
+        h.close()
