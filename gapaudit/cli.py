@@ -348,5 +348,34 @@ def plugins_cmd(plugin: tuple[str, ...], debug: bool) -> None:
         click.echo("(installed plugins not loaded: GAPAUDIT_DISABLE_PLUGIN_AUTOLOAD is set)")
 
 
+@main.group("plugin")
+def plugin_group() -> None:
+    """Tools for plugin authors."""
+
+
+@plugin_group.command("new")
+@click.argument("name")
+@click.option("-d", "--directory", type=click.Path(path_type=Path, file_okay=False),
+              help="Where to write the skeleton (default: ./gapaudit-NAME).")
+@click.option("--force", is_flag=True, help="Overwrite files that already exist.")
+def plugin_new(name: str, directory: Path | None, force: bool) -> None:
+    """Create a plugin skeleton NAME: package, audit module, report section, tests.
+
+    \b
+    Then:  pip install -e './gapaudit-NAME[test]' && pytest gapaudit-NAME
+    """
+    from gapaudit.scaffold.plugin import PluginNameError, new_plugin
+
+    try:
+        written = new_plugin(name, directory, force=force)
+    except PluginNameError as exc:
+        raise click.BadParameter(str(exc), param_hint="NAME") from None
+    except FileExistsError as exc:
+        click.echo(f"error: {exc} exists (use --force to overwrite)", err=True)
+        sys.exit(EXIT_OUTPUT)
+    for path in written:
+        click.echo(msg("wrote", None, path=path))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
