@@ -27,8 +27,8 @@ there is no score ("no data" with the reason); listening and checklist are still
     dimensions:  [{dimension, label, gap, ci_low, ci_high, n, items, interval: respondent|conservative}]
     importance:  {basis: ratings|points|None, rho, rho_low, rho_high, rho_n, rho_level: items|dimensions,
                   items: [{id, text, dimension, customer, customer_rank, management, management_rank,
-                           customer_rating, management_rating, invests, tier_customer, tier_management,
-                           flag: misdirected|underrated|None}],
+                           customer_rating, management_rating, invests, tier_customer: high|low|None,
+                           management_view: overrates|underrates|agrees|None, flag: misdirected|underrated|None}],
                   dimensions: [{dimension, label, customer, management}]}
                  customer / management = importance on 0–1 (rank 1 = most important); *_rating = the
                  mean rating / estimate on the importance scale (customer_rating None when importance
@@ -77,6 +77,9 @@ class Config(Model):
                                 "counted as a correct reading (default: 10% of the scale range)")
     top_share: float = Field(1 / 3, gt=0, le=0.5,
                              description="share of items counted as the most (and the least) important")
+    importance_tolerance: float | None = Field(
+        None, gt=0, description="largest |management − customer| importance difference, in importance-scale points, "
+                                "counted as agreement (default: 10% of the importance scale range)")
     min_items_for_rank: int = Field(5, ge=4, description="fewest items (or dimensions) for a rank correlation")
     min_respondents: int = Field(30, ge=2, description="respondents below which the sample is flagged as small")
     confidence: float = Field(0.95, gt=0.5, lt=1, description="confidence level of every interval")
@@ -424,29 +427,36 @@ class _Run:
         c_rank = _ranks({k: customer[k] for k in ids if k in customer})
         m_rank = _ranks({k: management[k] for k in ids if k in management})
         c_high, c_low = importance_tiers({k: customer[k] for k in ids if k in customer}, cfg.top_share)
-        m_high, m_low = importance_tiers({k: management[k] for k in ids if k in management}, cfg.top_share)
+        isc = survey.importance_scale
+        management01 = {k: (v - isc.min) / (isc.max - isc.min) for k, v in management.items()}
+        self.imp_tol = (0.1 * (isc.max - isc.min) if cfg.importance_tolerance is None
+                        else cfg.importance_tolerance)
+        comparable = basis == "ratings"  # point allocations are relative: not on management's scale
+
+        def view(key: str) -> str | None:
+            """Management's reading of the item's importance against customers' (same scale)."""
+            if not comparable or key not in customer or key not in management01:
+                return None
+            diff = (management01[key] - customer[key]) * (isc.max - isc.min)
+            return "overrates" if diff > self.imp_tol else "underrates" if diff < -self.imp_tol else "agrees"
+
         misdirected, underrated = [], []
         for item in survey.items:
             k = item.id
-            effort = invests.get(k) in ("yes", "partly")
-            if k in c_low and (effort or k in m_high):
+            if (invests.get(k) in ("yes", "partly") and k in c_low
+                    and (view(k) == "overrates" or (comparable and customer[k] < 0.5))):
                 misdirected.append(item)
-            elif k in c_high and (invests.get(k) == "no" or k in m_low):
+            elif k in c_high and (view(k) == "underrates" or invests.get(k) == "no"):
                 underrated.append(item)
         flags = {i.id: "misdirected" for i in misdirected} | {i.id: "underrated" for i in underrated}
-
-        def tier(key: str, high: list[str], low: list[str]) -> str | None:
-            return "high" if key in high else "low" if key in low else None
-
-        isc = survey.importance_scale
-        management01 = {k: (v - isc.min) / (isc.max - isc.min) for k, v in management.items()}
         block["items"] = [{
             "id": i.id, "text": i.text, "dimension": i.dimension, "customer": _r(customer.get(i.id)),
             "customer_rank": c_rank.get(i.id), "management": _r(management01.get(i.id)),
             "management_rank": m_rank.get(i.id),
             "customer_rating": _r(est.value) if (est := survey.mean_estimate("importance", i.id)) else None,
             "management_rating": _r(management.get(i.id)), "invests": invests.get(i.id),
-            "tier_customer": tier(i.id, c_high, c_low), "tier_management": tier(i.id, m_high, m_low),
+            "tier_customer": "high" if i.id in c_high else "low" if i.id in c_low else None,
+            "management_view": view(i.id),
             "flag": flags.get(i.id)} for i in survey.items if i.id in customer or i.id in management]
 
         # dimension level: mean of the items' importance on each side
@@ -493,7 +503,7 @@ class _Run:
                       tr("management gave no importance estimates (evidence.management, column 'importance'): "
                          "no rank correlation is scored", "管理层没有给出重要性估计（evidence.management 的 importance 列）：不计算等级相关得分"),
                       warning=True)
-        self.misdirection(misdirected, underrated, customer)
+        self.misdirection(misdirected, underrated, customer, management01, invests)
         return score
 
     def rank_finding(self, rho: stats.Correlation, level: str) -> None:
@@ -514,14 +524,17 @@ class _Run:
                       lvl=tr(level, "题项" if level == "items" else "维度"), ci=ci, n=rho.n)))
 
     def misdirection(self, misdirected: list[QuestionItem], underrated: list[QuestionItem],
-                     customer: dict[str, float]) -> None:
+                     customer: dict[str, float], management: dict[str, float], invests: dict[str, str]) -> None:
         """Findings and the refocus action for misdirected effort and underrated expectations."""
         ctx, tr = self.ctx, self.ctx.tr
         mid = ctx.module_id
+        answers = {"yes": tr("yes", "是"), "partly": tr("partly", "部分"), "no": tr("no", "否"), "na": tr("n/a", "不适用")}
 
         def line(i: QuestionItem) -> str:
-            return tr("{id} {text} (customer importance {v:.2f} on 0–1)", "{id} {text}（顾客重要性 {v:.2f}，0–1）",
-                      id=i.id, text=i.text, v=customer[i.id])
+            m = management.get(i.id)
+            return tr("{id} {text}: importance on 0–1 customers {c:.2f}, management {m}; invests: {inv}",
+                      "{id} {text}：重要性（0–1）顾客 {c:.2f}，管理层 {m}；投入：{inv}", id=i.id, text=i.text,
+                      c=customer[i.id], m="—" if m is None else f"{m:.2f}", inv=answers.get(invests.get(i.id, ""), "—"))
 
         ids = []
         if misdirected:
@@ -530,8 +543,9 @@ class _Run:
                 id=f"{mid}.misdirected", severity="medium",
                 title=tr("Effort goes to {n} service(s) customers rate among the least important",
                          "有 {n} 项服务投入了精力，而顾客认为它们最不重要", n=len(misdirected)),
-                detail=tr("Management invests in these, or ranks them among its top priorities.",
-                          "管理层在这些项目上有投入，或把它们列为优先事项。"),
+                detail=tr("The store invests in these although customers rank them low, and management rates them "
+                          "higher than customers do (or customers rate them below the midpoint).",
+                          "顾客把这些项目排在最后，门店却在上面投入，且管理层对其重要性的估计高于顾客（或顾客评分低于中点）。"),
                 evidence=[line(i) for i in misdirected]))
         if underrated:
             ids.append(f"{mid}.underrated")
@@ -539,8 +553,8 @@ class _Run:
                 id=f"{mid}.underrated", severity="high",
                 title=tr("{n} of customers' most important expectations are underrated by management",
                          "顾客最看重的期望中有 {n} 项被管理层轻视", n=len(underrated)),
-                detail=tr("Management does not invest in these, or ranks them among its lowest priorities.",
-                          "管理层在这些项目上没有投入，或把它们列为最不重要。"),
+                detail=tr("Management rates their importance lower than customers do, or the store does not invest "
+                          "in them.", "管理层对其重要性的估计低于顾客，或门店没有在上面投入。"),
                 evidence=[line(i) for i in underrated]))
         if not ids:
             return
@@ -660,10 +674,17 @@ class _Run:
                "{pct} Fisher-z 区间，SE = 1.06/√(n−3)。该区间把题项视为样本，未包含顾客抽样误差。",
                k=cfg.min_items_for_rank, pct=self.pct),
             tr(TIERS_RULE, TIERS_RULE_ZH) + tr(" Share = {s:.3g}.", " 比例 = {s:.3g}。", s=cfg.top_share),
-            tr("Misdirected effort = an item among customers' least important on which the store invests (yes or "
-               "partly) or which management ranks among its most important. Underrated = an item among customers' "
-               "most important in which the store does not invest or which management ranks among its least "
-               "important.", "投入错位 = 顾客认为最不重要、但门店有投入（是或部分）或管理层列为最重要的题项。被轻视 = 顾客最看重、但门店没有投入或管理层列为最不重要的题项。"),
+            tr("Management overrates (underrates) an item's importance when its estimate exceeds (falls short of) "
+               "customers' mean importance rating by more than {t} importance-scale points; not assessed when "
+               "customers' importance comes from point allocations (a relative measure). Misdirected effort = the "
+               "store invests (yes or partly) in an item customers rank among their least important, and "
+               "management overrates it or customers rate it below the scale midpoint (0.5 on 0–1). Underrated "
+               "expectation = an item customers rank among their most important that management underrates or "
+               "the store does not invest in.",
+               "管理层估计的重要性比顾客平均重要性评分高出（低于）超过 {t} 分（重要性量表）时，为高估（低估）；顾客重要性来自分值分配（相对量）时不作此判断。"
+               "投入错位 = 门店有投入（是或部分）、顾客列为最不重要，且管理层高估其重要性或顾客评分低于量表中点（0–1 上的 0.5）的题项。"
+               "被轻视的期望 = 顾客列为最重要、但管理层低估其重要性或门店没有投入的题项。",
+               t=f"{self.imp_tol:g}" if hasattr(self, "imp_tol") else tr("10% of the scale range", "量表全距的 10%")),
             tr("Listening sub-score = 100 × mean of the parts recorded: survey cadence (monthly or quarterly 1, "
                "half-yearly or yearly 0.5, ad hoc or never 0); complaint channels (two or more 1, one 0.5; none "
                "listed = not recorded, left out); staff rewarded for customer information (yes 1, partly 0.5, no 0, "

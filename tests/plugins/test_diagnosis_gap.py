@@ -134,6 +134,20 @@ def test_misdirected_effort_and_underrated_expectations():
     assert "A" in refocus.rationale and "C" in refocus.rationale
 
 
+@pytest.mark.parametrize("management_importance, flagged", [(5, False), (5.5, False), (6.2, True)])
+def test_investing_in_a_low_ranked_item_is_misdirected_only_when_management_overrates_it(management_importance,
+                                                                                      flagged):
+    """Customers rank C last but still rate it 5 of 7: investing there is fine while management reads it right."""
+    rows = [row[:5] + (5,) for row in RESPONSES]
+    management = copy.deepcopy(MANAGEMENT)
+    management[2]["importance"] = management_importance  # customers' mean is 5; tolerance 0.6
+    r = run(audit(evidence={"survey": {"responses": responses(rows)}, "management": management}))
+    c = next(i for i in r.data["importance"]["items"] if i["id"] == "C")
+    assert c["tier_customer"] == "low" and c["invests"] == "yes"
+    assert c["management_view"] == ("overrates" if flagged else "agrees")
+    assert (c["flag"] == "misdirected") is flagged
+
+
 def test_priority_of_recalibrate_action_is_explainable():
     r = run(audit())
     action = next(a for a in r.actions if a.id == "diagnosis_gap.recalibrate.reliability")
