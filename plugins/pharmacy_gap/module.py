@@ -145,12 +145,13 @@ class _Run:
             return ctx.tr("no delivery observations (mystery-shop or checklist visits) and no answered review "
                           "checklist", "没有服务执行观察记录（神秘顾客或检查表走访），复核清单也未作答")
         visits = self.data.get("visits", 0)
-        if visits < self.cfg.min_visits:
-            return ctx.tr("only {n} visit(s) with applicable observations; delivery needs at least {min} to be "
-                          "scored, and the review checklist is not answered",
-                          "仅有 {n} 次包含适用观察项的走访，至少需要 {min} 次才能评分，且复核清单未作答",
-                          n=visits, min=self.cfg.min_visits)
-        return ctx.tr("every observation was marked not applicable", "所有观察项均为“不适用”")
+        if visits == 0:
+            return ctx.tr("every observation was marked not applicable, and the review checklist is not answered",
+                          "所有观察项均为“不适用”，复核清单也未作答")
+        return ctx.tr("only {n} visit(s) with applicable observations; delivery needs at least {min} to be "
+                      "scored, and the review checklist is not answered",
+                      "仅有 {n} 次包含适用观察项的走访，至少需要 {min} 次才能评分，且复核清单未作答",
+                      n=visits, min=self.cfg.min_visits)
 
     def methodology(self) -> list[str]:
         ctx, cfg, w = self.ctx, self.cfg, self.weights
