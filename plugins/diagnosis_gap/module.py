@@ -19,7 +19,8 @@ Score (0–100, higher = management reads customers better): weighted mean of th
 ``listening`` and ``checklist``. Without both a survey and management expectation estimates
 there is no score ("no data" with the reason); listening and checklist are still reported.
 
-``ModuleResult.data`` (chart data; numbers rounded to 3 decimals, None = no data)::
+``ModuleResult.data`` (chart data; every key always present; numbers rounded to 3 decimals, None or
+an empty list = no data)::
 
     scale:       {min, max}               tolerance: float (scale points)   confidence: 0.95
     items:       [{id, text, dimension, management, customer, customer_low, customer_high,
@@ -147,7 +148,12 @@ class _Run:
         self.findings: list[Finding] = []
         self.actions: list[Action] = []
         self.notes: list[DataQualityNote] = []
-        self.data: dict[str, Any] = {}
+        # every key is present from the start, so the report never meets a missing one
+        self.data: dict[str, Any] = {
+            "scale": None, "tolerance": None, "confidence": self.cfg.confidence, "items": [], "dimensions": [],
+            "importance": {"basis": None, "rho": None, "rho_low": None, "rho_high": None, "rho_n": 0,
+                           "rho_level": None, "items": [], "dimensions": []},
+            "listening": {"score": None, "owner": None, "parts": []}, "subscores": {}, "weights": {}}
         self.pct = f"{self.cfg.confidence:.0%}"
 
     # --- text helpers -----------------------------------------------------------------
@@ -252,7 +258,6 @@ class _Run:
         ctx, cfg, tr = self.ctx, self.cfg, self.ctx.tr
         self.data["scale"] = {"min": survey.scale.min, "max": survey.scale.max}
         self.data["tolerance"] = _r(self.tol)
-        self.data["confidence"] = cfg.confidence
         self.data["items"] = [{
             "id": g.item.id, "text": g.item.text, "dimension": g.item.dimension, "management": _r(g.management),
             "customer": _r(g.customer.value), "customer_low": _r(g.customer.low),
@@ -412,9 +417,8 @@ class _Run:
                       if i.id in estimates and estimates[i.id].importance is not None}
         invests = {i.id: estimates[i.id].invests for i in survey.items
                    if i.id in estimates and estimates[i.id].invests is not None}
-        block: dict[str, Any] = {"basis": basis, "rho": None, "rho_low": None, "rho_high": None, "rho_n": 0,
-                                 "rho_level": None, "items": [], "dimensions": []}
-        self.data["importance"] = block
+        block = self.data["importance"]
+        block["basis"] = basis
         if not customer:
             self.note(tr("importance", "重要性"),
                       tr("customers' importance was not collected (I_<item> ratings or W_<dimension> points): "
@@ -573,7 +577,6 @@ class _Run:
         """Score the listening system from evidence.listening; adds findings and actions."""
         ctx, tr = self.ctx, self.ctx.tr
         lis = ctx.evidence.listening
-        self.data["listening"] = {"score": None, "owner": None, "parts": []}
         if lis is None:
             self.note(tr("listening", "倾听机制"),
                       tr("no listening evidence (evidence.listening): the listening sub-score is left out",

@@ -17,7 +17,8 @@ Score (0–100, higher = the standards encode customers' expectations better): w
 ``coverage`` (importance-weighted mean coverage quality of the expectation items), ``important``
 (share of customers' most important expectations covered by a sound standard) and ``checklist``.
 
-``ModuleResult.data`` (chart data; numbers rounded to 3 decimals, None = no data)::
+``ModuleResult.data`` (chart data; every key always present; numbers rounded to 3 decimals, None or
+an empty list = no data)::
 
     attributes: [{id, label}]                                  sound_quality: float (0–1)
     standards:  [{id, title, covers, quality, rated, sound, too_complex, too_harsh, critical,
@@ -141,7 +142,9 @@ class _Run:
         self.findings: list[Finding] = []
         self.actions: list[Action] = []
         self.notes: list[DataQualityNote] = []
-        self.data: dict[str, Any] = {}
+        # every key is present from the start, so the report never meets a missing one
+        self.data: dict[str, Any] = {"attributes": [], "sound_quality": self.cfg.sound_quality, "standards": [],
+                                     "items": [], "matrix": [], "dimensions": [], "subscores": {}, "weights": {}}
 
     def note(self, topic: str, detail: str, n: int | None = None, warning: bool = False) -> None:
         self.notes.append(DataQualityNote(topic=topic, detail=detail, n=n,
@@ -199,7 +202,6 @@ class _Run:
     def standards_block(self, standards: list[StandardQuality]) -> None:
         tr = self.ctx.tr
         self.data["attributes"] = [{"id": a, "label": self.attr_label(a)} for a in ATTRIBUTES]
-        self.data["sound_quality"] = self.cfg.sound_quality
         self.data["standards"] = [{
             "id": s.standard.id, "title": s.standard.title, "covers": list(s.standard.covers),
             "quality": _r(s.quality), "rated": s.rated, "sound": s.sound, "too_complex": s.standard.too_complex,

@@ -204,6 +204,7 @@ def test_no_survey_is_no_data_with_reason_but_listening_is_still_reported():
     r = run(audit(drop=("survey",), evidence={"listening": {"survey_cadence": "never"}}))
     assert r.score is None and r.grade is None
     assert "no customer survey" in r.reason
+    assert r.data["items"] == [] and r.data["dimensions"] == [] and r.data["importance"]["rho"] is None
     assert r.data["subscores"]["listening"] == 0.0
     assert any(a.id == "diagnosis_gap.surveys" for a in r.actions)
 

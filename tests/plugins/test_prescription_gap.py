@@ -130,6 +130,7 @@ def test_uncovered_important_expectation_gets_its_own_action():
 def test_no_standards_recorded_is_no_data():
     r = run(audit([]))
     assert r.score is None and "no service standards recorded" in r.reason
+    assert r.data["items"] == [] and r.data["standards"] == [] and r.data["matrix"] == []
     zh = run(audit([]), "zh")
     assert "没有记录服务标准" in zh.reason
 
