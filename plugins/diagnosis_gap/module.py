@@ -155,6 +155,8 @@ class _Run:
                            "rho_level": None, "items": [], "dimensions": []},
             "listening": {"score": None, "owner": None, "parts": []}, "subscores": {}, "weights": {}}
         self.pct = f"{self.cfg.confidence:.0%}"
+        self.tol: float | None = None  # expectation tolerance, scale points
+        self.imp_tol: float | None = None  # importance tolerance, importance-scale points
 
     # --- text helpers -----------------------------------------------------------------
 
@@ -275,7 +277,8 @@ class _Run:
                 value=d["gap"], unit=tr("points", "分"), n=d["n"], ci_low=d["ci_low"], ci_high=d["ci_high"]))
 
         # accuracy: importance-weighted share of items within the tolerance
-        weighted = all(g.importance is not None for g in gaps) and sum(g.importance for g in gaps) > 0  # type: ignore[misc]
+        known = [g.importance for g in gaps if g.importance is not None]
+        weighted = len(known) == len(gaps) and sum(known) > 0
         weights = [g.importance if weighted else 1.0 for g in gaps]
         within = [1.0 if g.status == "ok" else 0.0 for g in gaps]
         accuracy = round(100 * stats.weighted_mean(within, weights), 1)  # type: ignore[operator]
@@ -640,8 +643,7 @@ class _Run:
 
     def methodology(self) -> list[str]:
         tr, cfg = self.ctx.tr, self.cfg
-        tol = getattr(self, "tol", None)
-        tol_text = f"{tol:g}" if tol is not None else tr("10% of the scale range", "量表全距的 10%")
+        tol_text = f"{self.tol:g}" if self.tol is not None else tr("10% of the scale range", "量表全距的 10%")
         w = ", ".join(f"{k} {v:g}" for k, v in cfg.weights.items())
         return [
             tr("Item gap = management's estimate of the expectation − customers' mean expectation (respondents "
@@ -673,7 +675,8 @@ class _Run:
                "between customers' and management's importance over items (importance ratings only), else over "
                "dimensions (mean importance of their items), when at least {k} pairs; {pct} Fisher-z interval "
                "with SE 1.06/√(n−3). The interval treats items as the sample; customers' sampling error is not in it.",
-               "优先次序子得分 = 100 × max(0, ρ)，ρ 为顾客与管理层重要性的 Spearman 等级相关（并列取平均秩），按题项计算（仅限题项重要性评分），否则按维度（其题项重要性的平均），至少 {k} 对；"
+               "优先次序子得分 = 100 × max(0, ρ)，ρ 为顾客与管理层重要性的 Spearman 等级相关（并列取平均秩），"
+               "按题项计算（仅限题项重要性评分），否则按维度（其题项重要性的平均），至少 {k} 对；"
                "{pct} Fisher-z 区间，SE = 1.06/√(n−3)。该区间把题项视为样本，未包含顾客抽样误差。",
                k=cfg.min_items_for_rank, pct=self.pct),
             tr(TIERS_RULE, TIERS_RULE_ZH) + tr(" Share = {s:.3g}.", " 比例 = {s:.3g}。", s=cfg.top_share),
@@ -687,7 +690,7 @@ class _Run:
                "管理层估计的重要性比顾客平均重要性评分高出（低于）超过 {t} 分（重要性量表）时，为高估（低估）；顾客重要性来自分值分配（相对量）时不作此判断。"
                "投入错位 = 门店有投入（是或部分）、顾客列为最不重要，且管理层高估其重要性或顾客评分低于量表中点（0–1 上的 0.5）的题项。"
                "被轻视的期望 = 顾客列为最重要、但管理层低估其重要性或门店没有投入的题项。",
-               t=f"{self.imp_tol:g}" if hasattr(self, "imp_tol") else tr("10% of the scale range", "量表全距的 10%")),
+               t=f"{self.imp_tol:g}" if self.imp_tol is not None else tr("10% of the scale range", "量表全距的 10%")),
             tr("Listening sub-score = 100 × mean of the parts recorded: survey cadence (monthly or quarterly 1, "
                "half-yearly or yearly 0.5, ad hoc or never 0); complaint channels (two or more 1, one 0.5; none "
                "listed = not recorded, left out); staff rewarded for customer information (yes 1, partly 0.5, no 0, "
@@ -695,8 +698,9 @@ class _Run:
                "倾听子得分 = 100 × 已记录各项的平均：调查频率（每月或每季度 1，每半年或每年 0.5，不定期或从不 0）；投诉渠道（两条及以上 1，一条 0.5，未列出视为未记录，不计入）；"
                "收集顾客信息有奖励（是 1，部分 0.5，否 0，不适用不计入）；反馈到达管理层天数（≤ 7 为 1，≤ 30 为 0.5，更多为 0）。"),
             tr(CHECKLIST_RULE, CHECKLIST_RULE_ZH),
-            tr(SUBSCORE_RULE, SUBSCORE_RULE_ZH) + tr(" Weights: {w}. The module is scored only when management's expectation estimates can be "
-                 "compared with customers' answers.", " 权重：{w}。只有当管理层的期望估计能与顾客回答对比时，本模块才计分。", w=w),
+            tr(SUBSCORE_RULE, SUBSCORE_RULE_ZH) + tr(
+                " Weights: {w}. The module is scored only when management's expectation estimates can be "
+                "compared with customers' answers.", " 权重：{w}。只有当管理层的期望估计能与顾客回答对比时，本模块才计分。", w=w),
         ]
 
 

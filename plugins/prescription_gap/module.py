@@ -145,6 +145,8 @@ class _Run:
         # every key is present from the start, so the report never meets a missing one
         self.data: dict[str, Any] = {"attributes": [], "sound_quality": self.cfg.sound_quality, "standards": [],
                                      "items": [], "matrix": [], "dimensions": [], "subscores": {}, "weights": {}}
+        self.rows: list[ItemCoverage] = []  # per-item coverage, once computed
+        self.weighted = False  # coverage weighted by customer importance
 
     def note(self, topic: str, detail: str, n: int | None = None, warning: bool = False) -> None:
         self.notes.append(DataQualityNote(topic=topic, detail=detail, n=n,
@@ -383,7 +385,7 @@ class _Run:
         """Findings and actions on weak attributes, unusable and unlinked standards."""
         ctx, tr = self.ctx, self.ctx.tr
         mid = ctx.module_id
-        rows = {r.item.id: r for r in getattr(self, "rows", [])}
+        rows = {r.item.id: r for r in self.rows}
         item_ids = {i.id for i in ctx.evidence.questionnaire.items} if ctx.evidence.questionnaire else set()
 
         def reach(group: list[StandardQuality]) -> tuple[bool, float | None]:

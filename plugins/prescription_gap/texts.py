@@ -1,4 +1,4 @@
-"""Review questions, standard-quality attributes and remedies of the prescription gap (Gap 2), in English and Chinese."""
+"""Review questions, standard-quality attributes and remedies of the prescription gap (Gap 2), in en and zh."""
 
 from __future__ import annotations
 
