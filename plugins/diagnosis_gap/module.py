@@ -622,6 +622,7 @@ class _Run:
         if not weak:
             return score
         fid = f"{ctx.module_id}.listening"
+        weak = [(key, label, f"{value:g}" if isinstance(value, float) else value, s) for key, label, value, s in weak]
         lines = [tr("{label}: {value}", "{label}：{value}", label=label, value=value) for _, label, value, _ in weak]
         self.findings.append(Finding(
             id=fid, severity="medium" if any(s == 0 for *_, s in weak) else "low",
