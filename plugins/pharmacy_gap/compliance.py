@@ -23,7 +23,9 @@ WILSON_RULE = (
 )
 GROUP_RULE = (
     "per shift and per role: all applicable observations of the group pooled (ratio of sums), whatever the "
-    "standard; observations without a shift or role are left out of that breakdown."
+    "standard; observations without a shift or role are left out of that breakdown. To compare a group with the "
+    "others fairly, only standards the others also delivered count, and the others' rate is standardised to the "
+    "group's mix of standards: expected = Σ_s n_gs · (others' rate on s) ÷ Σ_s n_gs."
 )
 
 
@@ -116,13 +118,34 @@ def spread(st: StandardTally, min_observations: int) -> Spread | None:
     return best
 
 
-def rest_of(groups: dict[str, Tally], name: str) -> Tally:
-    """The pooled counts of every group but ``name``."""
-    out = Tally()
-    for g, t in groups.items():
-        if g != name:
-            out.compliant += t.compliant
-            out.partly += t.partly
-            out.not_compliant += t.not_compliant
-            out.na += t.na
-    return out
+@dataclass(frozen=True)
+class Comparison:
+    """A group's counts on the standards the other groups also delivered, and what the others achieved there."""
+
+    compliant: int
+    applicable: int
+    expected: float  # the others' rates, weighted by the group's observations per standard
+
+
+def compare(standards: dict[str, StandardTally], kind: str, group: str) -> Comparison | None:
+    """Compare one shift (``kind`` = "shift") or role with the others, standard by standard.
+
+    None when no standard was delivered both by the group and by another group.
+    """
+    k = n = 0
+    expected = 0.0
+    for st in standards.values():
+        groups = st.by_shift if kind == "shift" else st.by_role
+        mine = groups.get(group)
+        if mine is None or mine.applicable == 0:
+            continue
+        others_k = sum(t.compliant for g, t in groups.items() if g != group)
+        others_n = sum(t.applicable for g, t in groups.items() if g != group)
+        if others_n == 0:
+            continue
+        k += mine.compliant
+        n += mine.applicable
+        expected += mine.applicable * others_k / others_n
+    if n == 0:
+        return None
+    return Comparison(k, n, expected / n)

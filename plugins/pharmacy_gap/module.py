@@ -19,7 +19,9 @@ root-cause review checklist under ``modules.pharmacy_gap.checklist``.
                  spread, spread_by: shift | role | None}]   in the audit's order
     worst: [standard id]           the worst standards below target, worst first
     variable: [standard id]        spread ≥ spread_tolerance, most variable first
-    shifts, roles: [{group, n, compliant, rate, ci_low, ci_high, weak: bool}]
+    shifts, roles: [{group, n, compliant, rate, ci_low, ci_high,
+                     expected,            others' rate on the same standards, mix-adjusted (None: no overlap)
+                     weak: bool}]
     root_causes: [{topic, label, answered, no, partly,
                    answers: [{question, text, answer, evidence}]}]
 """
@@ -30,13 +32,14 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
+from gapaudit import stats
 from gapaudit.checklist import CHECKLIST_RULE, CHECKLIST_RULE_ZH, ChecklistField, check_ids, score_checklist
 from gapaudit.model.base import Model
 from gapaudit.model.result import Action, DataQualityNote, Finding, Metric, ModuleResult
 from gapaudit.module import AuditModule, ModuleContext
 from gapaudit.scoring import CONFIDENCE_RULE, CONFIDENCE_RULE_ZH, check_weights, combine_subscores, rate_shortfall_confidence
 
-from .compliance import COMPLIANCE_RULE, GROUP_RULE, WILSON_RULE, StandardTally, Tally, rest_of, spread, tally
+from .compliance import COMPLIANCE_RULE, GROUP_RULE, WILSON_RULE, StandardTally, Tally, compare, spread, tally
 from .questions import CAUSES, QUESTION_REMEDIES, QUESTIONS, REMEDIES
 
 DEFAULT_WEIGHTS = {"delivery": 0.8, "checklist": 0.2}
@@ -180,11 +183,12 @@ class _Run:
                    "执行率达到目标 {t:.0%} 的标准为“达标”；区间上限仍低于目标的为“未达标”；执行率低于目标但区间包含"
                    "目标的为“可能未达标”。最差标准指低于目标的标准，按执行率从低到高排列（并列时按区间上限、再按编号）。",
                    t=cfg.target),
-            ctx.tr(GROUP_RULE + " A shift or role with at least {m} applicable observations is 'weak' when the "
-                   "upper end of its interval is below the pooled rate of all the other shifts (roles).",
+            ctx.tr(GROUP_RULE + " A shift or role with at least {m} such observations is 'weak' when the upper "
+                   "end of its interval on them is below that expected rate.",
                    "按班次和岗位：将该组所有适用观察合并计算（总数之比），不区分标准；未填写班次或岗位的观察不计入相应"
-                   "分组。适用观察不少于 {m} 条的班次（岗位），若其区间上限低于其余所有班次（岗位）合并的执行率，"
-                   "则判定为“薄弱”。", m=cfg.min_group_observations),
+                   "分组。为公平比较，只计入其他组也执行过的标准，并按该组各标准的观察数对其他组的执行率加权：期望值 = "
+                   "Σ_s n_gs ·（其他组在标准 s 上的执行率）÷ Σ_s n_gs。此类观察不少于 {m} 条的班次（岗位），若其区间"
+                   "上限低于该期望值，则判定为“薄弱”。", m=cfg.min_group_observations),
             ctx.tr("Variability of a standard = the largest difference in its compliance rate between two shifts, "
                    "or between two roles, each with at least {m} applicable observations; a difference of "
                    "{s:.0%} or more marks the standard as variable.",
@@ -240,8 +244,8 @@ class _Run:
         self.metrics += [Metric(id=f"pharmacy_gap.standard.{r['id']}", label=r["title"], value=_pct(r["rate"]),
                                 unit="%", n=r["n"], ci_low=_pct(r["ci_low"]), ci_high=_pct(r["ci_high"]))
                          for r in observed]
-        self.data["shifts"] = self._groups(shifts, "shift")
-        self.data["roles"] = self._groups(roles, "role")
+        self.data["shifts"] = self._groups(shifts, standards, "shift")
+        self.data["roles"] = self._groups(roles, standards, "role")
         if pooled.partly:
             self.notes.append(DataQualityNote(
                 topic=ctx.tr("partly compliant", "部分符合"), n=pooled.partly,
@@ -334,7 +338,7 @@ class _Run:
                 detail=ctx.tr("The worst {k}, lowest rate first.", "最差的 {k} 项，按执行率从低到高排列。",
                               k=len(worst)),
                 evidence=[self._line(r) for r in worst]))
-        for r in below:
+        for r in below + [r for r in rows if r["critical_failure"] and r not in below]:
             self.actions.append(self._standard_action(r))
         never = [r for r in rows if r["status"] == "not_observed"]
         if never:
@@ -355,13 +359,14 @@ class _Run:
             f"pharmacy_gap.standard.{std.id}",
             ctx.tr("Bring '{title}' back to standard: re-brief the staff concerned and check it on every shift "
                    "until it reaches {t:.0%}", "让“{title}”重新达标：向相关员工重新讲解该标准，并在每个班次检查，"
-                   "直至执行率达到 {t:.0%}", title=std.title, t=cfg.target),
+                   "直至执行率达到 {t:.0%}", title=std.title, t=1.0 if critical else cfg.target),
             rationale=ctx.tr("Observed compliance is {rate:.0%} [{lo:.0%}–{hi:.0%}] over {n} applicable "
                              "observations, against a target of {t:.0%}.",
                              "在 {n} 条适用观察中执行率为 {rate:.0%} [{lo:.0%}–{hi:.0%}]，目标为 {t:.0%}。",
                              rate=r["rate"], lo=r["ci_low"], hi=r["ci_high"], n=r["n"], t=cfg.target)
-            + (ctx.tr(" It is a critical standard and failed {f} time(s).", " 这是关键标准，共失误 {f} 次。",
-                      f=r["partly"] + r["not_compliant"]) if critical else ""),
+            + (ctx.tr(" It is a critical standard, which tolerates no failure, and failed {f} time(s).",
+                      " 这是不容许任何失误的关键标准，共失误 {f} 次。", f=r["partly"] + r["not_compliant"])
+               if critical else ""),
             severity=severity, importance=r["importance"], confidence=confidence,
             owner_role=std.owner_role or ctx.tr("Store manager", "店长"), evidence=[self._line(r)],
             finding_ids=["pharmacy_gap.critical_failures" if critical else "pharmacy_gap.worst_standards"])
@@ -413,48 +418,50 @@ class _Run:
                           "be met.", "服务质量随执行人员和时段而变化；表现最好的组说明该标准是可以做到的。"),
             evidence=lines))
 
-    def _groups(self, groups: dict[str, Tally], kind: str) -> list[dict[str, Any]]:
+    def _groups(self, groups: dict[str, Tally], standards: dict[str, StandardTally],
+                kind: str) -> list[dict[str, Any]]:
         """Rows for the shift or role breakdown, with weak groups as findings and actions."""
         ctx, cfg = self.ctx, self.cfg
-        rows, weak = [], []
+        what = ctx.tr(kind, "班次" if kind == "shift" else "岗位")
+        rows = []
         for name in sorted(groups):
             t = groups[name]
             if t.applicable == 0:
                 continue
             est = t.estimate(cfg.confidence)
-            rest = rest_of(groups, name)
-            is_weak = (t.applicable >= cfg.min_group_observations and rest.applicable > 0
-                       and est.high < rest.compliant / rest.applicable)
-            row = {"group": name, "n": t.applicable, "compliant": t.compliant, "rate": _r4(est.value),
-                   "ci_low": _r4(est.low), "ci_high": _r4(est.high), "weak": is_weak}
-            rows.append(row)
+            cmp = compare(standards, kind, name)
+            weak = False
+            if cmp is not None and cmp.applicable >= cfg.min_group_observations:
+                high = stats.wilson_interval(cmp.compliant, cmp.applicable, cfg.confidence)[1]
+                weak = high is not None and high < cmp.expected
+            rows.append({"group": name, "n": t.applicable, "compliant": t.compliant, "rate": _r4(est.value),
+                         "ci_low": _r4(est.low), "ci_high": _r4(est.high),
+                         "expected": None if cmp is None else _r4(cmp.expected), "weak": weak})
             self.metrics.append(Metric(id=f"pharmacy_gap.{kind}.{name}",
                                        label=ctx.tr("{k}: {g}", "{k}：{g}", k=ctx.tr(kind.capitalize(),
                                                     "班次" if kind == "shift" else "岗位"), g=name),
                                        value=_pct(est.value), unit="%", n=t.applicable, ci_low=_pct(est.low),
                                        ci_high=_pct(est.high)))
-            if is_weak:
-                weak.append((row, rest))
-        for row, rest in weak:
-            fid = f"pharmacy_gap.weak_{kind}.{row['group']}"
-            line = ctx.tr("{g}: {rate:.0%} [{lo:.0%}–{hi:.0%}], n = {n}; all other {k}s: {other:.0%}, n = {m}",
-                          "{g}：{rate:.0%} [{lo:.0%}–{hi:.0%}]，n = {n}；其余{k}：{other:.0%}，n = {m}",
-                          g=row["group"], rate=row["rate"], lo=row["ci_low"], hi=row["ci_high"], n=row["n"],
-                          k=ctx.tr(kind, "班次" if kind == "shift" else "岗位"),
-                          other=rest.compliant / rest.applicable, m=rest.applicable)
+            if not weak:
+                continue
+            fid = f"pharmacy_gap.weak_{kind}.{name}"
+            low, high = stats.wilson_interval(cmp.compliant, cmp.applicable, cfg.confidence)
+            line = ctx.tr("{g}: {rate:.0%} [{lo:.0%}–{hi:.0%}] on the standards other {k}s also deliver, n = {n}; "
+                          "the other {k}s on the same standards: {other:.0%}",
+                          "{g}：在其他{k}也执行的标准上执行率 {rate:.0%} [{lo:.0%}–{hi:.0%}]，n = {n}；其他{k}在相同标准上："
+                          "{other:.0%}", g=name, rate=cmp.compliant / cmp.applicable, lo=low, hi=high,
+                          n=cmp.applicable, k=what, other=cmp.expected)
             self.findings.append(Finding(
                 id=fid, severity="medium",
                 title=ctx.tr("The {g} {k} delivers the standards clearly less often than the others",
-                             "{k}“{g}”的标准执行率明显低于其他{k}", g=row["group"],
-                             k=ctx.tr(kind, "班次" if kind == "shift" else "岗位")),
+                             "{k}“{g}”的标准执行率明显低于其他{k}", g=name, k=what),
                 evidence=[line]))
             self.actions.append(ctx.action(
-                f"pharmacy_gap.{kind}.{row['group']}",
+                f"pharmacy_gap.{kind}.{name}",
                 ctx.tr("Coach the {g} {k} on the standards and supervise it until it matches the others",
-                       "针对{k}“{g}”开展标准辅导，并加强督导直至与其他{k}持平", g=row["group"],
-                       k=ctx.tr(kind, "班次" if kind == "shift" else "岗位")),
+                       "针对{k}“{g}”开展标准辅导，并加强督导直至与其他{k}持平", g=name, k=what),
                 rationale=line, severity="medium",
-                confidence=rate_shortfall_confidence(row["compliant"], row["n"], rest.compliant / rest.applicable),
+                confidence=rate_shortfall_confidence(cmp.compliant, cmp.applicable, cmp.expected),
                 owner_role=ctx.tr("Shift supervisor", "值班主管") if kind == "shift" else ctx.tr("Store manager",
                                                                                             "店长"),
                 evidence=[line], finding_ids=[fid]))

@@ -179,6 +179,16 @@ def test_critical_failure_caps_the_grade():
     assert action.priority_basis["confidence"] == 1.0
 
 
+def test_critical_failure_above_target_still_gets_an_action():
+    rows = [obs(f"V{v}", "GREET", "no" if v == 0 else "yes") for v in range(20)]
+    stds = [dict(STANDARDS[0], critical=True)]
+    r = run(audit(observations=rows, standards=stds))
+    assert row(r, "GREET")["status"] == "met" and row(r, "GREET")["critical_failure"]
+    assert r.grade_cap == "C" and r.data["worst"] == []
+    action = next(a for a in r.actions if a.id == "pharmacy_gap.standard.GREET")
+    assert action.priority_basis["severity"] == 1.0 and "100%" in action.title
+
+
 def test_critical_cap_must_be_a_grade():
     stds = [dict(STANDARDS[0], critical=True)] + STANDARDS[1:]
     r = run(audit(standards=stds, module={"critical_cap": "Z"}))
@@ -197,13 +207,31 @@ def test_weak_shift_and_variable_standard():
     night = next(g for g in r.data["shifts"] if g["group"] == "night")
     assert (night["n"], night["compliant"], night["weak"]) == (10, 5, True)
     assert next(g for g in r.data["shifts"] if g["group"] == "day")["weak"] is False
+    assert night["expected"] == 1.0  # the day shift on the same standards
     assert r.data["roles"] == [{"group": "clerk", "n": 20, "compliant": 15, "rate": 0.75,
                                 "ci_low": pytest.approx(wilson_reference(15, 20)[0], abs=1e-4),
-                                "ci_high": pytest.approx(wilson_reference(15, 20)[1], abs=1e-4), "weak": False}]
+                                "ci_high": pytest.approx(wilson_reference(15, 20)[1], abs=1e-4),
+                                "expected": None, "weak": False}]
     greet = row(r, "GREET")
     assert (greet["spread"], greet["spread_by"]) == (1.0, "shift")
     assert r.data["variable"] == ["GREET"]
     assert any(a.id == "pharmacy_gap.shift.night" for a in r.actions)
+
+
+def test_groups_are_compared_on_the_same_standards():
+    # the cashier alone delivers the hard RECEIPT standard: that is the standard's problem, not the cashier's
+    rows = []
+    for v in range(10):
+        rows.append(obs(f"V{v}", "GREET", "yes" if v else "no", role="floor"))
+        rows.append(obs(f"V{v}", "GREET", "yes" if v != 5 else "no", role="cashier"))
+        rows.append(obs(f"V{v}", "RECEIPT", "yes" if v < 3 else "no", role="cashier"))
+    r = run(audit(observations=rows))
+    cashier = next(g for g in r.data["roles"] if g["group"] == "cashier")
+    floor = next(g for g in r.data["roles"] if g["group"] == "floor")
+    assert cashier["rate"] == pytest.approx(12 / 20)  # pooled over everything the cashier does
+    assert wilson_reference(12, 20)[1] < floor["rate"]  # a pooled comparison would call the cashier weak
+    assert cashier["expected"] == 0.9 and cashier["weak"] is False  # on GREET alone: 9/10 against 9/10
+    assert not any(f.id.startswith("pharmacy_gap.weak_role") for f in r.findings)
 
 
 def test_small_groups_are_not_compared():
@@ -288,6 +316,15 @@ def test_against_independent_numpy_computation(seed):
         for g in r.data[kind]:
             mask = (groups == g["group"]) & (res != "na")
             assert g["n"] == int(mask.sum()) and g["compliant"] == int(np.sum(res[mask] == "yes"))
+            # others' rate per standard, weighted by the group's observations of that standard
+            num = den = 0.0
+            for s in stds:
+                mine = mask & (std == s["id"])
+                others = (groups != g["group"]) & (res != "na") & (std == s["id"])
+                if mine.sum() and others.sum():
+                    num += mine.sum() * np.mean(res[others] == "yes")
+                    den += mine.sum()
+            assert g["expected"] == (pytest.approx(num / den, abs=1e-4) if den else None)
 
 
 # --- input errors, languages, stability ---------------------------------------------------------------
