@@ -58,6 +58,28 @@ QUARTER_RULE = ("quarter = the audit's period when written like 2026-Q3, otherwi
                 "the audit date; each store counts once per quarter, with its latest audit in that quarter")
 
 
+#: order key of the "change since the last audit" report section: after the summary (0), before the modules
+SECTION_ORDER = 50
+SECTION_TEMPLATE = "rollup/store_change.html.j2"
+#: fixed text of that section (the roll-up report uses it too)
+SECTION_TEXT: dict[str, dict[str, str]] = {
+    "since_title": {"en": "Change since the last audit", "zh": "与上次审核相比"},
+    "since_intro": {"en": "Compared with audit {audit} of {date}.", "zh": "对比对象：{date} 的审核 {audit}。"},
+    "since_first": {"en": "This is the first audit of this store in the history.",
+                    "zh": "这是历史库中本门店的第一次审核。"},
+    "previous": {"en": "Previous", "zh": "上次"},
+    "current": {"en": "Now", "zh": "本次"},
+    "metric_changes": {"en": "Measures that changed", "zh": "有变化的指标"},
+    "more_rows": {"en": "… and {n} more", "zh": "……另有 {n} 项"},
+    "new_findings": {"en": "New findings", "zh": "新出现的发现"},
+    "resolved_findings": {"en": "Resolved since last time", "zh": "已解决的发现"},
+    "persisting_findings": {"en": "Still open", "zh": "仍未解决的发现"},
+    "carried_over": {"en": "Actions carried over from the last audit", "zh": "上次审核遗留的行动"},
+    "none": {"en": "None.", "zh": "无。"},
+    "change": {"en": "Change", "zh": "变化"},
+}
+
+
 class HistoryError(GapauditError):
     """The history database cannot be opened, read or written."""
 
@@ -426,7 +448,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 # --- the hook that puts the comparison into a result ---------------------------------
 
 class HistoryPlugin:
-    """A plugin whose finalise hook adds ``extra["history"]``: the change since the previous audit."""
+    """Adds ``extra["history"]`` (the change since the previous audit) to each result, and its report section."""
 
     def __init__(self, history: History):
         from gapaudit import __version__
@@ -437,6 +459,22 @@ class HistoryPlugin:
     @hookimpl
     def gapaudit_finalize_result(self, result: "AuditResult") -> "AuditResult":
         return result.model_copy(update={"extra": {**result.extra, "history": self.history.compare(result)}})
+
+    @hookimpl
+    def gapaudit_report_sections(self, result: "AuditResult", lang: str) -> list[Any] | None:
+        return report_sections(result, lang)
+
+
+def report_sections(result: "AuditResult", lang: str) -> list[Any] | None:
+    """The store report's "change since the last audit" section, when the result carries a comparison."""
+    from gapaudit.model.report import ReportSection
+
+    history = result.extra.get("history")
+    if not isinstance(history, dict):
+        return None
+    texts = {key: entry.get(lang) or entry["en"] for key, entry in SECTION_TEXT.items()}
+    return [ReportSection(id="history", title=texts["since_title"], template=SECTION_TEMPLATE, order=SECTION_ORDER,
+                          context={"history": history, "text": texts, "metric_rows": 20})]
 
 
 def attach(host: "PluginHost", history: History) -> None:
