@@ -79,6 +79,10 @@ class GoldenTriangleConfig(QualityConfig):
 
 # --- pure scoring rules -------------------------------------------------------------------
 
+#: |p| below this is treated as p = 0 (the geometric mean, the formula's limit)
+GEOMETRIC_BELOW = 1e-6
+
+
 def power_mean(values: list[float], weights: list[float], p: float) -> float:
     """Weighted power mean (Σ wᵢ xᵢᵖ ÷ Σ wᵢ)^(1/p) of values ≥ 0; p = 0 is the weighted geometric mean.
 
@@ -89,11 +93,17 @@ def power_mean(values: list[float], weights: list[float], p: float) -> float:
     if not pairs:
         raise ValueError("power_mean needs at least one positive weight")
     total = math.fsum(w for _, w in pairs)
-    if p <= 0 and any(v <= 0 for v, _ in pairs):
+    if p < GEOMETRIC_BELOW and any(v <= 0 for v, _ in pairs):
         return 0.0
-    if p == 0:
+    if abs(p) < GEOMETRIC_BELOW:  # the limit p → 0; dividing by a tinier p only adds rounding error
         return math.exp(math.fsum(w * math.log(v) for v, w in pairs) / total)
-    return (math.fsum(w * v ** p for v, w in pairs) / total) ** (1 / p)
+    # in logs (log-sum-exp), so that tiny values raised to a negative power cannot overflow
+    logs = [math.log(w) + p * math.log(v) for v, w in pairs if v > 0]
+    if not logs:
+        return 0.0
+    top = max(logs)
+    log_sum = top + math.log(math.fsum(math.exp(x - top) for x in logs))
+    return min(max(v for v, _ in pairs), math.exp((log_sum - math.log(total)) / p))
 
 
 def corner_score(scores: dict[str, float | None], weights: dict[str, float]) -> float | None:

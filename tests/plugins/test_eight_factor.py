@@ -345,3 +345,24 @@ def test_module_score_never_falls_end_to_end(rubric, n_complaints, factor):
         assert score({**rubric, factor: rubric[factor] + 1}, n_complaints) >= base
     if n_complaints:
         assert score(rubric, n_complaints - 1) >= base
+
+
+@st.composite
+def curves(draw):
+    steps = draw(st.lists(st.tuples(st.floats(0.01, 10), st.floats(0, 20)), min_size=0, max_size=6))
+    points, rate, pts = [(0.0, draw(st.floats(0, 10)))], 0.0, None
+    for dr, dp in steps:
+        rate, pts = rate + dr, min(100.0, (pts if pts is not None else points[0][1]) + dp)
+        points.append((rate, pts))
+    return points
+
+
+@settings(max_examples=300, deadline=None)
+@given(curves(), st.floats(0, 100), st.floats(0, 100))
+def test_deduction_never_falls_as_the_rate_rises(curve, a, b):
+    from gapaudit_plugins.eight_factor.module import PenaltySettings
+
+    PenaltySettings(curve=curve)  # a valid curve
+    lo, hi = sorted((a, b))
+    assert deduction(lo, curve) <= deduction(hi, curve) + 1e-9
+    assert curve[0][1] <= deduction(lo, curve) <= curve[-1][1] + 1e-9
