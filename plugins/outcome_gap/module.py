@@ -151,9 +151,11 @@ class _Run:
         self.findings: list[Finding] = []
         self.actions: list[Action] = []
         self.notes: list[DataQualityNote] = []
-        self.data: dict[str, Any] = {"customer_gap": None, "ipa": None, "promises": []}
+        self.data: dict[str, Any] = {"scale": None, "tolerance": None, "zero_gap": None, "customer_gap": None,
+                                     "ipa": None, "promises": []}
         self.gaps: dict[str, stats.Estimate] = {}  # item id → P − E
         self.customer_ci: tuple[float, float] | tuple[None, None] = (None, None)
+        self.promise_ci: tuple[float | None, float | None] = (None, None)
         if self.survey is not None:
             sc = self.survey.scale
             self.range = sc.max - sc.min
@@ -187,7 +189,9 @@ class _Run:
                    ci_low=self.customer_ci[0] if customer is not None else None,
                    ci_high=self.customer_ci[1] if customer is not None else None),
             Metric(id="outcome_gap.promises", label=ctx.tr("Promise-keeping sub-score", "承诺兑现子得分"),
-                   value=promises, unit="/100", n=self.data.get("promise_n")),
+                   value=promises, unit="/100", n=self.data.get("promise_n"),
+                   ci_low=self.promise_ci[0] if promises is not None else None,
+                   ci_high=self.promise_ci[1] if promises is not None else None),
             check.metric,
         ] + self.metrics
         self.findings.extend(check.findings)
@@ -654,6 +658,7 @@ class _Run:
                              "共检查 {n} 次；至少需要 {m} 次才能评定承诺兑现。", n=total, m=cfg.min_promise_checks),
                       total, warning=True)
             return None
+        self.promise_ci = (_pct(pooled.low), _pct(pooled.high))
         return round(100 * kept / total, 1)
 
     def promise_line(self, row: dict[str, Any]) -> str:
@@ -754,11 +759,11 @@ class _Run:
                    s=ctx.tr("one item", "一个题项") if cfg.min_answered_share == 0 else
                    ctx.tr("{p:.0%} of them", "其中的 {p:.0%}", p=cfg.min_answered_share)),
             ctx.tr("SERVQUAL score (unweighted) = mean of the dimension gaps; weighted = Σ weight × dimension gap, "
-                   "weights summing to 1. Its interval: variance Σ_a Σ_b w_a w_b · s_ab · n_ab ÷ (n_a · n_b) from "
+                   "weights rescaled to sum to 1 over the dimensions with data. Its interval: variance Σ_a Σ_b w_a w_b · s_ab · n_ab ÷ (n_a · n_b) from "
                    "the respondents' dimension gaps (s_ab over respondents with both), t with min(n_d) − 1 degrees of "
                    "freedom; with no missing answers this is the t interval of the respondents' own scores. "
                    "Weights are treated as fixed. SERVPERF is computed the same way from perceptions alone.",
-                   "SERVQUAL 得分（未加权）= 各维度差距的平均；加权 = Σ 权重 × 维度差距，权重之和为 1。区间：方差 = "
+                   "SERVQUAL 得分（未加权）= 各维度差距的平均；加权 = Σ 权重 × 维度差距，权重在有数据的维度上重新归一为总和 1。区间：方差 = "
                    "Σ_a Σ_b w_a w_b · s_ab · n_ab ÷ (n_a · n_b)，由受访者的维度差距计算（s_ab 取同时具备两个维度的"
                    "受访者），t 分布自由度为 min(n_d) − 1；无缺答时即为受访者个人得分的 t 区间。权重视为固定值。"
                    "SERVPERF 以同样方法仅用感知计算。"),

@@ -115,7 +115,9 @@ class _Run:
         self.findings: list[Finding] = []
         self.actions: list[Action] = []
         self.notes: list[DataQualityNote] = []
-        self.data: dict[str, Any] = {}
+        cfg = self.cfg
+        self.data: dict[str, Any] = {"target": cfg.target, "min_visits": cfg.min_visits, "visits": 0,
+                                     "standards": [], "worst": [], "variable": [], "shifts": [], "roles": []}
 
     # --- assembling ---------------------------------------------------------------
 
@@ -130,7 +132,7 @@ class _Run:
         score = combine_subscores(subscores, self.weights)
         self.data.update(subscores=subscores, weights=self.weights)
         self.metrics.insert(0, Metric(id="pharmacy_gap.delivery", label=ctx.tr("Delivery sub-score", "执行子得分"),
-                                      value=delivery, unit="/100", n=self.data.get("visits")))
+                                      value=delivery, unit="/100", n=self.data["visits"]))
         if score is not None and delivery is None:
             self.notes.append(DataQualityNote(
                 topic=ctx.tr("score basis", "得分依据"), severity="warning",
@@ -147,7 +149,7 @@ class _Run:
         if not ev.observations:
             return ctx.tr("no delivery observations (mystery-shop or checklist visits) and no answered review "
                           "checklist", "没有服务执行观察记录（神秘顾客或检查表走访），复核清单也未作答")
-        visits = self.data.get("visits", 0)
+        visits = self.data["visits"]
         if visits == 0:
             return ctx.tr("every observation was marked not applicable, and the review checklist is not answered",
                           "所有观察项均为“不适用”，复核清单也未作答")
@@ -224,7 +226,7 @@ class _Run:
             return None, None
         standards, shifts, roles = tally(ev.observations)
         visits = list(dict.fromkeys(o.visit for o in ev.observations if o.result != "na"))
-        self.data.update(target=cfg.target, min_visits=cfg.min_visits, visits=len(visits))
+        self.data["visits"] = len(visits)
         self._duplicates()
 
         rows = [self._standard_row(std, standards.get(std.id, StandardTally())) for std in ev.standards]
