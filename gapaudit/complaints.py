@@ -538,13 +538,13 @@ def present(ctx: "ModuleContext", a: ComplaintAnalysis, *, full: bool = True) ->
     """
     out = Presented(methodology=rules(ctx, a.settings, full=full))
     tr, mid, st = ctx.tr, ctx.module_id, a.stats
-    if st is None:
+    if st is None and full:
         out.notes.append(DataQualityNote(
             topic="complaints", severity="warning",
             detail=tr("no complaint log: add evidence.complaints, or list 'complaints' in evidence.volume.logs_kept "
                       "if none were received", "没有投诉记录：请提供 evidence.complaints；若期间确无投诉，请在 "
                       "evidence.volume.logs_kept 中列出 complaints")))
-    else:
+    elif st is not None:
         out.metrics.append(_metric(f"{mid}.complaints.resolution_rate", tr("Complaints resolved", "投诉解决率"),
                                    unit="%", est=st.resolution, scale=100, digits=1))
         out.data["complaints"] = {"count": st.n, "resolved": st.resolved, "unresolved": st.unresolved,
@@ -580,6 +580,7 @@ def _present_log(ctx: "ModuleContext", a: ComplaintAnalysis, st: ComplaintStats,
         "channels": [{"channel": c, "label": c or tr("not recorded", "未记录"), "count": n} for c, n in st.channels],
         "severities": st.severities,
         "outcomes": st.outcomes,
+        "per_thousand": a.rate.per_thousand, "per_thousand_basis": a.rate.basis,
     })
     if st.n == 0:
         out.findings.append(Finding(
@@ -614,6 +615,12 @@ def _present_iceberg(ctx: "ModuleContext", a: ComplaintAnalysis, st: ComplaintSt
         "assumptions": {"iceberg_ratio": s.iceberg_ratio, "serious_ratio": s.serious_ratio,
                         "return_rates": s.return_rates.model_dump()},
     }
+    if ice.share_of_customers is not None and ice.share_of_customers > 1:
+        out.notes.append(DataQualityNote(topic="complaints", severity="warning", detail=tr(
+            "the iceberg estimate ({d}) exceeds the customers served ({c}): the ratio of {r} does not fit this "
+            "store; lower complaints.iceberg_ratio", "冰山估计（{d}）超过接待顾客数（{c}）：{r} 的比例不适合本店，"
+            "请调低 complaints.iceberg_ratio", d=_num(ice.dissatisfied, 0),
+            c=ctx.evidence.volume.customers if ctx.evidence.volume else "—", r=_num(s.iceberg_ratio))))
     out.metrics += [
         _metric(f"{mid}.complaints.iceberg", tr("Dissatisfied customers behind the complaints (estimate)",
                                                 "投诉背后的不满意顾客（估计）"), ice.dissatisfied, digits=1),

@@ -286,11 +286,18 @@ def test_complaint_recovery_reported_in_full(host):
             "complaints.win_back"} <= set(actions)
     assert actions["complaints.call_back_open"].evidence == ["C3"]
     assert m.data["iceberg"]["dissatisfied"] == 75
+    assert m.data["complaints"]["per_thousand"] == 1.5 and m.data["complaints"]["per_thousand_basis"] == "transactions"
     assert [b["count"] for b in m.data["complaints"]["time_distribution"]] == [0, 1, 0, 1, 0, 0]
     assert m.data["complaints"]["categories"][0] == {"category": "queue", "label": "queue", "count": 2}
     shares = {r["reason"]: r["share"] for r in m.data["loss_reasons"]["rows"]}
     assert shares["indifference"] == 0.8 and shares["moved"] == 0.2 and shares["product"] == 0
     assert any("each complaint stands for 25 dissatisfied customers" in r for r in m.methodology)
+
+
+def test_iceberg_larger_than_the_customer_base_is_flagged(host):
+    m, _ = run(host, {**FULL, "volume": {"transactions": 2000, "customers": 60}})
+    assert m.data["iceberg"]["share_of_customers"] == pytest.approx(100 / 60)
+    assert any("exceeds the customers served" in n.detail for n in m.data_quality)
 
 
 def test_chinese_report(host):

@@ -243,3 +243,18 @@ def test_module_score_never_falls_end_to_end(rubric, target):
     base = run(host, {"rubric": {"scores": rubric}})[0].score
     if rubric[target] < 5:
         assert run(host, {"rubric": {"scores": {**rubric, target: rubric[target] + 1}}})[0].score >= base
+
+
+def test_both_modules_share_one_complaint_action():
+    import gapaudit_plugins.eight_factor as eight_factor_plugin
+
+    host = make_host(eight_factor_plugin, golden_triangle_plugin, builtins=False,
+                     names=["eight_factor", "golden_triangle"])
+    ev = {"rubric": {"scores": {**RUBRIC, "technique": 3, "management": 3}}, **HANDLING}
+    result = run_audit(minimal_audit(evidence=ev), host)
+    shared = [a for a in result.actions if a.id == "complaints.six_steps"]
+    assert len(shared) == 1 and shared[0].gap == "eight_factor"
+    assert set(shared[0].finding_ids) == {"eight_factor.complaints.six_steps", "golden_triangle.complaints.six_steps"}
+    # the complaint log's own findings are reported once, by eight_factor
+    assert not [f for f in result.modules["golden_triangle"].findings if f.id.endswith("complaints.iceberg")]
+    assert not [n for n in result.modules["golden_triangle"].data_quality if n.topic == "complaints"]
