@@ -41,7 +41,6 @@ interval below 0), ``possible_shortfall`` (gap ≤ −tolerance otherwise), ``ok
 
 from __future__ import annotations
 
-import math
 from typing import Any, Literal
 
 from pydantic import Field, field_validator
@@ -759,7 +758,8 @@ class _Run:
                    s=ctx.tr("one item", "一个题项") if cfg.min_answered_share == 0 else
                    ctx.tr("{p:.0%} of them", "其中的 {p:.0%}", p=cfg.min_answered_share)),
             ctx.tr("SERVQUAL score (unweighted) = mean of the dimension gaps; weighted = Σ weight × dimension gap, "
-                   "weights rescaled to sum to 1 over the dimensions with data. Its interval: variance Σ_a Σ_b w_a w_b · s_ab · n_ab ÷ (n_a · n_b) from "
+                   "weights rescaled to sum to 1 over the dimensions with data. Its interval: variance "
+                   "Σ_a Σ_b w_a w_b · s_ab · n_ab ÷ (n_a · n_b) from "
                    "the respondents' dimension gaps (s_ab over respondents with both), t with min(n_d) − 1 degrees of "
                    "freedom; with no missing answers this is the t interval of the respondents' own scores. "
                    "Weights are treated as fixed. SERVPERF is computed the same way from perceptions alone.",

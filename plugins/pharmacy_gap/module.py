@@ -37,7 +37,8 @@ from gapaudit.checklist import CHECKLIST_RULE, CHECKLIST_RULE_ZH, ChecklistField
 from gapaudit.model.base import Model
 from gapaudit.model.result import Action, DataQualityNote, Finding, Metric, ModuleResult
 from gapaudit.module import AuditModule, ModuleContext
-from gapaudit.scoring import CONFIDENCE_RULE, CONFIDENCE_RULE_ZH, check_weights, combine_subscores, rate_shortfall_confidence
+from gapaudit.scoring import (CONFIDENCE_RULE, CONFIDENCE_RULE_ZH, check_weights, combine_subscores,
+                              rate_shortfall_confidence)
 
 from .compliance import COMPLIANCE_RULE, GROUP_RULE, WILSON_RULE, StandardTally, Tally, compare, spread, tally
 from .questions import CAUSES, QUESTION_REMEDIES, QUESTIONS, REMEDIES

@@ -22,10 +22,12 @@ CAUSES: dict[str, dict[str, str]] = {
 
 QUESTIONS: list[Question] = [
     Question("training_before_serving",
-             "Is every front-line employee trained on the service standards of their post before serving customers alone?",
+             "Is every front-line employee trained on the service standards of their post before serving "
+             "customers alone?",
              "每位一线员工在独立接待顾客之前，是否都接受过本岗位服务标准的培训？", "training"),
     Question("training_refreshed",
-             "Is service training repeated at least yearly and whenever a standard changes, with skills checked afterwards?",
+             "Is service training repeated at least yearly and whenever a standard changes, with skills checked "
+             "afterwards?",
              "服务培训是否至少每年重复一次、并在标准变更时及时补训，且培训后检查技能掌握情况？", "training"),
     Question("hiring_for_service",
              "Are new staff selected for service attitude and aptitude, not only for product knowledge?",

@@ -94,7 +94,8 @@ def test_summary_intervals_are_conservative():
     r = run(audit(known_summary(gap_sd=1.2)))
     half = sps.t.ppf(0.975, 99) * 1.2 / 10
     t = dim(r, "tangibles")
-    assert t["ci_low"] == pytest.approx(-0.65 - half, abs=1e-3) and t["ci_high"] == pytest.approx(-0.65 + half, abs=1e-3)
+    assert t["ci_low"] == pytest.approx(-0.65 - half, abs=1e-3)
+    assert t["ci_high"] == pytest.approx(-0.65 + half, abs=1e-3)
     sq = r.data["customer_gap"]["servqual"]["unweighted"]
     assert sq["ci_high"] - sq["value"] == pytest.approx(half, abs=1e-3)  # mean of equal half-widths
     assert any("conservative" in n.detail for n in r.data_quality)
@@ -342,6 +343,14 @@ def test_ipa_quadrants_with_the_data_mean_crosshair():
     assert action.priority_basis["confidence"] == pytest.approx(expected, abs=1e-3)
     assert action.priority_basis["importance"] == pytest.approx((6.5 - 1) / 6, abs=1e-3)
     assert any(f.id == "outcome_gap.possible_overkill" and f.evidence == ["Z: Item Z"] for f in r.findings)
+    assert (action.horizon, action.kind) == ("short", "management")
+
+
+def test_hardware_items_lead_to_long_term_investment():
+    data = ipa_summary()
+    data["evidence"]["questionnaire"]["items"][0]["element"] = "equipment"
+    action = next(a for a in run(data).actions if a.id == "outcome_gap.item.W")
+    assert (action.horizon, action.kind) == ("long", "capex")
 
 
 def test_ipa_crosshair_rules():
