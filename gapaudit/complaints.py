@@ -23,7 +23,7 @@ from gapaudit.model.audit import Complaint, ComplaintHandling, Evidence, LossRea
 from gapaudit.model.base import ANSWER_VALUE, Model
 from gapaudit.model.result import Action, DataQualityNote, Finding, Metric
 from gapaudit.stats import Estimate, proportion
-from gapaudit.tagged import confidence_for_n
+from gapaudit.tagged import confidence_for_n, listing
 
 if TYPE_CHECKING:
     from gapaudit.module import ModuleContext
@@ -513,7 +513,7 @@ def rules(ctx: "ModuleContext", s: ComplaintSettings, *, full: bool = True) -> l
         tr("loss reasons: each reason's share of lost customers (95% Wilson interval) against the benchmark "
            "(percent): {b}",
            "流失原因：各原因占流失顾客的比例（95% Wilson 区间），对照基准（%）：{b}",
-           b=", ".join(f"{loss_label(ctx, k)} {_num(v)}" for k, v in s.loss_benchmark.items())),
+           b=listing(ctx, (f"{loss_label(ctx, k)} {_num(v)}" for k, v in s.loss_benchmark.items()))),
     ]
 
 
@@ -595,7 +595,7 @@ def _present_log(ctx: "ModuleContext", a: ComplaintAnalysis, st: ComplaintStats,
     if top:
         out.findings.append(Finding(
             id=f"{mid}.complaints.categories", severity="info",
-            title=tr("Most complaints: {c}", "投诉最多的类别：{c}", c=", ".join(c for c, _ in top)),
+            title=tr("Most complaints: {c}", "投诉最多的类别：{c}", c=listing(ctx, (c for c, _ in top))),
             evidence=[f"{c or tr('uncategorised', '未分类')}: {n}" for c, n in st.categories]))
 
 

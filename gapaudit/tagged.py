@@ -34,6 +34,11 @@ MIN_CONFIDENCE = 0.3
 RUBRIC_CONFIDENCE = 0.5
 
 
+def listing(ctx: "ModuleContext", items) -> str:
+    """Items joined the way the report language lists them (``a, b`` or ``a、b``)."""
+    return ctx.tr(", ", "、").join(str(i) for i in items)
+
+
 def confidence_for_n(n: int, full: int = FULL_CONFIDENCE_N, floor: float = MIN_CONFIDENCE) -> float:
     """Priority confidence from a sample size: n ÷ ``full``, kept between ``floor`` and 1."""
     return max(floor, min(1.0, n / full))
@@ -169,7 +174,8 @@ def survey_sources(ctx: "ModuleContext", kind: TagKind) -> dict[str, SourceScore
             source = SourceScore("survey", est.value, est.n, _clip(est.low), _clip(est.high),
                                  _item_lines(ctx, item_means), importance)
         else:
-            rows = {i: survey.summary[i] for i in ids if i in survey.summary and survey.summary[i].perception is not None}
+            rows = {i: survey.summary[i] for i in ids
+                    if i in survey.summary and survey.summary[i].perception is not None}
             if not rows:
                 continue
             item_means = {i: r.perception for i, r in rows.items()}
@@ -354,15 +360,15 @@ def grade_with_critical(ctx: "ModuleContext", score: float | None, config: Quali
             detail=tr("Score grade {u}, reported grade {g}.", "按分数应为 {u}，报告等级 {g}。",
                       u=uncapped or "—", g=grade or "—"),
             evidence=[tr("{s} {t}: not fully complied with on visit(s) {v}", "{s} {t}：走访 {v} 未完全达标",
-                         s=f.standard.id, t=f.standard.title, v=", ".join(f.visits)) for f in check.failures]))
+                         s=f.standard.id, t=f.standard.title, v=listing(ctx, f.visits)) for f in check.failures]))
     if check.unknown:
         out.notes.append(DataQualityNote(topic="critical", severity="warning",
                                          detail=tr("critical items not among this audit's standards: {i}",
-                                                   "关键项不在本次审核的服务标准中：{i}", i=", ".join(check.unknown))))
+                                                   "关键项不在本次审核的服务标准中：{i}", i=listing(ctx, check.unknown))))
     if check.unobserved:
         out.notes.append(DataQualityNote(topic="critical", severity="info",
                                          detail=tr("critical items not observed in this audit: {i}",
-                                                   "本次审核未观察的关键项：{i}", i=", ".join(check.unobserved))))
+                                                   "本次审核未观察的关键项：{i}", i=listing(ctx, check.unobserved))))
     return out
 
 
@@ -382,7 +388,7 @@ def basis_text(ctx: "ModuleContext", t: TagScore) -> str:
     """Which sources a score came from, for findings and action rationales."""
     if t.basis == "rubric":
         return ctx.tr("Scored from the auditor's rubric (no evidence).", "依据审核员评分表（无证据）。")
-    parts = ", ".join(f"{source_label(ctx, s.kind)} {s.score:.0f} (n={s.n})" for s in t.sources)
+    parts = listing(ctx, (f"{source_label(ctx, s.kind)} {s.score:.0f} (n={s.n})" for s in t.sources))
     return ctx.tr("Evidence: {p}.", "证据：{p}。", p=parts)
 
 
@@ -422,7 +428,7 @@ def coverage_notes(ctx: "ModuleContext", scores: dict[str, TagScore], kind: TagK
     """Which tags have no score, which rest on the rubric, and where the rubric was set aside."""
     tr = ctx.tr
     what = tr("factors", "因素") if kind == "factor" else tr("elements", "要素")
-    names = lambda keys: tr(", ", "、").join(ctx.label(k) for k in keys)  # noqa: E731
+    names = lambda keys: listing(ctx, (ctx.label(k) for k in keys))  # noqa: E731
     out = []
     missing = [k for k, t in scores.items() if t.score is None]
     if missing:

@@ -44,7 +44,7 @@ from gapaudit.model.vocab import NEGATIVE_FACTORS, POSITIVE_FACTORS, Factor
 from gapaudit.module import AuditModule, ModuleContext
 from gapaudit.stats import weighted_mean
 from gapaudit.tagged import (QualityConfig, SourceScore, TagScore, basis_text, combine, coverage_notes, fmt1,
-                             grade_with_critical, observation_sources, round1, rubric_source, survey_sources,
+                             grade_with_critical, listing, observation_sources, round1, rubric_source, survey_sources,
                              tag_data, tag_metric, tag_rules, weakness)
 
 NegativeFactor = Literal["complaints", "errors"]
@@ -252,7 +252,7 @@ class EightFactor(AuditModule):
             tr("positive score = weighted mean of the positive factors that have a score; weights: {w}; factors "
                "without a score are left out (at least {m} are needed)",
                "正向得分 = 有得分的正向因素的加权均值；权重：{w}；无得分的因素不计入（至少需要 {m} 个）",
-               w=", ".join(f"{ctx.label(f)} {cfg.weights[f]:g}" for f in POSITIVE_FACTORS), m=cfg.min_factors),
+               w=listing(ctx, (f"{ctx.label(f)} {cfg.weights[f]:g}" for f in POSITIVE_FACTORS)), m=cfg.min_factors),
             tr("complaints and errors: count (each event weighted by its severity: {s}) per 1,000 transactions, or "
                "customers served when transactions are not given; points deducted from a piecewise-linear curve "
                "(rate→points, flat after the last point): {c}",
@@ -366,10 +366,9 @@ class EightFactor(AuditModule):
             d = deductions[n]
             if d is None or d <= 0:
                 continue
-            top_cats = [c for c, _ in by_count([x.category for x in
-                                                 (ctx.evidence.complaints if n == "complaints" else ctx.evidence.errors)])
-                        if c is not None][:3]
-            cats = ", ".join(top_cats) or ctx.tr("all categories", "全部类别")
+            log = ctx.evidence.complaints if n == "complaints" else ctx.evidence.errors
+            top_cats = [c for c, _ in by_count([x.category for x in log]) if c is not None][:3]
+            cats = listing(ctx, top_cats) or ctx.tr("all categories", "全部类别")
             if n == "complaints":
                 title = ctx.tr("Prevent complaints at the sale: explain terms and usage, and fix the main causes ({c})",
                                "在销售环节预防投诉：讲清条款与使用方法，并解决主要投诉原因（{c}）", c=cats)
@@ -411,7 +410,7 @@ def highlight_source(ctx: ModuleContext, notes: list[DataQualityNote]) -> Source
     if unrated:
         notes.append(DataQualityNote(topic="highlights", detail=ctx.tr(
             "signature services without a customer rating do not count in the score: {h}",
-            "无顾客评价的特色服务不计入得分：{h}", h=", ".join(unrated))))
+            "无顾客评价的特色服务不计入得分：{h}", h=listing(ctx, unrated))))
     if not rated:
         return None
     weak = tuple(ctx.tr("{h}: valued by {r}% of customers", "{h}：{r}% 的顾客认可", h=h.name, r=f"{h.customer_rating:g}")

@@ -34,7 +34,7 @@ from gapaudit.model.vocab import CORNER_OF, ELEMENTS, TRIANGLE, Element
 from gapaudit.module import AuditModule, ModuleContext
 from gapaudit.stats import weighted_mean
 from gapaudit.tagged import (QualityConfig, SourceScore, TagScore, basis_text, combine, coverage_notes, fmt1,
-                             grade_with_critical, observation_sources, round1, rubric_source, survey_sources,
+                             grade_with_critical, listing, observation_sources, round1, rubric_source, survey_sources,
                              tag_data, tag_metric, tag_rules, weakness)
 
 Corner = Literal["people", "hardware", "software"]
@@ -183,7 +183,7 @@ class GoldenTriangle(AuditModule):
         reason = None
         if missing_corners:
             reason = ctx.tr("no evidence for the {c} corner; the triangle needs all three corners",
-                            "{c}角没有证据；金三角需要三个角齐全", c=ctx.tr(", ", "、").join(ctx.label(c) for c in missing_corners))
+                            "{c}角没有证据；金三角需要三个角齐全", c=listing(ctx, (ctx.label(c) for c in missing_corners)))
         final = None if score is None else round(score, 1)
         graded = grade_with_critical(ctx, final, cfg)
 
@@ -228,14 +228,14 @@ class GoldenTriangle(AuditModule):
                "作为证据来源"),
             tr("corner score = weighted mean of its elements that have a score; element weights: {w}",
                "角得分 = 该角有得分要素的加权均值；要素权重：{w}",
-               w=", ".join(f"{ctx.label(e)} {cfg.element_weights[e]:g}" for e in ELEMENTS)),
+               w=listing(ctx, (f"{ctx.label(e)} {cfg.element_weights[e]:g}" for e in ELEMENTS))),
             tr("triangle score = weighted power mean of the corners, (Σ wᵢ·cᵢ^p ÷ Σ wᵢ)^(1/p) with p = {p:g} "
                "({k}; p = 0 means exp(Σ wᵢ·ln cᵢ ÷ Σ wᵢ)); with p below 1 a weak corner pulls the score down more "
                "than an average would, and a corner at 0 makes it 0; corner weights: {w}; a corner without evidence "
                "leaves the triangle unscored",
                "金三角得分 = 三个角的加权幂平均 (Σ wᵢ·cᵢ^p ÷ Σ wᵢ)^(1/p)，p = {p:g}（{k}；p = 0 时为 exp(Σ wᵢ·ln cᵢ ÷ Σ wᵢ)）；"
                "p 小于 1 时弱角对总分的拖累大于简单平均，任一角为 0 则总分为 0；角权重：{w}；任一角无证据则不评分",
-               p=p, k=kind, w=", ".join(f"{ctx.label(c)} {cfg.corner_weights[c]:g}" for c in TRIANGLE)),
+               p=p, k=kind, w=listing(ctx, (f"{ctx.label(c)} {cfg.corner_weights[c]:g}" for c in TRIANGLE))),
             tr("balance: spread = highest − lowest corner; imbalance cost = weighted arithmetic mean of the corners "
                "− triangle score; corners more than {s} points apart are out of balance",
                "均衡度：极差 = 最高角 − 最低角；失衡代价 = 三角加权算术平均 − 金三角得分；极差超过 {s} 分视为失衡",
