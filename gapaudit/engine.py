@@ -17,7 +17,8 @@ from gapaudit.load.audit import LoadedAudit
 from gapaudit.model.result import AuditResult, ModuleResult, OverallScore, PluginInfo
 from gapaudit.module import ModuleContext
 from gapaudit.plugins import PluginHost
-from gapaudit.scoring import OVERALL_RULE, PRIORITY_RULE, cap_grade, grade_for
+from gapaudit.scoring import OVERALL_RULE, OVERALL_RULE_ZH, PRIORITY_RULE, PRIORITY_RULE_ZH, cap_grade, grade_for, \
+    rule_text
 from gapaudit.stats import weighted_mean
 
 
@@ -50,7 +51,7 @@ def run(loaded: LoadedAudit, host: PluginHost, lang: str | None = None) -> Audit
             raise PluginError(contributed[0][0] if contributed else plugin, "returned invalid actions", exc) from exc
         results[mid] = result
 
-    overall = _overall(results, audit)
+    overall = _overall(results, audit, lang)
     out = AuditResult(
         gapaudit_version=__version__,
         audit=audit.audit.model_dump(mode="json") | {"language": lang},
@@ -58,7 +59,7 @@ def run(loaded: LoadedAudit, host: PluginHost, lang: str | None = None) -> Audit
         overall=overall,
         modules=results,
         actions=merge_actions([results[m].actions for m in results]),
-        data_quality=_data_quality(results),
+        data_quality=_data_quality(results, lang),
         plugins=[PluginInfo(name=r.name, version=r.version, source=r.source)
                  for r in host.records.values() if r.name not in excluded],
     )
@@ -78,20 +79,22 @@ def _complete(result: ModuleResult, cls: Any, ctx: ModuleContext) -> ModuleResul
     return result.model_copy(update=update)
 
 
-def _overall(results: dict[str, ModuleResult], audit: Any) -> OverallScore:
+def _overall(results: dict[str, ModuleResult], audit: Any, lang: str) -> OverallScore:
     weights = audit.scoring.weights
     scored = [(mid, r.score) for mid, r in results.items() if r.score is not None and weights.get(mid, 1.0) > 0]
     value = weighted_mean([s for _, s in scored], [weights.get(mid, 1.0) for mid, _ in scored])
     score = None if value is None else round(value, 1)
     grade = grade_for(score, audit.scoring.bands)
     grade = cap_grade(grade, [r.grade_cap for r in results.values()], audit.scoring.bands) if grade else None
-    return OverallScore(score=score, grade=grade, rule=OVERALL_RULE, modules_scored=[m for m, _ in scored])
+    return OverallScore(score=score, grade=grade, rule=rule_text(OVERALL_RULE, OVERALL_RULE_ZH, lang),
+                        modules_scored=[m for m, _ in scored])
 
 
-def _data_quality(results: dict[str, ModuleResult]) -> dict[str, Any]:
+def _data_quality(results: dict[str, ModuleResult], lang: str) -> dict[str, Any]:
     return {
         "no_data": [{"module": mid, "reason": r.reason} for mid, r in results.items() if r.score is None],
         "notes": [{"module": mid, **note.model_dump()} for mid, r in results.items() for note in r.data_quality],
         "methodology": {mid: r.methodology for mid, r in results.items() if r.methodology},
-        "rules": {"priority": PRIORITY_RULE, "overall": OVERALL_RULE},
+        "rules": {"priority": rule_text(PRIORITY_RULE, PRIORITY_RULE_ZH, lang),
+                  "overall": rule_text(OVERALL_RULE, OVERALL_RULE_ZH, lang)},
     }

@@ -25,6 +25,21 @@ OVERALL_RULE = (
     "comes from the grade bands and is capped by any critical-item failure."
 )
 
+PRIORITY_RULE_ZH = (
+    "优先级 = 100 × 严重程度权重 × 顾客重视程度 × 把握程度；严重程度权重：危急 1.0、高 0.8、中 0.6、低 0.4、"
+    f"提示 0.2；顾客重视程度为相关题目的顾客重要性换算到 0–1（未知时取 {DEFAULT_IMPORTANCE}）；把握程度 0–1 "
+    "反映样本量与置信区间宽度（计数类事实为 1）。优先级相同时按模块顺序、再按行动编号排列。"
+)
+OVERALL_RULE_ZH = (
+    "总分 = 有数据的各模块得分的加权平均（除 scoring.weights 另有规定外，每个模块权重为 1）；无数据的模块不计入，"
+    "不按 0 分计；等级按等级区间确定，并受任何关键项失败的等级上限约束。"
+)
+
+
+def rule_text(en: str, zh: str, lang: str) -> str:
+    """A stated rule in the report language."""
+    return zh if lang == "zh" else en
+
 
 SUBSCORE_RULE = (
     "module score = weighted mean of the sub-scores that could be computed; a sub-score without evidence is "
