@@ -43,6 +43,9 @@ MESSAGES = {
     "kind_error": {"en": "error", "zh": "错误"},
     "kind_unexpected": {"en": "unexpected error", "zh": "意外错误"},
     "interrupted": {"en": "interrupted", "zh": "已中断"},
+    "rollup_done": {"en": "roll-up of {stores} store(s) from {results} result(s): mean overall score {mean}",
+                    "zh": "汇总 {stores} 家门店（{results} 份结果）：平均总分 {mean}"},
+    "rollup_skipped": {"en": "{n} file(s) skipped:", "zh": "跳过 {n} 个文件："},
 }
 
 
@@ -278,6 +281,82 @@ def _run_batch(audits: tuple[str, ...], output: Path | None, formats: tuple[str,
             if len(item.messages) > 20:
                 click.echo(f"      ... (+{len(item.messages) - 20})", err=True)
     sys.exit(report.exit_code)
+
+
+@main.command()
+@click.argument("results", nargs=-1, required=True, metavar="RESULT...")
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="Output file, or folder for several formats (default: rollup.<ext> in the working directory).")
+@click.option("-f", "--format", "formats", multiple=True, metavar="FORMAT",
+              help="pdf, html or json (the roll-up data); repeat or comma-separate (default: pdf and html).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), help="Report language (default: the results' usual one).")
+@click.option("--title", help="Title on the cover (default: the chain's name).")
+@click.option("--top", type=click.IntRange(1, 100), default=10, show_default=True,
+              help="Stores in each top and bottom list.")
+@click.option("--history", "history", metavar="URL",
+              help="History database for the quarter trends and the change since each store's previous audit "
+                   "(also set by GAPAUDIT_HISTORY or gapaudit.toml).")
+@click.option("--template-dir", "template_dirs", multiple=True, metavar="DIR",
+              type=click.Path(path_type=Path, file_okay=False, exists=True),
+              help="Templates searched before the plugins' and the defaults; repeatable.")
+@plugin_option
+@debug_option
+def rollup(results: tuple[str, ...], output: Path | None, formats: tuple[str, ...], lang: str | None,
+           title: str | None, top: int, history: str | None, template_dirs: tuple[Path, ...],
+           plugin: tuple[str, ...], debug: bool) -> None:
+    """Combine many stores' results into one chain report for headquarters.
+
+    RESULT is a result JSON file (from gapaudit run -f json), a folder (every
+    result below it) or a glob; audits are not re-run. The report ranks the
+    stores, shows score distributions, a heat map of the weakest stores, the
+    standards most often below target, recurring actions, regions, and the
+    trend by quarter.
+
+    Exit codes: 0 written, 2 no readable result, or some files were skipped
+    (listed; the report is still written), 4 output could not be written.
+    """
+    from gapaudit import rollup as chain
+    from gapaudit.errors import GapauditError
+    from gapaudit.history import History, resolve_url
+    from gapaudit.load.audit import display_path
+    from gapaudit.render.output import write_atomic
+
+    fmts: list[str] = []
+    for value in formats:
+        for part in value.split(","):
+            part = part.strip().lower()
+            if part and part not in chain.FORMATS:
+                raise click.BadParameter(f"{part!r}; choose from {', '.join(chain.FORMATS)}", param_hint="-f/--format")
+            if part and part not in fmts:
+                fmts.append(part)
+    fmts = fmts or ["pdf", "html"]
+    recorder = None
+    try:
+        url = resolve_url(history)
+        host = _host(plugin)
+        recorder = History(url) if url else None
+        data = chain.build(chain.expand_results(results), history=recorder, lang=lang, title=title,
+                           options=chain.RollupOptions(top=top))
+        outputs = [(chain.output_path(fmt, output, len(fmts) > 1),
+                    chain.render(data, fmt, host=host, template_dirs=template_dirs, lang=lang)) for fmt in fmts]
+        for target, body in outputs:
+            write_atomic(target, body)
+    except GapauditError as exc:
+        _fail(exc, debug, lang)
+    finally:
+        if recorder is not None:
+            recorder.close()
+    out_lang = data["lang"]
+    for target, _ in outputs:
+        click.echo(msg("wrote", out_lang, path=display_path(target)), err=True)
+    counts = data["counts"]
+    click.echo(msg("rollup_done", out_lang, stores=counts["stores"], results=counts["results"],
+                   mean="-" if data["overall"]["mean"] is None else f"{data['overall']['mean']:.1f}"))
+    if data["skipped"]:
+        click.echo(msg("rollup_skipped", out_lang, n=len(data["skipped"])), err=True)
+        for item in data["skipped"]:
+            click.echo(f"  {item['file']}: {item['reason']}", err=True)
+        sys.exit(EXIT_INPUT)
 
 
 @main.command()
