@@ -22,7 +22,7 @@ from pydantic import Field, field_validator, model_validator
 from gapaudit.model.audit import Complaint, ComplaintHandling, Evidence, LossReason, LostCustomer, Volume
 from gapaudit.model.base import ANSWER_VALUE, Model
 from gapaudit.model.result import Action, DataQualityNote, Finding, Metric
-from gapaudit.stats import Estimate, proportion
+from gapaudit.stats import Estimate, percentile, proportion
 from gapaudit.tagged import confidence_for_n, listing
 
 if TYPE_CHECKING:
@@ -197,17 +197,6 @@ class ComplaintStats:
     def resolved_slow(self) -> int:
         """Resolved, but not known to be quick (over the threshold or no time recorded)."""
         return self.resolved - self.quick
-
-
-def percentile(sorted_values: Sequence[float], q: float) -> float | None:
-    """Linear-interpolation percentile of sorted values (Hyndman & Fan type 7, numpy's default), q in 0..1."""
-    if not sorted_values:
-        return None
-    h = (len(sorted_values) - 1) * q
-    lo = math.floor(h)
-    if lo + 1 >= len(sorted_values):
-        return float(sorted_values[-1])
-    return sorted_values[lo] + (h - lo) * (sorted_values[lo + 1] - sorted_values[lo])
 
 
 def by_count(values: list[str | None]) -> list[tuple[str | None, int]]:

@@ -49,6 +49,7 @@ __all__ = [
     "mean_difference_ci",
     "norm_ppf",
     "one_sample_diff",
+    "percentile",
     "proportion",
     "rank_average",
     "reference_minus_mean",
@@ -589,6 +590,23 @@ def weighted_mean(values: Sequence[MaybeNumber], weights: Sequence[MaybeNumber])
     if total == 0.0:
         raise ValueError("weights of the non-missing values sum to zero")
     return math.fsum(w * x for w, x in zip(ws, xs)) / total
+
+
+def percentile(sorted_values: Sequence[float], q: float) -> float | None:
+    """Linear-interpolation percentile of already sorted values, q in 0..1 (None when empty).
+
+    Hyndman & Fan type 7, numpy's default: h = (n - 1)·q, then
+    x[floor h] + (h - floor h)·(x[floor h + 1] - x[floor h]).
+    """
+    if not 0.0 <= q <= 1.0:
+        raise ValueError(f"q must be within [0, 1], got {q!r}")
+    if not sorted_values:
+        return None
+    h = (len(sorted_values) - 1) * q
+    lo = math.floor(h)
+    if lo + 1 >= len(sorted_values):
+        return float(sorted_values[-1])
+    return sorted_values[lo] + (h - lo) * (sorted_values[lo + 1] - sorted_values[lo])
 
 
 # ---------------------------------------------------------------------------

@@ -12,8 +12,9 @@ from pydantic import ValidationError
 from scipy.stats import norm
 
 from gapaudit.complaints import (ComplaintSettings, analyse, complaint_stats, customers_at_risk, iceberg,
-                                 log_provided, loss_reasons, per_thousand, percentile, six_steps)
+                                 log_provided, loss_reasons, per_thousand, six_steps)
 from gapaudit.model.audit import Complaint, ComplaintHandling, Evidence, LostCustomer
+from gapaudit.stats import percentile
 
 
 def complaints(*rows: dict) -> list[Complaint]:
