@@ -12,7 +12,7 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Sequence
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
@@ -37,6 +37,17 @@ RUBRIC_CONFIDENCE = 0.5
 def listing(ctx: "ModuleContext", items) -> str:
     """Items joined the way the report language lists them (``a, b`` or ``a、b``)."""
     return ctx.tr(", ", "、").join(str(i) for i in items)
+
+
+def merge_weights(given: dict[str, float], keys: Sequence[str], what: str, *,
+                  need_positive: bool = True) -> dict[str, float]:
+    """Weights given in settings laid over a default of 1 for every key, so a partial list keeps the rest."""
+    if any(w < 0 for w in given.values()):
+        raise ValueError(f"{what} weights must not be negative")
+    merged = {k: 1.0 for k in keys} | given
+    if need_positive and not any(merged.values()):
+        raise ValueError(f"at least one {what} weight must be above 0")
+    return merged
 
 
 def confidence_for_n(n: int, full: int = FULL_CONFIDENCE_N, floor: float = MIN_CONFIDENCE) -> float:

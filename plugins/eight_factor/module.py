@@ -44,8 +44,8 @@ from gapaudit.model.vocab import NEGATIVE_FACTORS, POSITIVE_FACTORS, Factor
 from gapaudit.module import AuditModule, ModuleContext
 from gapaudit.stats import weighted_mean
 from gapaudit.tagged import (QualityConfig, SourceScore, TagScore, basis_text, combine, coverage_notes, fmt1,
-                             grade_with_critical, listing, observation_sources, round1, rubric_source, survey_sources,
-                             tag_data, tag_metric, tag_rules, weakness)
+                             grade_with_critical, listing, merge_weights, observation_sources, round1,
+                             rubric_source, survey_sources, tag_data, tag_metric, tag_rules, weakness)
 
 NegativeFactor = Literal["complaints", "errors"]
 
@@ -83,9 +83,7 @@ class PenaltySettings(Model):
     @field_validator("severity_weights")
     @classmethod
     def _weights(cls, value: dict[str, float]) -> dict[str, float]:
-        if any(w < 0 for w in value.values()):
-            raise ValueError("severity weights must not be negative")
-        return {"low": 1.0, "medium": 1.0, "high": 1.0} | value
+        return merge_weights(value, ("low", "medium", "high"), "severity", need_positive=False)
 
 
 def _default_penalties() -> dict[str, PenaltySettings]:
@@ -108,12 +106,7 @@ class EightFactorConfig(QualityConfig):
     @field_validator("weights")
     @classmethod
     def _weights(cls, value: dict[str, float]) -> dict[str, float]:
-        if any(w < 0 for w in value.values()):
-            raise ValueError("factor weights must not be negative")
-        merged = {f: 1.0 for f in POSITIVE_FACTORS} | value
-        if not any(merged.values()):
-            raise ValueError("at least one factor weight must be above 0")
-        return merged
+        return merge_weights(value, POSITIVE_FACTORS, "factor")
 
     @field_validator("penalties", mode="before")
     @classmethod

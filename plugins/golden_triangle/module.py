@@ -34,8 +34,8 @@ from gapaudit.model.vocab import CORNER_OF, ELEMENTS, TRIANGLE, Element
 from gapaudit.module import AuditModule, ModuleContext
 from gapaudit.stats import weighted_mean
 from gapaudit.tagged import (QualityConfig, SourceScore, TagScore, basis_text, combine, coverage_notes, fmt1,
-                             grade_with_critical, listing, observation_sources, round1, rubric_source, survey_sources,
-                             tag_data, tag_metric, tag_rules, weakness)
+                             grade_with_critical, listing, merge_weights, observation_sources, round1,
+                             rubric_source, survey_sources, tag_data, tag_metric, tag_rules, weakness)
 
 Corner = Literal["people", "hardware", "software"]
 
@@ -58,9 +58,7 @@ class GoldenTriangleConfig(QualityConfig):
     @field_validator("element_weights")
     @classmethod
     def _elements(cls, value: dict[str, float]) -> dict[str, float]:
-        if any(w < 0 for w in value.values()):
-            raise ValueError("element weights must not be negative")
-        merged = {e: 1.0 for e in ELEMENTS} | value
+        merged = merge_weights(value, ELEMENTS, "element", need_positive=False)
         for corner, elements in TRIANGLE.items():
             if not any(merged[e] for e in elements):
                 raise ValueError(f"every element of corner {corner!r} has weight 0")
@@ -69,12 +67,7 @@ class GoldenTriangleConfig(QualityConfig):
     @field_validator("corner_weights")
     @classmethod
     def _corners(cls, value: dict[str, float]) -> dict[str, float]:
-        if any(w < 0 for w in value.values()):
-            raise ValueError("corner weights must not be negative")
-        merged = {c: 1.0 for c in TRIANGLE} | value
-        if not any(merged.values()):
-            raise ValueError("at least one corner weight must be above 0")
-        return merged
+        return merge_weights(value, tuple(TRIANGLE), "corner")
 
 
 # --- pure scoring rules -------------------------------------------------------------------
