@@ -378,7 +378,6 @@ class ComplaintAnalysis:
     at_risk: AtRisk | None
     handling: SixSteps | None
     losses: list[LossRow] | None
-    notes: list[str] = field(default_factory=list)
 
 
 def analyse(evidence: Evidence, settings: ComplaintSettings, basis: Basis = "auto") -> ComplaintAnalysis:

@@ -249,8 +249,10 @@ def tag_rules(ctx: "ModuleContext", kind: TagKind) -> list[str]:
                "{w} has no score",
                "{w}得分 = 各证据来源得分的等权均值；仅在没有证据时才使用审核员的评分表分数（同样换算），报告会注明；"
                "两者皆无则该{w}无得分", w=what, a=a_what),
-        ctx.tr("action priority confidence = sample size ÷ {f}, between {m} and 1; {r} for rubric-only scores",
-               "行动优先级的置信度 = 样本量 ÷ {f}，取值 {m}–1；仅有评分表分数时为 {r}",
+        ctx.tr("n of a score = observations + respondents (+ cases or complaints) behind it; action priority "
+               "confidence = n ÷ {f}, between {m} and 1; {r} for rubric-only scores",
+               "得分的 n = 其背后的观察次数 + 受访人数（+ 案例或投诉数）；行动优先级的置信度 = n ÷ {f}，取值 {m}–1；"
+               "仅有评分表分数时为 {r}",
                f=FULL_CONFIDENCE_N, m=MIN_CONFIDENCE, r=RUBRIC_CONFIDENCE),
     ]
 

@@ -220,7 +220,7 @@ class EightFactor(AuditModule):
             "factors": self._factor_data(ctx, factors, rates, deductions),
             "positive_score": positive,
             "deduction": math.fsum(d for d in deductions.values() if d is not None),
-            "total": total,
+            "total": total if graded_score is not None else None,
             "grade": graded.data,
             **shown.data,
         }
