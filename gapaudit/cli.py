@@ -145,6 +145,10 @@ def validate(audit: Path, plugin: tuple[str, ...], debug: bool) -> None:
 @click.option("-f", "--format", "formats", multiple=True, metavar="FORMAT",
               help="pdf, html, json, md or csv (the action plan); repeat or comma-separate for several.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), help="Report language (default: the audit's).")
+@click.option("--template-dir", "template_dirs", multiple=True, metavar="DIR",
+              type=click.Path(path_type=Path, file_okay=False, exists=True),
+              help="Report templates searched before the plugins' and the defaults (override any template; "
+                   "extend a default with {% extends \"default:NAME\" %}); repeatable.")
 @click.option("--fail-under", type=click.FloatRange(0, 100), metavar="SCORE",
               help="Exit with code 1 when the overall score is below SCORE.")
 @click.option("--executor", type=click.Choice(["process", "dask"]), default="process", show_default=True,
@@ -161,8 +165,9 @@ def validate(audit: Path, plugin: tuple[str, ...], debug: bool) -> None:
 @plugin_option
 @debug_option
 def run(audits: tuple[str, ...], output: Path | None, formats: tuple[str, ...], lang: str | None,
-        fail_under: float | None, executor: str, scheduler: str | None, workers: int | None,
-        history: str | None, progress: bool | None, plugin: tuple[str, ...], debug: bool) -> None:
+        template_dirs: tuple[Path, ...], fail_under: float | None, executor: str, scheduler: str | None,
+        workers: int | None, history: str | None, progress: bool | None, plugin: tuple[str, ...],
+        debug: bool) -> None:
     """Validate each AUDIT, run every enabled audit module and write its report.
 
     AUDIT is an audit file; several files, folders (every audit YAML below
@@ -181,11 +186,30 @@ def run(audits: tuple[str, ...], output: Path | None, formats: tuple[str, ...], 
         history_url = resolve_url(history)
     except GapauditError as exc:
         _fail(exc, debug, lang)
-    if _is_single(audits):
-        _run_single(Path(audits[0]), output, formats, lang, fail_under, plugin, debug, history_url)
+    single = _is_single(audits)
+    _startup_warnings(formats, single)
+    if single:
+        _run_single(Path(audits[0]), output, formats, lang, fail_under, plugin, debug, history_url, template_dirs)
     else:
         _run_batch(audits, output, formats, lang, fail_under, plugin, debug, history_url, executor, scheduler,
-                   workers, progress)
+                   workers, progress, template_dirs)
+
+
+def _startup_warnings(formats: tuple[str, ...], single: bool = False) -> None:
+    """For PDF runs: warn about a system that gives slow or large PDFs, and start the slow parts early
+    (the font query, and for one audit the WeasyPrint import in a helper process)."""
+    from gapaudit.render import DEFAULT_FORMAT
+
+    fmts = [part.strip().lower() for value in formats for part in value.split(",")] or [DEFAULT_FORMAT]
+    if "pdf" not in fmts:
+        return
+    from gapaudit.render import fonts, worker
+
+    if single:
+        worker.start()
+    fonts.prefetch()
+    for warning in fonts.startup_warnings(fmts):
+        click.echo(f"warning: {warning}", err=True)
 
 
 def _is_single(audits: tuple[str, ...]) -> bool:
@@ -199,7 +223,8 @@ def _is_single(audits: tuple[str, ...]) -> bool:
 
 
 def _run_single(audit: Path, output: Path | None, formats: tuple[str, ...], lang: str | None,
-                fail_under: float | None, plugin: tuple[str, ...], debug: bool, history_url: str | None) -> None:
+                fail_under: float | None, plugin: tuple[str, ...], debug: bool, history_url: str | None,
+                template_dirs: tuple[Path, ...] = ()) -> None:
     """One audit file, as ``gapaudit run`` always did; recorded in the history when one is set."""
     from gapaudit.errors import GapauditError
     from gapaudit.load.audit import display_path
@@ -207,7 +232,7 @@ def _run_single(audit: Path, output: Path | None, formats: tuple[str, ...], lang
     from gapaudit.runner import RunOptions, run_one
 
     fmts = _formats(formats) or [DEFAULT_FORMAT]
-    options = RunOptions(formats=tuple(fmts), output=output, lang=lang)
+    options = RunOptions(formats=tuple(fmts), output=output, lang=lang, template_dirs=template_dirs)
     msg_lang = lang
     try:
         host = _host(plugin)
@@ -240,7 +265,8 @@ def _run_single(audit: Path, output: Path | None, formats: tuple[str, ...], lang
 
 def _run_batch(audits: tuple[str, ...], output: Path | None, formats: tuple[str, ...], lang: str | None,
                fail_under: float | None, plugin: tuple[str, ...], debug: bool, history_url: str | None,
-               executor: str, scheduler: str | None, workers: int | None, progress: bool | None) -> None:
+               executor: str, scheduler: str | None, workers: int | None, progress: bool | None,
+               template_dirs: tuple[Path, ...] = ()) -> None:
     """Several audits in parallel: one report each, failures listed at the end (see gapaudit.batch)."""
     from gapaudit.batch import BatchOptions, expand_sources, run_batch
     from gapaudit.errors import GapauditError
@@ -253,7 +279,8 @@ def _run_batch(audits: tuple[str, ...], output: Path | None, formats: tuple[str,
         raise click.BadParameter("--scheduler needs --executor dask", param_hint="--scheduler")
     if output is not None and output.exists() and not output.is_dir():
         raise click.BadParameter(f"{output} is a file; several audits need an output folder", param_hint="-o")
-    options = BatchOptions(run=RunOptions(formats=tuple(fmts), output=output, lang=lang, many=True),
+    options = BatchOptions(run=RunOptions(formats=tuple(fmts), output=output, lang=lang, many=True,
+                                          template_dirs=template_dirs),
                            plugins=plugin, history=history_url, fail_under=fail_under)
     show = sys.stderr.isatty() if progress is None else progress
     try:

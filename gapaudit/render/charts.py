@@ -174,14 +174,15 @@ def _domain(values: Iterable[float | None], include: Sequence[float] = (0,), pad
 
 def bars(rows: Sequence[Bar], *, title: str, font: str, palette: dict[str, str] | None = None, uid: str = "c",
          domain: tuple[float, float] | None = None, unit: str = "", digits: int = 2, label_width: float = 200,
-         zero: float = 0.0, sign: bool = False) -> Markup:
+         zero: float = 0.0, sign: bool = False, reference: tuple[float, str] | None = None) -> Markup:
     """Horizontal bars from ``zero`` to each value, with optional interval whiskers and value labels.
 
     Rows without a value show "—" and no bar. Negative bars extend left of
     the zero line, so gaps (P − E) and penalties read as shortfalls.
+    ``reference`` draws a dashed line at a value (a target) with its label.
     """
     pal = {**PALETTE, **(palette or {})}
-    row_h, top, bottom = 22, 8, 26
+    row_h, top, bottom = 22, (22 if reference else 8), 26
     lo, hi = domain or _domain([v for r in rows for v in (r.value, r.lo, r.hi)], include=(zero,))
     ticks = nice_ticks(lo, hi)
     lo, hi = min(lo, ticks[0]), max(hi, ticks[-1])
@@ -219,12 +220,20 @@ def bars(rows: Sequence[Bar], *, title: str, font: str, palette: dict[str, str] 
         c.add(_text(min(end + 5, WIDTH - value_room + 5), y + 15, label_text, weight="bold"))
     c.add(f'<line x1="{_n(X(zero))}" y1="{top - 4}" x2="{_n(X(zero))}" y2="{_n(grid_bottom + 2)}" '
           f'stroke="{pal["ink"]}" stroke-width="1.2"/>')
+    if reference is not None and lo <= reference[0] <= hi:
+        xr = X(reference[0])
+        c.add(f'<line x1="{_n(xr)}" y1="{top - 8}" x2="{_n(xr)}" y2="{_n(grid_bottom + 2)}" stroke="{pal["ink"]}" '
+              f'stroke-width="1.3" stroke-dasharray="5 3"/>')
+        c.add(_text(xr, top - 11, reference[1], "middle", 9.5, "bold"))
     return c.svg(title)
 
 
 def _tick_digits(ticks: Sequence[float]) -> int:
-    step = abs(ticks[1] - ticks[0]) if len(ticks) > 1 else 1
-    return 0 if step >= 1 and all(float(t).is_integer() for t in ticks) else (1 if step >= 0.1 else 2)
+    """The fewest decimals that print every tick exactly (0.25 needs 2, 0.5 needs 1)."""
+    for digits in range(4):
+        if all(abs(round(tv, digits) - tv) < 1e-9 for tv in ticks):
+            return digits
+    return 4
 
 
 def dumbbell(rows: Sequence[tuple[str, float | None, float | None]], *, title: str, legend: tuple[str, str],
@@ -323,12 +332,12 @@ def quadrant(points: Sequence[Point], *, title: str, font: str, x_label: str, y_
     # the "concentrate here" quadrant is shaded so it stands out in colour and greyscale
     c.add(f'<rect x="{left}" y="{top}" width="{_n(xc - left)}" height="{_n(yc - top)}" fill="{pal["bad"]}" '
           f'opacity="0.10"/>')
-    for tv in nice_ticks(xlo, xhi, 6):
-        if xlo <= tv <= xhi:
-            c.add(_text(X(tv), top + size + 14, fmt_num(tv, 1), "middle", 9.5))
-    for tv in nice_ticks(ylo, yhi, 6):
-        if ylo <= tv <= yhi:
-            c.add(_text(left - 5, Y(tv) + 3, fmt_num(tv, 1), "end", 9.5))
+    xticks = [tv for tv in nice_ticks(xlo, xhi, 6) if xlo <= tv <= xhi]
+    yticks = [tv for tv in nice_ticks(ylo, yhi, 6) if ylo <= tv <= yhi]
+    for tv in xticks:
+        c.add(_text(X(tv), top + size + 14, fmt_num(tv, _tick_digits(xticks)), "middle", 9.5))
+    for tv in yticks:
+        c.add(_text(left - 5, Y(tv) + 3, fmt_num(tv, _tick_digits(yticks)), "end", 9.5))
     c.add(f'<path d="M{_n(xc)} {top}V{top + size}M{left} {_n(yc)}H{_n(left + plot_w)}" stroke="{pal["ink"]}" '
           f'stroke-width="1" stroke-dasharray="4 3" fill="none"/>')
     pad = 6

@@ -14,6 +14,7 @@ data, never compiled as a template.
 from __future__ import annotations
 
 import importlib.resources
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
@@ -57,7 +58,7 @@ def make_env(host: "PluginHost | None" = None, template_dirs: Iterable[Path | st
     ])
     env = jinja2.Environment(loader=loader, autoescape=True, auto_reload=False, trim_blocks=True,
                              lstrip_blocks=True, keep_trailing_newline=False,
-                             undefined=jinja2.ChainableUndefined)
+                             undefined=jinja2.ChainableUndefined, bytecode_cache=_bytecode_cache())
     env.filters.update(FILTERS)
     env.globals.update(GLOBALS)
     if host is not None:
@@ -76,6 +77,27 @@ def css_string(value: Any) -> Markup:
             out.append(f"\\{ord(ch):x} ")
     out.append('"')
     return Markup("".join(out))
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates cached in the user's cache folder, like .pyc files (keyed by source checksum).
+
+    Compiling the templates is most of the templating time of a run. Set
+    ``GAPAUDIT_TEMPLATE_CACHE=0`` to switch the cache off.
+    """
+    if os.environ.get("GAPAUDIT_TEMPLATE_CACHE", "1") in ("0", "false", "no"):
+        return None
+    from gapaudit import __version__
+
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = os.path.join(base, "gapaudit", f"templates-{__version__}-{jinja2.__version__}")
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        if not os.access(folder, os.W_OK):
+            return None
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(folder)
 
 
 def _lang(ctx: Any) -> str:

@@ -1,10 +1,12 @@
-"""Which charts a module section shows, chosen from the keys the module puts in ``data``.
+"""Which charts a module section shows, read from the chart data the module put in ``data``.
 
-A chart is drawn for every key listed in :data:`ADAPTERS` that a module's
-``data`` holds, whichever module it comes from, so a plugin module gets the
-same charts by using the same keys. Shapes are read leniently (a list of
-rows or a mapping of id → row; a handful of synonyms for value and label
-fields); a key whose value cannot be read is skipped, never guessed.
+The built-in modules document the shape of their ``data`` in their
+docstrings; :data:`MODULE_CHARTS` lists the charts drawn for each of them
+(the default list, like the gap chain's). Any other module gets the charts
+of :data:`KEY_CHARTS` for the top-level keys it shares with them, so a
+plugin module gets a compliance chart by putting rows shaped like
+pharmacy_gap's under ``compliance``. Shapes are read leniently; a part that
+cannot be read gives no chart rather than a wrong one.
 """
 
 from __future__ import annotations
@@ -18,21 +20,22 @@ from gapaudit.model.result import ModuleResult
 from gapaudit.render import charts
 from gapaudit.render.i18n import fmt_num, fmt_pct, is_number, label as vocab_label, t
 
-VALUE_KEYS = ("value", "gap", "mean", "rate", "score", "points", "estimate", "diff", "difference")
+VALUE_KEYS = ("value", "gap", "mean", "rate", "score", "points", "estimate", "bar")
 LABEL_KEYS = ("label", "title", "name", "text")
 ID_KEYS = ("id", "dimension", "factor", "element", "corner", "standard", "item", "promise", "key", "bucket",
-           "reason", "group", "shift", "role")
+           "reason", "group", "step", "topic")
 
 
 @dataclass
 class Figure:
-    """One chart with its caption and an optional note and legend table."""
+    """One chart (or a small table) with its caption, an optional note and legend rows."""
 
     key: str
     title: str
-    svg: Markup
+    svg: Markup | None = None
     note: str = ""
-    table: list[tuple[str, str]] = field(default_factory=list)  # (heading, text) rows under the chart
+    header: list[str] = field(default_factory=list)
+    rows: list[list[str]] = field(default_factory=list)
 
 
 @dataclass
@@ -45,13 +48,19 @@ class Style:
     def t(self, key: str, **fmt: Any) -> str:
         return t(key, self.lang, **fmt)
 
+    def tr(self, en: str, zh: str) -> str:
+        return zh if self.lang == "zh" else en
+
+    def chart_id(self, key: str) -> str:
+        return f"{self.uid}-{key}"
+
 
 # --- lenient readers ------------------------------------------------------------
 
 def rows_of(value: Any) -> list[dict[str, Any]]:
-    """A list of row dicts from a list of dicts or an id → row (or id → number) mapping."""
+    """A list of row dicts from a list of dicts, ``{rows: [...]}``, or an id → row (or number) mapping."""
     if isinstance(value, dict):
-        if "rows" in value and isinstance(value["rows"], (list, dict)):
+        if isinstance(value.get("rows"), (list, dict)):
             return rows_of(value["rows"])
         out = []
         for key, row in value.items():
@@ -65,6 +74,15 @@ def rows_of(value: Any) -> list[dict[str, Any]]:
     return []
 
 
+def path(data: Any, *keys: str) -> Any:
+    """``data[k1][k2]...`` or None when any step is missing."""
+    for key in keys:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
+
+
 def pick(row: dict[str, Any], keys: Iterable[str]) -> Any:
     for key in keys:
         if key in row and row[key] is not None:
@@ -72,7 +90,9 @@ def pick(row: dict[str, Any], keys: Iterable[str]) -> Any:
     return None
 
 
-def number(row: dict[str, Any], keys: Iterable[str] = VALUE_KEYS) -> float | None:
+def number(row: Any, keys: Iterable[str] = VALUE_KEYS) -> float | None:
+    if not isinstance(row, dict):
+        return None
     value = pick(row, keys)
     return float(value) if is_number(value) else None
 
@@ -93,76 +113,278 @@ def row_label(row: dict[str, Any], lang: str) -> str:
     return vocab_label(rid, lang) if rid else "?"
 
 
-def interval(row: dict[str, Any]) -> tuple[float | None, float | None]:
-    lo = pick(row, ("ci_low", "low", "lo", "lower"))
-    hi = pick(row, ("ci_high", "high", "hi", "upper"))
-    ci = row.get("ci")
-    if (lo is None or hi is None) and isinstance(ci, (list, tuple)) and len(ci) == 2:
-        lo, hi = ci
+def interval(row: dict[str, Any], low: str = "ci_low", high: str = "ci_high") -> tuple[float | None, float | None]:
+    lo, hi = row.get(low), row.get(high)
     return (float(lo) if is_number(lo) else None, float(hi) if is_number(hi) else None)
 
 
-def _as_percent(values: list[float | None]) -> bool:
-    """Whether rates are 0–1 shares (then printed ×100)."""
-    nums = [v for v in values if v is not None]
-    return bool(nums) and max(nums) <= 1.0 + 1e-9
+def _scaled(v: float | None, k: float) -> float | None:
+    return None if v is None else v * k
 
 
-# --- adapters: data key → figure --------------------------------------------------
+def _n_label(label: str, n: Any) -> str:
+    return label + (f" (n={n})" if isinstance(n, int) and not isinstance(n, bool) else "")
 
-def _shortfall_tone(v: float | None, lo: float | None, hi: float | None) -> str:
-    """Customer gap: below zero for sure (interval too) is bad, below zero is a warning, else good."""
+
+# --- reusable chart builders -------------------------------------------------------
+
+def gap_figure(key: str, rows: list[dict[str, Any]], s: Style, title: str, note: str,
+               tone_of: Callable[[dict[str, Any], float | None, float | None, float | None], str]) -> Figure | None:
+    """Gap bars around zero with intervals (scale points), one per row."""
+    bars = []
+    for row in rows:
+        v = number(row, ("gap", "value"))
+        lo, hi = interval(row)
+        bars.append(charts.Bar(_n_label(row_label(row, s.lang), row.get("n")), v, lo, hi, tone_of(row, v, lo, hi)))
+    if not any(b.value is not None for b in bars):
+        return None
+    svg = charts.bars(bars, title=title, font=s.font, palette=s.palette, uid=s.chart_id(key), digits=2, sign=True)
+    return Figure(key, title, svg, note)
+
+
+def rate_figure(key: str, rows: list[dict[str, Any]], s: Style, title: str, note: str = "",
+                tone_of: Callable[[dict[str, Any], float | None], str] | None = None,
+                target: float | None = None, rate_key: str = "rate", mark_of: Callable[[dict], str] | None = None,
+                label_of: Callable[[dict], str] | None = None) -> Figure | None:
+    """Percentage bars (0–100%) with Wilson or other intervals; rates may be 0–1 shares or percentages."""
+    vals = [number(r, (rate_key,)) for r in rows]
+    ratio = all(v is None or v <= 1.0 + 1e-9 for v in vals)
+    k = 100.0 if ratio else 1.0
+    bars = []
+    for row, v in zip(rows, vals):
+        lo, hi = interval(row)
+        pct = _scaled(v, k)
+        if tone_of is not None:
+            tone = tone_of(row, pct)
+        else:
+            tone = "muted" if pct is None else "good" if pct >= 90 else "warn" if pct >= 70 else "bad"
+        label = label_of(row) if label_of else _n_label(row_label(row, s.lang), row.get("n"))
+        bars.append(charts.Bar(label, pct, _scaled(lo, k), _scaled(hi, k), tone, mark=mark_of(row) if mark_of else ""))
+    if not any(b.value is not None for b in bars):
+        return None
+    reference = None
+    if target is not None:
+        reference = (target * k if target <= 1 else target, s.tr("target", "目标") + " " + fmt_pct(
+            target * k if target <= 1 else target))
+    svg = charts.bars(bars, title=title, font=s.font, palette=s.palette, uid=s.chart_id(key), domain=(0, 100),
+                      unit="%", digits=0, reference=reference)
+    return Figure(key, title, svg, note)
+
+
+def score_figure(key: str, rows: list[tuple[str, float | None, float | None, float | None]], s: Style,
+                 title: str, note: str = "") -> Figure | None:
+    """0–100 score bars (label, score, ci_low, ci_high)."""
+    bars = [charts.Bar(label, v, lo, hi, "muted" if v is None else "good" if v >= 70 else "warn" if v >= 55
+                       else "bad", text=None if v is not None else t("no_data", s.lang)) for label, v, lo, hi in rows]
+    if not any(b.value is not None for b in bars):
+        return None
+    svg = charts.bars(bars, title=title, font=s.font, palette=s.palette, uid=s.chart_id(key), domain=(0, 100),
+                      digits=0)
+    return Figure(key, title, svg, note)
+
+
+def subscores(data: dict[str, Any], s: Style) -> Figure | None:
+    """How the module's score is made up: each sub-score with its weight."""
+    scores, weights = data.get("subscores"), data.get("weights") or {}
+    if not isinstance(scores, dict) or not scores:
+        return None
+    names = {"checklist": s.tr("Review checklist", "复核清单")}
+    rows = []
+    for key, value in scores.items():
+        w = weights.get(key) if isinstance(weights, dict) else None
+        label = names.get(key, key.replace("_", " ").capitalize() if s.lang != "zh" else _SUBSCORE_ZH.get(key, key))
+        if is_number(w):
+            label += f" (×{fmt_num(w, 2)})"
+        rows.append((label, float(value) if is_number(value) else None, None, None))
+    return score_figure("subscores", rows, s, s.t("chart_subscores"),
+                        s.tr("Sub-scores 0–100 with their weights; sub-scores without data are left out of the "
+                             "score.", "分项得分（0–100）及其权重；无数据的分项不计入得分。"))
+
+
+_SUBSCORE_ZH = {"accuracy": "期望判断准确度", "priorities": "重点一致性", "listening": "倾听机制",
+                "coverage": "标准覆盖", "important": "重要期望覆盖", "delivery": "标准执行",
+                "customer_gap": "顾客差距", "promises": "承诺兑现"}
+
+
+# --- diagnosis gap ------------------------------------------------------------------
+
+def _misjudged(row: dict[str, Any], v: float | None, lo: float | None, hi: float | None) -> str:
+    """Management's estimate off in either direction for sure is bad; under-estimated a warning; else neutral."""
     if v is None:
         return "muted"
-    return "bad" if (hi if hi is not None else v) < 0 else "warn" if v < 0 else "good"
-
-
-def _misjudged_tone(v: float | None, lo: float | None, hi: float | None) -> str:
-    """Management's estimate: off in either direction for sure is bad, otherwise neutral."""
-    if v is None:
-        return "muted"
-    if lo is not None and hi is not None:
-        return "bad" if (hi < 0 or lo > 0) else "neutral"
+    status = row.get("status")
+    if (lo is not None and hi is not None and (hi < 0 or lo > 0)) or status in ("under", "over"):
+        return "bad" if v < 0 else "warn"
     return "neutral"
 
 
-def _gap_bars(key: str, value: Any, s: Style, title_key: str, note_key: str,
-              tone_of: Callable[..., str] = _shortfall_tone) -> Figure | None:
-    rows = rows_of(value)
-    bars = []
-    for row in rows:
-        v = number(row)
-        lo, hi = interval(row)
-        n = row.get("n")
-        label = row_label(row, s.lang) + (f" (n={n})" if isinstance(n, int) else "")
-        bars.append(charts.Bar(label, v, lo, hi, tone_of(v, lo, hi)))
-    if not any(b.value is not None for b in bars):
-        return None
-    svg = charts.bars(bars, title=s.t(title_key), font=s.font, palette=s.palette, uid=f"{s.uid}-{key}",
-                      digits=2, sign=True)
-    return Figure(key, s.t(title_key), svg, s.t(note_key))
+def diagnosis_gaps(data: dict[str, Any], s: Style) -> Figure | None:
+    return gap_figure("dimensions", rows_of(data.get("dimensions")), s, s.t("chart_expectation_dimension"),
+                      s.t("chart_expectation_dimension_note"), _misjudged)
 
 
-def _customer_gaps(key: str, value: Any, s: Style) -> Figure | None:
-    return _gap_bars(key, value, s, "chart_gap_dimension", "chart_gap_dimension_note")
-
-
-def _expectation_gaps(key: str, value: Any, s: Style) -> Figure | None:
-    return _gap_bars(key, value, s, "chart_expectation_dimension", "chart_expectation_dimension_note",
-                     _misjudged_tone)
-
-
-def _importance(key: str, value: Any, s: Style) -> Figure | None:
-    rows = []
-    for row in rows_of(value):
-        a = number(row, ("customer", "customers", "customer_importance"))
-        b = number(row, ("management", "manager", "management_importance"))
-        rows.append((row_label(row, s.lang), a, b))
+def diagnosis_importance(data: dict[str, Any], s: Style) -> Figure | None:
+    imp = data.get("importance")
+    dims = rows_of(path(imp, "dimensions"))
+    rows = [(row_label(r, s.lang), _scaled(number(r, ("customer",)), 100), _scaled(number(r, ("management",)), 100))
+            for r in dims]
     if not any(a is not None or b is not None for _, a, b in rows):
         return None
     svg = charts.dumbbell(rows, title=s.t("chart_importance"), legend=(s.t("customers"), s.t("management")),
-                          font=s.font, palette=s.palette, uid=f"{s.uid}-{key}")
-    return Figure(key, s.t("chart_importance"), svg)
+                          font=s.font, palette=s.palette, uid=s.chart_id("importance"), digits=0)
+    fig = Figure("importance", s.t("chart_importance"), svg,
+                 s.tr("Importance on 0–100 (each side's ratings rescaled). Rank correlation of items: ρ = {rho}.",
+                      "重要性按 0–100 计（双方评分各自换算）。题项重要性等级相关：ρ = {rho}。").format(
+                     rho=fmt_num(path(imp, "rho"), 2)) if is_number(path(imp, "rho")) else
+                 s.tr("Importance on 0–100 (each side's ratings rescaled).", "重要性按 0–100 计（双方评分各自换算）。"))
+    flagged = {"misdirected": s.tr("Effort customers value little", "顾客不太看重却投入的服务"),
+               "underrated": s.tr("Important to customers, underrated by management", "顾客看重而管理层低估")}
+    for flag, head in flagged.items():
+        items = [f"{r.get('id')} {r.get('text') or ''}".strip() for r in rows_of(path(imp, "items"))
+                 if r.get("flag") == flag]
+        if items:
+            fig.rows.append([head, "; ".join(items)])
+    return fig
+
+
+def diagnosis_listening(data: dict[str, Any], s: Style) -> Figure | None:
+    parts = rows_of(path(data, "listening", "parts"))
+    if not parts:
+        return None
+    rows = []
+    for p in parts:
+        value = p.get("value")
+        shown = fmt_num(value, 0 if float(value).is_integer() else 1) if is_number(value) else (
+            "—" if value in (None, "") else str(value))
+        score = number(p, ("score",))
+        rows.append([row_label(p, s.lang), shown, "—" if score is None else fmt_pct(score, 0, ratio=True)])
+    return Figure("listening", s.tr("How the store listens to customers", "门店倾听顾客的机制"),
+                  header=[s.tr("Channel", "方面"), s.tr("Found", "现状"), s.t("score")], rows=rows)
+
+
+# --- prescription gap ----------------------------------------------------------------
+
+def coverage_by_dimension(data: dict[str, Any], s: Style) -> Figure | None:
+    rows = []
+    for r in rows_of(data.get("dimensions")):
+        label = row_label(r, s.lang)
+        if is_number(r.get("items")):
+            label += f" ({r.get('sound', 0)}/{r.get('items')})"
+        rows.append((label, number(r, ("coverage",)), None, None))
+    return score_figure("coverage", rows, s, s.t("chart_coverage"),
+                        s.tr("Coverage quality 0–100 per dimension; in brackets: items with a sound standard / "
+                             "items.", "各维度的覆盖质量（0–100）；括号内为有合格标准的题项数 / 题项数。"))
+
+
+def standard_quality(data: dict[str, Any], s: Style) -> Figure | None:
+    sound = data.get("sound_quality")
+
+    def tone(row: dict, pct: float | None) -> str:
+        if pct is None:
+            return "muted"
+        return "good" if row.get("sound") else "bad"
+
+    def mark(row: dict) -> str:
+        flags = [s.tr("too complex", "过于复杂")] if row.get("too_complex") else []
+        flags += [s.tr("too harsh", "过于严苛")] if row.get("too_harsh") else []
+        return ("★ " if row.get("critical") else "") + ("⚠ " + "/".join(flags) if flags else "")
+
+    rows = rows_of(data.get("standards"))
+    return rate_figure("standards", rows, s, s.tr("Quality of each service standard", "各项服务标准的质量"),
+                       s.tr("Share of the quality questions answered yes (documented, specific, customer's side, "
+                            "consistent, known by staff, supported); the line marks a sound standard. ★ critical; "
+                            "⚠ flagged.", "质量问题（成文、具体、顾客视角、一致、员工知晓、高层支持）的达标比例；虚线为合格线。"
+                            "★ 关键标准；⚠ 存在问题。"),
+                       tone_of=tone, target=sound if is_number(sound) else None, rate_key="quality", mark_of=mark,
+                       label_of=lambda r: row_label(r, s.lang))
+
+
+def uncovered_items(data: dict[str, Any], s: Style) -> Figure | None:
+    rows = []
+    for r in rows_of(data.get("items")):
+        if r.get("status") in ("none", "weak") and r.get("tier") == "high":
+            status = s.tr("no standard", "无标准") if r["status"] == "none" else s.tr("weak standard", "标准薄弱")
+            rows.append([f"{r.get('id')} {r.get('text') or ''}".strip(), status,
+                         fmt_pct(r.get("importance"), 0, ratio=True) if is_number(r.get("importance")) else "—"])
+    if not rows:
+        return None
+    return Figure("items", s.tr("Important expectations without a sound standard", "缺少合格标准的重要期望"),
+                  header=[s.tr("Expectation", "期望"), s.tr("Standard", "标准"), s.t("importance")], rows=rows)
+
+
+# --- pharmacy gap ---------------------------------------------------------------------
+
+_STATUS_TONE = {"met": "good", "kept": "good", "ok": "good", "possible_shortfall": "warn",
+                "possible_over_promise": "warn", "shortfall": "bad", "over_promise": "bad",
+                "not_observed": "muted", "unverified": "muted"}
+
+
+def compliance(data: dict[str, Any], s: Style, key: str = "standards") -> Figure | None:
+    target = data.get("target")
+    return rate_figure(key, rows_of(data.get(key)), s, s.t("chart_compliance"), s.t("chart_compliance_note"),
+                       tone_of=lambda r, pct: _STATUS_TONE.get(str(r.get("status")), "muted" if pct is None else
+                                                               "good" if pct >= 90 else "warn" if pct >= 70 else "bad"),
+                       target=target if is_number(target) else None, mark_of=lambda r: "★" if r.get("critical") else "")
+
+
+def compliance_groups(key: str, what_en: str, what_zh: str) -> Callable[[dict[str, Any], Style], Figure | None]:
+    def adapter(data: dict[str, Any], s: Style) -> Figure | None:
+        rows = rows_of(data.get(key))
+        if len(rows) < 2:
+            return None  # one group is not a comparison
+        target = data.get("target")
+        return rate_figure(key, rows, s, s.t("chart_compliance_by", what=s.tr(what_en, what_zh)),
+                           tone_of=lambda r, pct: "muted" if pct is None else "bad" if r.get("weak") else "good",
+                           target=target if is_number(target) else None)
+    return adapter
+
+
+def root_causes(data: dict[str, Any], s: Style) -> Figure | None:
+    rows = []
+    for r in rows_of(data.get("root_causes")):
+        if not r.get("answered"):
+            continue
+        rows.append([row_label(r, s.lang), str(r.get("no", 0)), str(r.get("partly", 0)), str(r.get("answered"))])
+    if not rows:
+        return None
+    return Figure("root_causes", s.tr("Root causes of non-delivery (review answers)", "执行不到位的根源（复核回答）"),
+                  header=[s.tr("Cause", "原因"), s.tr("no", "否"), s.tr("partly", "部分"), s.tr("answered", "已回答")],
+                  rows=rows)
+
+
+# --- outcome gap ----------------------------------------------------------------------
+
+def _shortfall(row: dict[str, Any], v: float | None, lo: float | None, hi: float | None) -> str:
+    if v is None:
+        return "muted"
+    status = row.get("status")
+    if status in _STATUS_TONE:
+        return _STATUS_TONE[status] if v < 0 or status != "ok" else "good"
+    return "bad" if (hi if hi is not None else v) < 0 else "warn" if v < 0 else "good"
+
+
+def customer_gaps(data: dict[str, Any], s: Style) -> Figure | None:
+    dims = rows_of(path(data, "customer_gap", "dimensions")) or rows_of(data.get("dimension_gaps"))
+    return gap_figure("customer_gap", dims, s, s.t("chart_gap_dimension"), s.t("chart_gap_dimension_note"),
+                      _shortfall)
+
+
+def reliability(data: dict[str, Any], s: Style) -> Figure | None:
+    bars = []
+    for r in rows_of(path(data, "customer_gap", "dimensions")):
+        v = number(r, ("alpha",))
+        lo, hi = interval(r, "alpha_low", "alpha_high")
+        tone = "muted" if v is None else "good" if v >= 0.7 else "bad"
+        bars.append(charts.Bar(_n_label(row_label(r, s.lang), r.get("alpha_n")), v, lo, hi, tone,
+                               text=None if v is not None else t("no_data", s.lang)))
+    if not any(b.value is not None for b in bars):
+        return None
+    title = s.tr("Scale reliability per dimension (Cronbach's alpha)", "各维度量表信度（Cronbach's α）")
+    svg = charts.bars(bars, title=title, font=s.font, palette=s.palette, uid=s.chart_id("alpha"), domain=(0, 1),
+                      digits=2, reference=(0.7, "0.70"))
+    return Figure("alpha", title, svg, s.tr("Whiskers: Feldt interval. Below 0.70 the dimension's items do not "
+                                            "measure one thing reliably: read its gap with care.",
+                                            "须线为 Feldt 区间。低于 0.70 表示该维度题项的一致性不足，解读其差距需谨慎。"))
 
 
 QUADRANTS = {
@@ -172,184 +394,231 @@ QUADRANTS = {
     "low_priority": ("bottom_left", "ring", "neutral", "q_low_priority"),
     "overkill": ("bottom_right", "square", "neutral", "q_overkill"),
 }
-_QUADRANT_SYNONYMS = {"concentrate_here": "concentrate", "keep_up_the_good_work": "keep_up", "keep": "keep_up",
-                      "possible_overkill": "overkill", "low": "low_priority"}
+_QUADRANT_SYNONYMS = {"concentrate_here": "concentrate", "keep_up_the_good_work": "keep_up",
+                      "possible_overkill": "overkill"}
 
 
-def _ipa(key: str, value: Any, s: Style) -> Figure | None:
-    if not isinstance(value, (dict, list)):
+def ipa(data: dict[str, Any], s: Style) -> Figure | None:
+    """Importance–performance grid: performance across, importance up ("concentrate here" top left)."""
+    value = data.get("ipa")
+    if not isinstance(value, dict):
         return None
-    points_raw = value.get("points", value.get("items")) if isinstance(value, dict) else value
-    cross = value.get("crosshair", value.get("crosshairs", {})) if isinstance(value, dict) else {}
     points, members = [], {q: [] for q in QUADRANTS}
-    for row in rows_of(points_raw):
-        x = number(row, ("performance", "perception", "x"))
-        y = number(row, ("importance", "y"))
+    for row in rows_of(value.get("points")):
+        x, y = number(row, ("performance",)), number(row, ("importance",))
         if x is None or y is None:
             continue
-        q = str(row.get("quadrant") or "")
-        q = _QUADRANT_SYNONYMS.get(q, q)
+        q = _QUADRANT_SYNONYMS.get(str(row.get("quadrant")), str(row.get("quadrant")))
         _, shape, tone, _ = QUADRANTS.get(q, ("", "circle", "neutral", ""))
-        short = row_id(row) or row_label(row, s.lang)
-        points.append(charts.Point(short, x, y, shape, tone))
+        short = row_id(row)
+        points.append(charts.Point(short or "?", x, y, shape, tone))
         if q in members:
-            members[q].append(f"{short} {row_label(row, s.lang)}" if row_label(row, s.lang) != short else short)
+            members[q].append(f"{short} {row.get('text') or ''}".strip())
     if not points:
         return None
-    xc = number(cross, ("performance", "x")) if isinstance(cross, dict) else None
-    yc = number(cross, ("importance", "y")) if isinstance(cross, dict) else None
-    xc = xc if xc is not None else sum(p.x for p in points) / len(points)
-    yc = yc if yc is not None else sum(p.y for p in points) / len(points)
+    # the module's x is importance and its y performance; this chart puts performance across
+    imp_cross, perf_cross = number(value, ("x_cross",)), number(value, ("y_cross",))
+    imp_cross = imp_cross if imp_cross is not None else sum(p.y for p in points) / len(points)
+    perf_cross = perf_cross if perf_cross is not None else sum(p.x for p in points) / len(points)
+    by_expectation = value.get("x_basis") == "expectation"
+    y_label = s.tr("Expectation (standing in for importance)", "期望（代替重要性）") if by_expectation \
+        else s.t("importance")
     labels = {pos: s.t(lk) for pos, _, _, lk in QUADRANTS.values()}
-    svg = charts.quadrant(points, title=s.t("chart_ipa"), font=s.font, x_label=s.t("performance"),
-                          y_label=s.t("importance"), x_cross=xc, y_cross=yc, quadrant_labels=labels,
-                          palette=s.palette, uid=f"{s.uid}-{key}")
-    rule = value.get("rule") if isinstance(value, dict) else None
-    note = s.t("chart_ipa_note", rule=rule) if isinstance(rule, str) and rule else ""
-    table = [(s.t(QUADRANTS[q][3]), "; ".join(items)) for q, items in members.items() if items]
-    return Figure(key, s.t("chart_ipa"), svg, note, table)
+    svg = charts.quadrant(points, title=s.t("chart_ipa"), font=s.font, x_label=s.t("performance"), y_label=y_label,
+                          x_cross=perf_cross, y_cross=imp_cross, quadrant_labels=labels, palette=s.palette,
+                          uid=s.chart_id("ipa"))
+    rule = {"data_mean": s.tr("the means of the items", "各题项的均值"),
+            "data_median": s.tr("the medians of the items", "各题项的中位数"),
+            "scale_midpoint": s.tr("the midpoints of the scales", "量表中点")}.get(str(value.get("crosshair")))
+    note = s.t("chart_ipa_note", rule=rule) if rule else ""
+    fig = Figure("ipa", s.t("chart_ipa"), svg, note)
+    fig.rows = [[s.t(QUADRANTS[q][3]), "; ".join(items)] for q, items in members.items() if items]
+    return fig
 
 
-def _rate_bars(key: str, value: Any, s: Style, title: str, note: str = "") -> Figure | None:
-    rows = rows_of(value)
-    vals = [number(r, ("rate", "compliance", "value", "share", "score")) for r in rows]
-    ratio = _as_percent(vals + [v for r in rows for v in interval(r)])
+def promises(data: dict[str, Any], s: Style) -> Figure | None:
+    target = data.get("promise_target")
+    return rate_figure("promises", rows_of(data.get("promises")), s, s.t("chart_promises"),
+                       s.tr("Share of checked occasions on which the promise was kept; whiskers: 95% Wilson interval.",
+                            "检查中承诺兑现的比例；须线为 95% Wilson 区间。"),
+                       tone_of=lambda r, pct: _STATUS_TONE.get(str(r.get("status")), "muted"),
+                       target=target if is_number(target) else None,
+                       label_of=lambda r: _n_label(row_label(r, s.lang), r.get("total")))
+
+
+# --- eight factors, complaints -------------------------------------------------------------
+
+def factors(data: dict[str, Any], s: Style) -> Figure | None:
     bars = []
-    for row, v in zip(rows, vals):
-        lo, hi = interval(row)
-        k = 100.0 if ratio else 1.0
-        n = pick(row, ("n", "applicable", "total"))
-        label = row_label(row, s.lang) + (f" (n={n})" if isinstance(n, int) else "")
-        pct = None if v is None else v * k
-        tone = "muted" if pct is None else "good" if pct >= 90 else "warn" if pct >= 70 else "bad"
-        bars.append(charts.Bar(label, pct, None if lo is None else lo * k, None if hi is None else hi * k, tone,
-                               mark="★" if row.get("critical") else ""))
-    if not any(b.value is not None for b in bars):
-        return None
-    svg = charts.bars(bars, title=title, font=s.font, palette=s.palette, uid=f"{s.uid}-{key}", domain=(0, 100),
-                      unit="%", digits=0)
-    return Figure(key, title, svg, note)
-
-
-def _compliance(key: str, value: Any, s: Style) -> Figure | None:
-    return _rate_bars(key, value, s, s.t("chart_compliance"), s.t("chart_compliance_note"))
-
-
-def _compliance_by(what_en: str, what_zh: str) -> Callable[[str, Any, Style], Figure | None]:
-    def adapter(key: str, value: Any, s: Style) -> Figure | None:
-        what = what_zh if s.lang == "zh" else what_en
-        return _rate_bars(key, value, s, s.t("chart_compliance_by", what=what))
-    return adapter
-
-
-def _promises(key: str, value: Any, s: Style) -> Figure | None:
-    return _rate_bars(key, value, s, s.t("chart_promises"))
-
-
-def _coverage(key: str, value: Any, s: Style) -> Figure | None:
-    return _rate_bars(key, value, s, s.t("chart_coverage"))
-
-
-def _factors(key: str, value: Any, s: Style) -> Figure | None:
-    bars = []
-    for row in rows_of(value):
-        v = number(row, ("points", "contribution", "score", "value"))
-        kind = str(row.get("kind") or row.get("type") or "")
-        penalty = kind in ("penalty", "negative") or (v is not None and v < 0)
-        if penalty and v is not None and v > 0:
-            v = -v
-        tone = "muted" if v is None else "bad" if penalty else "neutral"
-        bars.append(charts.Bar(row_label(row, s.lang), v, *interval(row), tone=tone,
+    for row in rows_of(data.get("factors")):
+        negative = row.get("kind") == "negative"
+        v = number(row, ("bar",))
+        if v is None and not negative:
+            v = number(row, ("score",))
+        lo, hi = (None, None) if negative else interval(row)
+        bars.append(charts.Bar(row_label(row, s.lang), v, lo, hi,
+                               "muted" if v is None else "bad" if negative else "neutral",
                                text=None if v is not None else t("no_data", s.lang)))
     if not any(b.value is not None for b in bars):
         return None
     title = s.t("chart_factors")
-    svg = charts.bars(bars, title=title, font=s.font, palette=s.palette, uid=f"{s.uid}-{key}", digits=1, sign=True)
-    return Figure(key, title, svg, s.t("chart_factors_note"))
+    svg = charts.bars(bars, title=title, font=s.font, palette=s.palette, uid=s.chart_id("factors"), digits=1)
+    total = data.get("total")
+    note = s.tr("Positive factors: score 0–100. Penalties (hatched): points deducted for complaints and errors.",
+                "加分项：0–100 分；扣分项（斜线）：因投诉与差错扣除的分数。")
+    if is_number(total) and is_number(data.get("positive_score")) and is_number(data.get("deduction")):
+        note += " " + s.tr("Total = {p} − {d} = {t}.", "总分 = {p} − {d} = {t}。").format(
+            p=fmt_num(data["positive_score"], 1), d=fmt_num(data["deduction"], 1), t=fmt_num(total, 1))
+    return Figure("factors", title, svg, note)
 
 
-def _triangle(key: str, value: Any, s: Style) -> Figure | None:
-    if not isinstance(value, dict):
+def complaint_resolution(data: dict[str, Any], s: Style) -> Figure | None:
+    comp = data.get("complaints")
+    dist = rows_of(path(comp, "time_distribution"))
+    if not dist:
         return None
-    corners_raw = value.get("corners", value)
-    corners = []
-    for corner in ("people", "hardware", "software"):
-        entry = corners_raw.get(corner) if isinstance(corners_raw, dict) else None
-        score = entry if is_number(entry) else number(entry, ("score", "value")) if isinstance(entry, dict) else None
-        corners.append((vocab_label(corner, s.lang), score))
-    if all(v is None for _, v in corners):
+    cols = [(row_label(r, s.lang), number(r, ("count",)), "neutral") for r in dist]
+    unresolved = path(comp, "unresolved")
+    if is_number(unresolved):
+        cols.append((t("unresolved", s.lang), float(unresolved), "bad"))
+    if not any(v for _, v, _ in cols):
+        return None
+    title = s.t("chart_resolution")
+    svg = charts.columns(cols, title=title, font=s.font, palette=s.palette, uid=s.chart_id("resolution"))
+    note = s.t("chart_resolution_note")
+    rate, quick = path(comp, "resolution_rate"), path(comp, "quick_share")
+    if is_number(rate):
+        note += " " + s.tr("Resolved: {r}", "已解决：{r}").format(r=fmt_pct(rate, 0, ratio=True))
+        if is_number(quick) and is_number(path(comp, "quick_hours")):
+            note += s.tr("; within {h} h: {q}.", "；{h} 小时内解决：{q}。").format(
+                h=fmt_num(path(comp, "quick_hours"), 0), q=fmt_pct(quick, 0, ratio=True))
+        else:
+            note += s.tr(".", "。")
+    return Figure("resolution", title, svg, note)
+
+
+def iceberg(data: dict[str, Any], s: Style) -> Figure | None:
+    ice, risk = data.get("iceberg"), data.get("at_risk")
+    if not isinstance(ice, dict):
+        return None
+    fig = Figure("iceberg", s.tr("The complaint iceberg and customers at risk", "投诉冰山与流失风险"),
+                 header=[s.tr("Group", "群体"), s.tr("Customers", "顾客数"), s.tr("Expected to return", "预计回头"),
+                         s.tr("Expected lost", "预计流失")])
+    for g in rows_of(path(risk, "groups")):
+        rate = g.get("return_rate")
+        fig.rows.append([row_label(g, s.lang) + (f" ({fmt_pct(rate, 0, ratio=True)})" if is_number(rate) else ""),
+                         fmt_num(g.get("customers"), 0), fmt_num(g.get("kept"), 0), fmt_num(g.get("lost"), 0)])
+    if is_number(ice.get("ratio")) and is_number(ice.get("complaints")):
+        fig.note = s.tr("Assumption from the source: about {r} dissatisfied customers behind each complaint "
+                        "({c} complaints → about {d} dissatisfied, {x} of them silent). Return rates are the "
+                        "source's figures, stated in the methodology.",
+                        "来源中的假设：每一位投诉顾客背后约有 {r} 位不满意的顾客（{c} 起投诉 → 约 {d} 位不满意顾客，"
+                        "其中 {x} 位未投诉）。回头率为来源数据，见方法说明。").format(
+            r=fmt_num(ice["ratio"], 0), c=fmt_num(ice["complaints"], 0), d=fmt_num(ice.get("dissatisfied"), 0),
+            x=fmt_num(ice.get("silent"), 0))
+    return fig if fig.rows or fig.note else None
+
+
+def six_steps(data: dict[str, Any], s: Style) -> Figure | None:
+    steps = rows_of(path(data, "six_steps", "steps"))
+    cases = path(data, "six_steps", "cases")
+    return rate_figure("six_steps", steps, s, s.tr("Complaint handling: the six steps", "投诉处理六步法"),
+                       s.tr("Share of observed complaint cases in which each step was done{n}.",
+                            "观察到的投诉案例中完成各步骤的比例{n}。").format(
+                           n=f" (n={cases})" if isinstance(cases, int) else ""),
+                       label_of=lambda r: _n_label(row_label(r, s.lang), r.get("answered")))
+
+
+def loss_reasons(data: dict[str, Any], s: Style) -> Figure | None:
+    rows = rows_of(path(data, "loss_reasons", "rows"))
+
+    def label(r: dict) -> str:
+        bench = r.get("benchmark")
+        return row_label(r, s.lang) + (s.tr(" (source {b}%)", "（来源 {b}%）").format(b=fmt_num(bench, 0))
+                                       if is_number(bench) else "")
+
+    total = path(data, "loss_reasons", "total")
+    return rate_figure("loss", rows, s, s.t("chart_loss"),
+                       s.tr("Share of lost customers giving each reason{n}, with 95% intervals; in brackets the "
+                            "source's benchmark share.", "各原因在流失顾客中的占比{n}及 95% 区间；括号内为来源中的参考比例。")
+                       .format(n=f" (n={total})" if isinstance(total, int) else ""),
+                       rate_key="share", tone_of=lambda r, pct: "muted" if pct is None else "neutral",
+                       label_of=label)
+
+
+# --- golden triangle ------------------------------------------------------------------
+
+def triangle(data: dict[str, Any], s: Style) -> Figure | None:
+    corners = {str(r.get("corner")): r for r in rows_of(data.get("corners"))}
+    if not corners:
+        return None
+    values = [(row_label(corners[c], s.lang) if c in corners else vocab_label(c, s.lang),
+               number(corners.get(c), ("score",))) for c in ("people", "hardware", "software")]
+    if all(v is None for _, v in values):
         return None
     title = s.t("chart_triangle")
-    svg = charts.triangle(corners, title=title, font=s.font, no_data=t("no_data", s.lang), palette=s.palette,
-                          uid=f"{s.uid}-{key}")
-    elements = value.get("elements")
-    table = []
-    for row in rows_of(elements):
-        v = number(row, ("score", "value"))
-        table.append((row_label(row, s.lang), t("no_data", s.lang) if v is None else fmt_num(v, 0)))
-    return Figure(key, title, svg, "", table)
+    svg = charts.triangle(values, title=title, font=s.font, no_data=t("no_data", s.lang), palette=s.palette,
+                          uid=s.chart_id("triangle"))
+    tri = data.get("triangle") or {}
+    note = ""
+    if is_number(tri.get("score")) and is_number(tri.get("arithmetic_mean")):
+        note = s.tr("Triangle score {t} against a plain average of {a}: imbalance between the corners costs {c} "
+                    "points.", "金三角得分 {t}，三角简单平均为 {a}：三角不均衡损失 {c} 分。").format(
+            t=fmt_num(tri["score"], 1), a=fmt_num(tri["arithmetic_mean"], 1),
+            c=fmt_num(tri.get("imbalance_cost"), 1))
+    return Figure("triangle", title, svg, note)
 
 
-def _distribution(key: str, value: Any, s: Style, title: str, note: str = "") -> Figure | None:
-    cols = []
-    for row in rows_of(value):
-        v = number(row, ("count", "n", "value"))
-        rid = row_id(row)
-        tone = "bad" if rid in ("unresolved", "open") else "neutral"
-        cols.append((row_label(row, s.lang), v, tone))
-    if not cols or not any(v for _, v, _ in cols):
-        return None
-    svg = charts.columns(cols, title=title, font=s.font, palette=s.palette, uid=f"{s.uid}-{key}")
-    return Figure(key, title, svg, note)
+def triangle_elements(data: dict[str, Any], s: Style) -> Figure | None:
+    rows = []
+    for corner in rows_of(data.get("corners")):
+        for e in rows_of(corner.get("elements")):
+            lo, hi = interval(e)
+            rows.append((f"{row_label(corner, s.lang)} · {row_label(e, s.lang)}", number(e, ("score",)), lo, hi))
+    return score_figure("elements", rows, s, s.tr("Elements of the triangle", "金三角各要素"),
+                        s.tr("Element scores 0–100 from the tagged evidence (or the auditor's rubric); whiskers: "
+                             "95% interval where one exists.", "各要素得分（0–100），来自标注的证据（或审核员评分）；须线为 95% 区间。"))
 
 
-def _resolution(key: str, value: Any, s: Style) -> Figure | None:
-    if isinstance(value, dict) and "buckets" in value:
-        value = value["buckets"]
-    return _distribution(key, value, s, s.t("chart_resolution"), s.t("chart_resolution_note"))
+Adapter = Callable[[dict[str, Any], Style], "Figure | None"]
 
+#: the charts of the built-in modules, in the order they appear
+MODULE_CHARTS: dict[str, list[Adapter]] = {
+    "diagnosis_gap": [diagnosis_gaps, diagnosis_importance, diagnosis_listening, subscores],
+    "prescription_gap": [coverage_by_dimension, standard_quality, uncovered_items, subscores],
+    "pharmacy_gap": [compliance, compliance_groups("shifts", "shift", "班次"),
+                     compliance_groups("roles", "role", "岗位"), root_causes, subscores],
+    "outcome_gap": [customer_gaps, ipa, promises, reliability, subscores],
+    "eight_factor": [factors, complaint_resolution, iceberg, six_steps, loss_reasons],
+    "golden_triangle": [triangle, triangle_elements],
+}
 
-def _loss(key: str, value: Any, s: Style) -> Figure | None:
-    return _distribution(key, value, s, s.t("chart_loss"))
-
-
-Adapter = Callable[[str, Any, Style], "Figure | None"]
-
-#: data key → chart; the order here is the order charts appear in a section
-ADAPTERS: dict[str, Adapter] = {
-    "dimension_gaps": _customer_gaps,
-    "servqual_gaps": _customer_gaps,
-    "customer_gaps": _customer_gaps,
-    "expectation_gaps": _expectation_gaps,
-    "management_gaps": _expectation_gaps,
-    "importance_comparison": _importance,
-    "importance": _importance,
-    "ipa": _ipa,
-    "coverage": _coverage,
-    "compliance": _compliance,
-    "compliance_by_standard": _compliance,
-    "compliance_by_shift": _compliance_by("shift", "班次"),
-    "compliance_by_role": _compliance_by("role", "岗位"),
-    "promises": _promises,
-    "factors": _factors,
-    "triangle": _triangle,
-    "complaint_resolution": _resolution,
-    "resolution": _resolution,
-    "lost_customers": _loss,
-    "loss_reasons": _loss,
+#: charts for any other module, by the top-level ``data`` key that triggers them
+KEY_CHARTS: dict[str, Adapter] = {
+    "customer_gap": customer_gaps,
+    "ipa": ipa,
+    "promises": promises,
+    "standards": compliance,
+    "shifts": compliance_groups("shifts", "shift", "班次"),
+    "roles": compliance_groups("roles", "role", "岗位"),
+    "factors": factors,
+    "complaints": complaint_resolution,
+    "six_steps": six_steps,
+    "loss_reasons": loss_reasons,
+    "corners": triangle,
+    "subscores": subscores,
 }
 
 
 def module_figures(module: ModuleResult, *, lang: str, font: str, palette: dict[str, str], uid: str) -> list[Figure]:
-    """The charts for one module's ``data``, in :data:`ADAPTERS` order; unreadable keys are skipped."""
+    """The charts for one module's ``data``; parts that cannot be read are skipped."""
     style = Style(lang, font, palette, uid)
+    adapters = MODULE_CHARTS.get(module.id) or [a for k, a in KEY_CHARTS.items() if k in module.data]
     out = []
-    for key, adapter in ADAPTERS.items():
-        if key not in module.data:
-            continue
+    for adapter in adapters:
         try:
-            fig = adapter(key, module.data[key], style)
-        except (TypeError, ValueError, KeyError, AttributeError, ZeroDivisionError):
+            fig = adapter(module.data, style)
+        except (TypeError, ValueError, KeyError, AttributeError, ZeroDivisionError, IndexError):
             fig = None  # a shape we cannot read: no chart rather than a wrong one
         if fig is not None:
             out.append(fig)

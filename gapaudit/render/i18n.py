@@ -56,6 +56,7 @@ TEXT: dict[str, dict[str, str]] = {
     "module_scores": {"en": "Scores by module", "zh": "各模块得分"},
     "no_findings": {"en": "No findings.", "zh": "没有发现问题。"},
     "no_actions": {"en": "No actions.", "zh": "没有改进行动。"},
+    "more_evidence": {"en": "… and {n} more", "zh": "……另有 {n} 条"},
     "more_actions": {"en": "{n} more in the action plan.", "zh": "其余 {n} 项见行动计划。"},
     # module sections
     "no_data": {"en": "No data", "zh": "无数据"},

@@ -45,7 +45,17 @@ def to_pdf(result: AuditResult, *, host: "PluginHost | None" = None, audit: "Aud
 
 
 def html_to_pdf(html: str, folders: Iterable[Path], base_url: Path) -> bytes:
-    """Lay out ``html`` with WeasyPrint; only files inside ``folders`` (and data: URLs) may load."""
+    """Lay out ``html`` (in the helper process when one was started); only ``folders`` may be read."""
+    from gapaudit.render import worker
+
+    helper = worker.take()
+    if helper is not None:
+        return helper.render(html, list(folders), base_url)
+    return layout(html, list(folders), base_url)
+
+
+def layout(html: str, folders: list[Path], base_url: Path) -> bytes:
+    """Lay out ``html`` with WeasyPrint behind the restricted fetcher."""
     try:
         import weasyprint
     except (ImportError, OSError) as exc:  # OSError: Pango or another system library is missing

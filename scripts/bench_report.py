@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""Benchmark the PDF report: the whole ``gapaudit run`` against bare WeasyPrint on the same HTML.
+
+For each sample audit, in the same run and interleaved (so load on a shared
+machine hits both alike):
+
+* ``run``  — ``gapaudit run AUDIT -f pdf`` as a fresh process: start-up,
+  loading, analysis, templating, charts, WeasyPrint import and layout, write;
+* ``bare`` — a fresh Python process that imports WeasyPrint and renders the
+  identical final HTML (the HTML ``run`` hands to WeasyPrint) to a PDF.
+
+It prints the median wall time of each, their ratio (target ≤ 1.15), the
+peak memory (max RSS) of each process, page count and PDF size.
+
+    .venv/bin/python scripts/bench_report.py [--repeat 5] [--sample NAME ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET = 1.15
+
+BARE = """
+import sys, weasyprint
+weasyprint.HTML(filename=sys.argv[1], base_url=sys.argv[2]).write_pdf(sys.argv[3])
+"""
+
+
+def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, int]:
+    """Wall seconds and peak RSS (KiB) of one child process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=ROOT)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err}")
+    return seconds, usage.ru_maxrss
+
+
+def final_html(audit: Path) -> tuple[str, str]:
+    """The exact HTML ``gapaudit run`` gives WeasyPrint for ``audit``, and its base URL."""
+    from gapaudit import engine
+    from gapaudit.load.audit import load_audit
+    from gapaudit.plugins import PluginHost
+    from gapaudit.render.env import template_search_path
+    from gapaudit.render.html import render_html
+
+    host = PluginHost.create()
+    loaded = load_audit(audit, host)
+    result = engine.run(loaded, host)
+    html, _ = render_html(result, host=host, audit=loaded.input, target="pdf")
+    return html, str(template_search_path(host)[-1]) + "/"
+
+
+def pages(pdf: Path) -> int:
+    out = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    return next((int(line.split()[-1]) for line in out.splitlines() if line.startswith("Pages:")), -1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each kind per sample (median reported)")
+    parser.add_argument("--sample", action="append", help="sample folder name(s) under sample_audits/")
+    args = parser.parse_args()
+
+    python = sys.executable
+    gapaudit = str(Path(python).with_name("gapaudit"))
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1790000000"}
+    audits = sorted((ROOT / "sample_audits").glob("*/audit.yaml"))
+    if args.sample:
+        audits = [a for a in audits if a.parent.name in args.sample]
+    print(f"{'sample':28} {'pages':>5} {'PDF KB':>7} {'run s':>7} {'bare s':>7} {'ratio':>6} "
+          f"{'run MB':>7} {'bare MB':>7}")
+    ratios = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for audit in audits:
+            name = audit.parent.name
+            try:
+                html, base_url = final_html(audit)
+            except Exception as exc:  # e.g. a sample that needs a plugin not installed here
+                print(f"{name:28} skipped: {type(exc).__name__}: {str(exc).splitlines()[0][:80]}")
+                continue
+            html_file = Path(tmp) / f"{name}.html"
+            html_file.write_text(html, "utf-8")
+            run_pdf, bare_pdf = Path(tmp) / f"{name}.run.pdf", Path(tmp) / f"{name}.bare.pdf"
+            run_cmd = [gapaudit, "run", str(audit), "-f", "pdf", "-o", str(run_pdf)]
+            bare_cmd = [python, "-c", BARE, str(html_file), base_url, str(bare_pdf)]
+            timed(run_cmd, env)  # warm the file cache and fontconfig's cache once
+            runs, bares = [], []
+            for _ in range(args.repeat):
+                runs.append(timed(run_cmd, env))
+                bares.append(timed(bare_cmd, env))
+            run_s = statistics.median(s for s, _ in runs)
+            bare_s = statistics.median(s for s, _ in bares)
+            ratio = run_s / bare_s
+            ratios.append(ratio)
+            print(f"{name:28} {pages(run_pdf):5d} {run_pdf.stat().st_size / 1024:7.0f} {run_s:7.2f} {bare_s:7.2f} "
+                  f"{ratio:6.3f} {max(m for _, m in runs) / 1024:7.0f} {max(m for _, m in bares) / 1024:7.0f}")
+    if ratios:
+        worst = max(ratios)
+        print(f"\nworst ratio {worst:.3f} (target ≤ {TARGET}): {'OK' if worst <= TARGET else 'OVER TARGET'}")
+
+
+if __name__ == "__main__":
+    main()
