@@ -37,9 +37,14 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=.venv/.gapaudit-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ examples/gapaudit-acme/pyproject.toml -nt "$stamp" ]; then
-  .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e '.[test]'
+  log=.venv/setup.log
+  pip_install() {  # quiet unless it fails: setuptools' build warnings are noise here
+    .venv/bin/python -m pip install -q "$@" >>"$log" 2>&1 || { cat "$log" >&2; exit 1; }
+  }
+  : >"$log"
+  pip_install --upgrade pip
+  pip_install -e '.[test]'
   # the example chain plugin: its sample audit and tests need it installed
-  .venv/bin/python -m pip install -q -e examples/gapaudit-acme
+  pip_install -e examples/gapaudit-acme
   touch "$stamp"
 fi
