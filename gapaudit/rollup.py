@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from gapaudit.plugins import PluginHost
 
 ROLLUP_SCHEMA = 1
+STATUSES = ("met", "possible_shortfall", "shortfall", "not_observed")
 FAILED_STATUSES = ("shortfall", "possible_shortfall")
 NO_REGION = ""
 
@@ -213,6 +214,49 @@ def _num(v: Any) -> float | None:
 
 
 _intern = sys.intern
+#: fewer files than this are read in the parent process: starting workers would cost more than it saves
+PARALLEL_FROM = 400
+
+
+def read_result(path: str) -> tuple[str, Any, str | None]:
+    """(path, the parts of a result file the roll-up reads, None) or (path, None, why it cannot be read).
+
+    Runs in a worker process for large roll-ups, so only this small extract
+    crosses back to the parent, never the whole result.
+    """
+    try:
+        with open(path, "rb") as fh:
+            data = json.load(fh)
+    except (OSError, ValueError) as exc:
+        return path, None, f"cannot read as JSON: {exc}"
+    try:
+        return path, extract(data), None
+    except (AttributeError, TypeError, KeyError) as exc:
+        return path, None, f"incomplete result: {type(exc).__name__}: {exc}"
+
+
+def extract(data: Any) -> Any:
+    """The parts of a result's JSON form the roll-up reads (anything not a result passes unchanged)."""
+    if not isinstance(data, dict) or "modules" not in data or not isinstance(data["modules"], dict):
+        return data
+    modules = {}
+    for mid, mod in data["modules"].items():
+        stds = (mod.get("data") or {}).get("standards")
+        modules[mid] = {
+            "title": mod.get("title"), "score": mod.get("score"), "grade": mod.get("grade"),
+            "findings": [{k: f.get(k) for k in ("id", "severity", "title")} for f in mod.get("findings") or []],
+            "data": {"standards": [{k: s.get(k) for k in ("id", "title", "status", "rate", "critical_failure")}
+                                   for s in stds if isinstance(s, dict) and s.get("status") in STATUSES]}
+            if isinstance(stds, list) else {},
+        }
+    hist = (data.get("extra") or {}).get("history")
+    return {
+        **{k: data.get(k) for k in ("gapaudit_version", "schema_version", "audit", "store", "overall")},
+        "modules": modules,
+        "actions": [{k: a.get(k) for k in ("id", "title", "gap", "priority")} for a in data.get("actions") or []],
+        "extra": {"history": {"previous": hist.get("previous"), "overall": hist.get("overall")}}
+        if isinstance(hist, dict) else {},
+    }
 
 
 class Rollup:
@@ -254,13 +298,27 @@ class Rollup:
 
     def add_file(self, path: Path) -> None:
         """Read one result file; a file that is not a readable result is listed as skipped."""
-        try:
-            with open(path, "rb") as fh:
-                data = json.load(fh)
-        except (OSError, ValueError) as exc:
-            self.skipped.append({"file": str(path), "reason": f"cannot read as JSON: {exc}"})
+        source, data, problem = read_result(str(path))
+        if problem is not None:
+            self.skipped.append({"file": source, "reason": problem})
+        else:
+            self.add(data, source)
+
+    def add_files(self, paths: Iterable[Path], workers: int = 1) -> None:
+        """Read many result files, parsing them in ``workers`` processes (the parent keeps only summaries)."""
+        paths = [str(p) for p in paths]
+        if workers <= 1 or len(paths) < PARALLEL_FROM:
+            for path in paths:
+                self.add_file(Path(path))
             return
-        self.add(data, str(path))
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for source, data, problem in pool.map(read_result, paths, chunksize=32):
+                if problem is not None:
+                    self.skipped.append({"file": source, "reason": problem})
+                else:
+                    self.add(data, source)
 
     def add(self, data: Any, source: str) -> None:
         """Add one result (its JSON form)."""
@@ -308,7 +366,7 @@ class Rollup:
             stds = (mod.get("data") or {}).get("standards")
             if isinstance(stds, list):
                 for s in stds:
-                    if not isinstance(s, dict) or "id" not in s or "status" not in s:
+                    if not isinstance(s, dict) or "id" not in s or s.get("status") not in STATUSES:
                         continue
                     key = (mid, _intern(str(s["id"])))
                     self.standard_titles.setdefault(key, str(s.get("title") or s["id"]))
@@ -528,11 +586,13 @@ class Rollup:
 
 
 def build(paths: Iterable[Path], *, history: "History | None" = None, lang: str | None = None,
-          title: str | None = None, options: RollupOptions = RollupOptions()) -> dict[str, Any]:
-    """Read every result file once and compute the roll-up."""
+          title: str | None = None, options: RollupOptions = RollupOptions(),
+          workers: int | None = None) -> dict[str, Any]:
+    """Read every result file once (in ``workers`` processes, default one per core) and compute the roll-up."""
+    from gapaudit.batch import default_workers
+
     acc = Rollup(options)
-    for path in paths:
-        acc.add_file(Path(path))
+    acc.add_files(paths, workers or default_workers())
     if not acc.stores:
         raise InputError([InputIssue("no readable result among the files given", (), s["file"])
                           for s in acc.skipped[:20]] or [InputIssue("no result files given")])

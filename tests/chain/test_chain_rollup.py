@@ -322,3 +322,17 @@ def test_cli_rollup_over_a_batch(tmp_path, stores):
 def test_cli_rollup_rejects_unknown_format(tmp_path):
     result = CliRunner().invoke(main, ["rollup", str(tmp_path), "-f", "docx"])
     assert result.exit_code == 2 and "docx" in result.output
+
+
+def test_parallel_reading_gives_the_same_roll_up(tmp_path, monkeypatch):
+    results = _chain(60)
+    results[3]["modules"]["beta_gap"]["data"]["standards"] = [{"id": "X", "title": "design only", "sound": False}]
+    paths = write(tmp_path / "res", results)
+    (tmp_path / "res" / "bad.json").write_text("[1, 2")
+    (tmp_path / "res" / "odd.json").write_text('{"gapaudit_version": "0", "modules": {"m": 3}}')
+    serial = rollup.build(sorted((tmp_path / "res").iterdir()), workers=1)
+    monkeypatch.setattr(rollup, "PARALLEL_FROM", 1)
+    parallel = rollup.build(sorted((tmp_path / "res").iterdir()), workers=2)
+    assert parallel == serial
+    assert len(serial["skipped"]) == 2 and serial["counts"]["stores"] == len(paths)
+    assert all(s["module"] == "alpha_gap" for s in serial["standards"])  # entries without a status are ignored
