@@ -22,7 +22,7 @@ FORMATS: dict[str, tuple[str, str, str]] = {
     "csv": ("gapaudit.render.data", "actions_csv", ".actions.csv"),
 }
 
-DEFAULT_FORMAT = "json"
+DEFAULT_FORMAT = "pdf"
 
 
 def writer(fmt: str) -> Callable[..., bytes]:

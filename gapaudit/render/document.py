@@ -184,7 +184,8 @@ def build_chain(result: AuditResult, lang: str) -> list[dict[str, Any]]:
         })
     scored = [link for link in links if link["score"] is not None]
     if scored:
-        min(scored, key=lambda link: (link["score"], CHAIN.index(link["id"])))["weakest"] = True
+        weakest = min(scored, key=lambda link: (link["score"], CHAIN.index(link["id"])))
+        weakest["weakest"] = weakest["status"] != "holds"  # a chain that holds everywhere has no weak link
     return links
 
 
@@ -209,6 +210,14 @@ _CHAIN_NAMES = {
     "pharmacy_gap": {"en": "Pharmacy gap", "zh": "药房差距"},
     "outcome_gap": {"en": "Outcome gap", "zh": "疗效差距"},
 }
+
+
+def short_title(result: AuditResult, mid: str, lang: str) -> str:
+    """A module's short name for narrow columns: the chain link's name, else the module title."""
+    if mid in _CHAIN_NAMES:
+        return _chain_name(mid, lang)
+    module = result.modules.get(mid)
+    return (module.title if module and module.title else mid)
 
 
 def _chain_name(mid: str, lang: str) -> str:

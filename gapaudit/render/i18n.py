@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from gapaudit.model.vocab import label as vocab_label
@@ -17,6 +18,7 @@ MINUS = "\u2212"  # typographic minus: "−0.86", not "-0.86"
 DASH = "—"  # printed where a value is missing
 
 TEXT: dict[str, dict[str, str]] = {
+    "colon": {"en": ": ", "zh": "："},
     # cover and frame
     "report_title": {"en": "Service quality audit", "zh": "服务质量审核报告"},
     "report_subtitle": {"en": "Where service falls short, why, and what to do first",
@@ -118,9 +120,10 @@ TEXT: dict[str, dict[str, str]] = {
     "rule_chain": {"en": "Gap chain status", "zh": "差距链状态"},
     "chain_rule": {
         "en": "A link holds at a score of {holds} or more, is at risk from {weak} to below {holds}, and breaks "
-              "below {weak}; a module without data shows no status. The weakest link is the lowest-scoring one.",
+              "below {weak}; a module without data shows no status. The weakest link is the lowest-scoring link "
+              "that does not hold (ties: the earlier link).",
         "zh": "得分 {holds} 分及以上为稳固，{weak} 至 {holds} 分以下为有风险，低于 {weak} 分为断裂；无数据的模块不判定状态。"
-              "得分最低的一环为最薄弱环节。"},
+              "未达稳固的环节中得分最低者为最薄弱环节（同分取靠前的环节）。"},
     "rule_intervals": {"en": "Intervals", "zh": "区间"},
     "intervals_rule": {
         "en": "Intervals are 95% confidence intervals as computed by each module (see its methodology); n is the "
@@ -212,7 +215,9 @@ def fmt_num(value: Any, digits: int | None = None, lang: str = "en", sign: bool 
         return str(value)
     if digits is None:
         digits = 0 if isinstance(value, int) else 2
-    text = f"{abs(value):,.{digits}f}"
+    # half away from zero on the shortest decimal form, as a reader rounds: 71.25 → 71.3, 62.5 → 63
+    rounded = Decimal(repr(abs(value))).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    text = f"{rounded:,.{digits}f}"
     if not any(c in "123456789" for c in text):  # rounds to zero: never "−0.00"
         return text
     if value < 0:

@@ -17,14 +17,22 @@ if TYPE_CHECKING:
     from gapaudit.plugins import PluginHost
 
 MD_ACTIONS = 10
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+_MD_INLINE = re.compile(r"([\\`*_\[\]|~])")
+_MD_LINE_START = re.compile(r"^(#|[-+]\s|\d+[.)]\s)")
 
 
 def md(text: Any) -> str:
-    """Untrusted text as literal Markdown on one line: HTML-escaped, Markdown punctuation backslashed."""
+    """Untrusted text as literal Markdown on one line.
+
+    HTML is escaped (renderers pass raw HTML through) and the characters
+    that start emphasis, code, links, tables or strike-through are
+    backslashed; so is a heading or list marker at the start. Other
+    punctuation stays readable (``62.0``, ``S-001``).
+    """
     s = " ".join(str(text).split())
     s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MD_SPECIAL.sub(r"\\\1", s)
+    s = _MD_INLINE.sub(r"\\\1", s)
+    return _MD_LINE_START.sub(r"\\\1", s)
 
 
 def to_markdown(result: AuditResult, *, host: "PluginHost | None" = None, audit: "AuditInput | None" = None,
@@ -36,16 +44,17 @@ def to_markdown(result: AuditResult, *, host: "PluginHost | None" = None, audit:
         return i18n.t(key, lang, **fmt)
 
     store, audit_info, overall = result.store, result.audit, result.overall
-    out: list[str] = [f"# {md(t('report_title'))}: {md(store.get('name', ''))}", ""]
+    colon = t("colon")
+    out: list[str] = [f"# {md(t('report_title'))}{colon}{md(store.get('name', ''))}", ""]
     facts = [(t("store"), f"{store.get('name', '')} ({store.get('id', '')})"), (t("chain"), store.get("chain")),
              (t("region"), store.get("region")), (t("audit_id"), audit_info.get("id")),
              (t("audit_date"), i18n.fmt_date(audit_info.get("date"), lang)), (t("auditor"), audit_info.get("auditor"))]
-    out += [f"- **{md(k)}:** {md(v)}" for k, v in facts if v]
+    out += [f"- **{md(k)}**{colon}{md(v)}" for k, v in facts if v]
     out.append("")
     if overall.score is None:
         out.append(f"**{md(t('no_overall'))}**")
     else:
-        out.append(f"**{md(t('overall_score'))}: {md(i18n.fmt_num(overall.score, 1))}/100 · "
+        out.append(f"**{md(t('overall_score'))}{colon}{md(i18n.fmt_num(overall.score, 1))}/100 · "
                    f"{md(t('grade'))} {md(overall.grade)}**")
     out.append("")
 
@@ -54,9 +63,12 @@ def to_markdown(result: AuditResult, *, host: "PluginHost | None" = None, audit:
         out += [f"## {md(t('gap_chain'))}", ""]
         parts = []
         for link in links:
-            score = "" if link["score"] is None else f" {i18n.fmt_num(link['score'], 0)}"
-            weakest = f" ({t('weakest_link')})" if link["weakest"] else ""
-            parts.append(f"{md(link['name'])}: **{md(link['status_text'])}**{md(score)}{md(weakest)}")
+            text = f"{md(link['name'])}{colon}**{md(link['status_text'])}**"
+            if link["score"] is not None:
+                text += f" ({md(i18n.fmt_num(link['score'], 0))})"
+            if link["weakest"]:
+                text += f" — {md(t('weakest_link'))}"
+            parts.append(text)
         out += [" → ".join(parts), ""]
 
     out += [f"## {md(t('module_scores'))}", "", f"| {md(t('module'))} | {md(t('score'))} | {md(t('grade'))} |",
@@ -67,7 +79,7 @@ def to_markdown(result: AuditResult, *, host: "PluginHost | None" = None, audit:
     out.append("")
     nodata = [m for m in result.modules.values() if m.score is None]
     for module in nodata:
-        out.append(f"- {md(module.title)}: {md(t('no_data_reason', reason=module.reason or ''))}")
+        out.append(f"- {md(module.title)}{colon}{md(t('no_data_reason', reason=module.reason or ''))}")
     if nodata:
         out.append("")
 
@@ -76,7 +88,7 @@ def to_markdown(result: AuditResult, *, host: "PluginHost | None" = None, audit:
     if not findings:
         out.append(md(t("no_findings")))
     for i, (_mid, module, finding) in enumerate(findings, 1):
-        out.append(f"{i}\\. **{md(finding.title)}** ({md(t('sev_' + finding.severity))}, {md(module.title)})")
+        out.append(f"{i}. **{md(finding.title)}** ({md(t('sev_' + finding.severity))}, {md(module.title)})")
         if finding.detail:
             out.append(f"   {md(finding.detail)}")
     out.append("")

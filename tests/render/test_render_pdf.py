@@ -1,0 +1,199 @@
+"""The PDF report: every sample rendered, text in zh and en, fonts, no attachments, injected markup, determinism.
+
+Each PDF is rendered once per test session (module-scoped fixtures) and
+read with pdftotext and pypdf.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import shutil
+import subprocess
+
+import pytest
+from render_results import rich_result
+
+from gapaudit.errors import OutputError
+from gapaudit.plugins import PluginHost
+from gapaudit.render import fonts
+from gapaudit.render.pdf import to_pdf
+from gapaudit.testing import load, sample_audit_names, sample_audit_path
+
+pypdf = pytest.importorskip("pypdf")
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) missing")]
+
+INJECTED = ["<script>alert(1)</script>", "<link rel=attachment href=file:///etc/passwd>", "{{ 7*7 }}",
+            "{% if 1 %}X{% endif %}"]
+
+
+def pdf_text(pdf: bytes) -> str:
+    out = subprocess.run(["pdftotext", "-layout", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True,
+                         check=True)
+    return out.stdout.decode("utf-8")
+
+
+def squash(text: str) -> str:
+    """Text without whitespace, so words wrapped across lines still match."""
+    return "".join(text.split())
+
+
+@pytest.fixture(scope="module")
+def sample_pdfs() -> dict[str, tuple[object, bytes]]:
+    """Every sample audit the installed plugins can run, as (result, PDF)."""
+    from gapaudit import engine
+
+    host = PluginHost.create()  # installed plugins too: a sample may need its chain's plugin
+    out = {}
+    for name in sample_audit_names():
+        try:
+            loaded = load(sample_audit_path(name), host)
+        except Exception:
+            continue
+        result = engine.run(loaded, host)
+        out[name] = (result, to_pdf(result, host=host, audit=loaded.input))
+    if not out:
+        pytest.skip("no sample audits")
+    return out
+
+
+@pytest.fixture(scope="module")
+def injected_pdfs() -> dict[str, bytes]:
+    return {lang: to_pdf(rich_result(lang, inject=True)) for lang in ("en", "zh")}
+
+
+def test_every_sample_renders_with_every_module_and_section(sample_pdfs):
+    for name, (result, pdf) in sample_pdfs.items():
+        reader = pypdf.PdfReader(io.BytesIO(pdf))
+        assert 8 <= len(reader.pages) <= 60, (name, len(reader.pages))
+        text = squash(pdf_text(pdf))
+        zh = result.audit["language"] == "zh"
+        for heading in (["目录", "执行摘要", "差距链", "行动计划", "附录", "方法说明", "插件与版本"] if zh else
+                        ["Contents", "Executive summary", "The gap chain", "Action plan", "Appendix", "Methodology",
+                         "Plugins and versions"]):
+            assert squash(heading) in text, (name, heading)
+        for module in result.modules.values():
+            assert squash(module.title) in text, (name, module.title)
+        assert squash(str(result.store["name"])) in text
+        pages = len(reader.pages)
+        assert squash(f"第 {pages} 页，共 {pages} 页" if zh else f"Page {pages} of {pages}") in text
+
+
+def test_samples_cover_both_languages(sample_pdfs):
+    langs = {result.audit["language"] for result, _ in sample_pdfs.values()}
+    assert langs == {"zh", "en"}
+
+
+def test_fonts_are_embedded_and_subset(sample_pdfs):
+    for name, (_, pdf) in sample_pdfs.items():
+        reader = pypdf.PdfReader(io.BytesIO(pdf))
+        seen = {}
+        for page in reader.pages:
+            for font in (page["/Resources"].get("/Font") or {}).values():
+                font = font.get_object()
+                seen[str(font["/BaseFont"])] = font
+        assert seen, name
+        for base, font in seen.items():
+            assert base[1:7].isupper() and base[7] == "+", (name, base)  # ABCDEF+Name: a subset
+            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+            assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")), (name, base)
+        if sample_pdfs[name][0].audit["language"] == "zh":
+            assert any("WenQuanYi" in b or "CJK" in b or "Han" in b for b in seen), seen
+
+
+def test_no_attachments_and_no_local_files(injected_pdfs, sample_pdfs):
+    for pdf in [*injected_pdfs.values(), *(p for _, p in sample_pdfs.values())]:
+        reader = pypdf.PdfReader(io.BytesIO(pdf))
+        names = reader.trailer["/Root"].get("/Names")
+        assert not (names and "/EmbeddedFiles" in names.get_object())
+        for page in reader.pages:
+            for annot in page.get("/Annots") or []:
+                assert annot.get_object().get("/Subtype") != "/FileAttachment"
+        assert b"root:x:0:0" not in pdf and b"/EmbeddedFile" not in pdf
+
+
+def test_injected_markup_comes_out_as_literal_text(injected_pdfs):
+    for lang, pdf in injected_pdfs.items():
+        text = squash(pdf_text(pdf))
+        for snippet in INJECTED:
+            assert squash(snippet) in text, (lang, snippet)
+
+
+def test_chinese_and_english_text_extract(injected_pdfs):
+    assert squash("管理层低估了顾客对可靠性的期望") in squash(pdf_text(injected_pdfs["zh"]))
+    assert squash("Management underestimates what customers expect") in squash(pdf_text(injected_pdfs["en"]))
+
+
+def test_same_input_gives_the_same_bytes(monkeypatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    first, second = to_pdf(rich_result("en")), to_pdf(rich_result("en"))
+    assert first == second
+    info = pypdf.PdfReader(io.BytesIO(first)).metadata
+    assert info["/CreationDate"].startswith("D:20260930000000")  # the audit date, not the clock
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(dt.datetime(2027, 1, 2, 3, 4, 5,
+                                                                tzinfo=dt.timezone.utc).timestamp())))
+    pinned = to_pdf(rich_result("en"))
+    assert pypdf.PdfReader(io.BytesIO(pinned)).metadata["/CreationDate"].startswith("D:20270102030405")
+
+
+def test_chinese_report_without_a_chinese_font_stops_with_the_package_to_install(monkeypatch):
+    monkeypatch.setattr(fonts, "_families", ())
+    with pytest.raises(OutputError, match="fonts-noto-cjk|fonts-wqy-microhei"):
+        to_pdf(rich_result("zh"))
+    result = rich_result("en")
+    named = result.model_copy(update={"store": {**result.store, "name": "河畔电器"}})
+    with pytest.raises(OutputError, match="Chinese"):
+        to_pdf(named)  # an English report quoting Chinese names needs the font too
+
+
+def test_pdf_through_the_cli_uses_the_helper_process(tmp_path):
+    """`gapaudit run -f pdf` lays out in a forked helper; the bytes equal an in-process render."""
+    import os
+    import sys
+
+    from gapaudit.testing import example_audit
+
+    audit = tmp_path / "a.yaml"
+    import yaml
+
+    audit.write_text(yaml.safe_dump(example_audit("en"), allow_unicode=True), "utf-8")
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1790000000"}
+    gapaudit = [sys.executable, "-m", "gapaudit.cli"]
+    subprocess.run([*gapaudit, "run", str(audit), "-f", "pdf", "-o", str(tmp_path / "w.pdf")], check=True,
+                   env=env, capture_output=True)
+    subprocess.run([*gapaudit, "run", str(audit), "-f", "pdf", "-o", str(tmp_path / "p.pdf")], check=True,
+                   env={**env, "GAPAUDIT_PDF_WORKER": "0"}, capture_output=True)
+    assert (tmp_path / "w.pdf").read_bytes() == (tmp_path / "p.pdf").read_bytes()
+    assert (tmp_path / "w.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def test_weasyprint_cannot_attach_or_load_files_outside_the_allowed_folders(tmp_path):
+    """Even markup that reached WeasyPrint (say, from a careless template) cannot pull in local files."""
+    from gapaudit.render.pdf import html_to_pdf
+
+    allowed = tmp_path / "theme"
+    allowed.mkdir()
+    (allowed / "ok.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg' width='4' height='4'>"
+                                    "<rect width='4' height='4'/></svg>")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-CONTENT")
+    html = (f"<html><head><link rel=attachment href='{secret.as_uri()}'>"
+            f"<link rel=attachment href='file:///etc/passwd'>"
+            f"<link rel=stylesheet href='{allowed.as_uri()}/../secret.txt'></head><body>"
+            f"<img src='{secret.as_uri()}'><img src='{(allowed / 'ok.svg').as_uri()}'>"
+            f"<a rel=attachment href='{secret.as_uri()}'>x</a><p>body text</p></body></html>")
+    pdf = html_to_pdf(html, [allowed], allowed)
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    names = reader.trailer["/Root"].get("/Names")
+    assert not (names and "/EmbeddedFiles" in names.get_object())
+    assert b"TOP-SECRET" not in pdf and b"root:x:0:0" not in pdf and b"/EmbeddedFile" not in pdf
+    for page in reader.pages:
+        for annot in page.get("/Annots") or []:
+            assert annot.get_object().get("/Subtype") != "/FileAttachment"
+    assert "body text" in pdf_text(pdf)
+    # the same HTML with WeasyPrint's default fetcher does attach the file: the test is meaningful
+    import weasyprint
+
+    unsafe = weasyprint.HTML(string=html, base_url=str(allowed)).write_pdf()
+    assert b"/EmbeddedFile" in unsafe
