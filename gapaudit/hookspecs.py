@@ -75,7 +75,14 @@ def gapaudit_report_sections(result: "AuditResult", lang: str) -> "list[ReportSe
     Called once per rendered report. Each section names its template, an
     integer ``order`` (built-in module sections use their module's ``order``;
     the summary is 0, the action plan 900, the appendix 1000) and a context
-    dict. The core sorts all sections by (order, id).
+    dict. The core sorts all sections by (order, id); the cover and the table
+    of contents always come first, and every section gets a contents entry.
+
+    The template is rendered, autoescaped, with the report's context
+    (``result``, ``store``, ``audit``, ``lang``, ``t(key)``, the ``num`` /
+    ``pct`` / ``date`` filters, ...) plus ``section`` (its ``id`` and
+    ``title``) and ``ctx`` (the section's context dict). Pass audit text in
+    ``context`` as data; it is escaped, never compiled as a template.
     """
 
 
@@ -85,6 +92,14 @@ def gapaudit_template_dirs() -> "list[Path] | None":
 
     A template found there overrides the default of the same name; it can
     extend the default it replaces with ``{% extends "default:<name>" %}``.
+    Search order: ``--template-dir`` folders, then plugin folders (plugins
+    registered later first), then the defaults. Default names:
+    ``report.html.j2`` (the layout, with blocks ``css``, ``head_extra``,
+    ``cover``, ``toc``, ``sections``), ``report.css``,
+    ``sections/{cover,toc,summary,module,actions,appendix}.html.j2``,
+    ``partials/macros.html.j2``; ``modules/<module id>.html.j2``, when it
+    exists, replaces the generic section of that one module. Files in these
+    folders (images, fonts, CSS) may be loaded by the PDF; nothing else is.
     """
 
 
@@ -93,7 +108,10 @@ def gapaudit_theme(audit: "AuditInput") -> "Theme | None":
     """Return the report theme (logo, colours, fonts, cover and footer text).
 
     Stops at the first non-None result; plugins registered later are asked
-    first, so a chain plugin's theme beats the default.
+    first, so a chain plugin's theme beats the default. Colours must be CSS
+    colours (``#rrggbb``, ``rgb(...)`` or a name) and are checked; the logo
+    and stylesheet must lie inside the theme's ``asset_dirs``. Return None
+    for audits that are not the chain's (e.g. test ``audit.store.chain``).
     """
 
 
@@ -101,8 +119,10 @@ def gapaudit_theme(audit: "AuditInput") -> "Theme | None":
 def gapaudit_template_env(env: Any) -> None:
     """Adjust the Jinja2 environment (add filters or globals).
 
-    Called once when the report environment is created. Autoescaping stays
-    on whatever a plugin does: the core re-checks it afterwards.
+    Called once when the report environment is created (one environment per
+    plugin host and template folders, reused for every report a process
+    renders). Autoescaping stays on whatever a plugin does: the core
+    switches it back on afterwards.
     """
 
 

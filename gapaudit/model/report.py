@@ -26,10 +26,16 @@ class Theme(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = "default"
-    logo: Path | None = Field(None, description="SVG or PNG file inside the plugin's theme folder")
-    colors: dict[str, str] = Field(default_factory=dict, description="CSS variables, e.g. {'accent': '#c00'}")
-    font_family: str | None = None
+    logo: Path | None = Field(None, description="SVG, PNG or JPEG file inside the theme's asset_dirs; embedded "
+                                                "in the report (cover)")
+    colors: dict[str, str] = Field(default_factory=dict, description=(
+        "CSS variables of report.css, e.g. {'accent': '#c00', 'accent-light': '#fee'} (also text, muted-text, "
+        "rule, zebra); the keys good, warn, bad, neutral, muted, ink, grid and paper also colour the charts"))
+    font_family: str | None = Field(None, description="font family put first in the report's font stack "
+                                                      "(it must be installed; CJK fallback is kept)")
     cover_text: dict[str, str] = Field(default_factory=dict, description="language → text on the cover")
     footer_text: dict[str, str] = Field(default_factory=dict, description="language → footer text")
-    stylesheet: Path | None = Field(None, description="extra CSS file appended after the default")
-    asset_dirs: list[Path] = Field(default_factory=list, description="folders the report may load files from")
+    stylesheet: Path | None = Field(None, description="extra CSS file appended after the default (inside "
+                                                      "asset_dirs; url()s relative to it work in the PDF)")
+    asset_dirs: list[Path] = Field(default_factory=list, description="folders the report may load files from "
+                                   "(default: the folders of logo and stylesheet)")

@@ -47,6 +47,10 @@ class Bar:
     tone: str = "neutral"
     text: str | None = None  # printed at the bar's end instead of the value
     mark: str = ""  # short marker after the label, e.g. "★"
+    suffix: str = ""  # kept when a long label is shortened, e.g. " (n=30)"
+
+    def full_label(self) -> str:
+        return self.label + self.suffix + (" " + self.mark if self.mark else "")
 
 
 @dataclass
@@ -173,8 +177,9 @@ def _domain(values: Iterable[float | None], include: Sequence[float] = (0,), pad
 
 
 def bars(rows: Sequence[Bar], *, title: str, font: str, palette: dict[str, str] | None = None, uid: str = "c",
-         domain: tuple[float, float] | None = None, unit: str = "", digits: int = 2, label_width: float = 200,
-         zero: float = 0.0, sign: bool = False, reference: tuple[float, str] | None = None) -> Markup:
+         domain: tuple[float, float] | None = None, unit: str = "", digits: int = 2,
+         label_width: float | None = None, zero: float = 0.0, sign: bool = False,
+         reference: tuple[float, str] | None = None) -> Markup:
     """Horizontal bars from ``zero`` to each value, with optional interval whiskers and value labels.
 
     Rows without a value show "—" and no bar. Negative bars extend left of
@@ -182,6 +187,8 @@ def bars(rows: Sequence[Bar], *, title: str, font: str, palette: dict[str, str] 
     ``reference`` draws a dashed line at a value (a target) with its label.
     """
     pal = {**PALETTE, **(palette or {})}
+    if label_width is None:  # as wide as the longest label needs, within limits
+        label_width = min(max([text_width(r.full_label()) for r in rows] + [80.0]) + 6, 250.0)
     row_h, top, bottom = 22, (22 if reference else 8), 26
     lo, hi = domain or _domain([v for r in rows for v in (r.value, r.lo, r.hi)], include=(zero,))
     ticks = nice_ticks(lo, hi)
@@ -202,8 +209,9 @@ def bars(rows: Sequence[Bar], *, title: str, font: str, palette: dict[str, str] 
         c.add(_text(X(tv), grid_bottom + 14, fmt_num(tv, _tick_digits(ticks)) + unit, "middle", 9.5))
     for i, row in enumerate(rows):
         y = top + i * row_h
-        label = fit(row.label, label_width - (text_width(row.mark) + 4 if row.mark else 0))
-        c.add(_text(label_width, y + 15, label + (" " + row.mark if row.mark else ""), "end"))
+        tail = row.suffix + (" " + row.mark if row.mark else "")
+        label = fit(row.label, label_width - text_width(tail)) + tail
+        c.add(_text(label_width, y + 15, label, "end"))
         if row.value is None:
             c.add(_text(X(zero) + 4, y + 15, row.text or "—", fill=pal["muted"]))
             continue

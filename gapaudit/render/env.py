@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib.resources
 import os
+import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
@@ -77,6 +78,21 @@ def css_string(value: Any) -> Markup:
             out.append(f"\\{ord(ch):x} ")
     out.append('"')
     return Markup("".join(out))
+
+
+_ENVS: "weakref.WeakKeyDictionary[Any, dict[tuple[str, ...], jinja2.Environment]]" = weakref.WeakKeyDictionary()
+_ENVS_NO_HOST: dict[tuple[str, ...], jinja2.Environment] = {}
+
+
+def cached_env(host: "PluginHost | None" = None, template_dirs: Iterable[Path | str] = ()) -> jinja2.Environment:
+    """:func:`make_env`, built once per plugin host and template folders (a batch worker renders many
+    reports with one environment, so templates are compiled once)."""
+    key = tuple(str(d) for d in template_dirs)
+    envs = _ENVS_NO_HOST if host is None else _ENVS.setdefault(host, {})
+    env = envs.get(key)
+    if env is None:
+        env = envs[key] = make_env(host, template_dirs)
+    return env
 
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:

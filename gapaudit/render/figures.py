@@ -122,8 +122,8 @@ def _scaled(v: float | None, k: float) -> float | None:
     return None if v is None else v * k
 
 
-def _n_label(label: str, n: Any) -> str:
-    return label + (f" (n={n})" if isinstance(n, int) and not isinstance(n, bool) else "")
+def _n_suffix(n: Any) -> str:
+    return f" (n={n})" if isinstance(n, int) and not isinstance(n, bool) else ""
 
 
 # --- reusable chart builders -------------------------------------------------------
@@ -135,7 +135,8 @@ def gap_figure(key: str, rows: list[dict[str, Any]], s: Style, title: str, note:
     for row in rows:
         v = number(row, ("gap", "value"))
         lo, hi = interval(row)
-        bars.append(charts.Bar(_n_label(row_label(row, s.lang), row.get("n")), v, lo, hi, tone_of(row, v, lo, hi)))
+        bars.append(charts.Bar(row_label(row, s.lang), v, lo, hi, tone_of(row, v, lo, hi),
+                               suffix=_n_suffix(row.get("n"))))
     if not any(b.value is not None for b in bars):
         return None
     svg = charts.bars(bars, title=title, font=s.font, palette=s.palette, uid=s.chart_id(key), digits=2, sign=True)
@@ -145,7 +146,7 @@ def gap_figure(key: str, rows: list[dict[str, Any]], s: Style, title: str, note:
 def rate_figure(key: str, rows: list[dict[str, Any]], s: Style, title: str, note: str = "",
                 tone_of: Callable[[dict[str, Any], float | None], str] | None = None,
                 target: float | None = None, rate_key: str = "rate", mark_of: Callable[[dict], str] | None = None,
-                label_of: Callable[[dict], str] | None = None) -> Figure | None:
+                label_of: Callable[[dict], str] | None = None, n_key: str | None = "n") -> Figure | None:
     """Percentage bars (0–100%) with Wilson or other intervals; rates may be 0–1 shares or percentages."""
     vals = [number(r, (rate_key,)) for r in rows]
     ratio = all(v is None or v <= 1.0 + 1e-9 for v in vals)
@@ -158,8 +159,9 @@ def rate_figure(key: str, rows: list[dict[str, Any]], s: Style, title: str, note
             tone = tone_of(row, pct)
         else:
             tone = "muted" if pct is None else "good" if pct >= 90 else "warn" if pct >= 70 else "bad"
-        label = label_of(row) if label_of else _n_label(row_label(row, s.lang), row.get("n"))
-        bars.append(charts.Bar(label, pct, _scaled(lo, k), _scaled(hi, k), tone, mark=mark_of(row) if mark_of else ""))
+        label = label_of(row) if label_of else row_label(row, s.lang)
+        bars.append(charts.Bar(label, pct, _scaled(lo, k), _scaled(hi, k), tone, mark=mark_of(row) if mark_of else "",
+                               suffix=_n_suffix(row.get(n_key)) if n_key else ""))
     if not any(b.value is not None for b in bars):
         return None
     reference = None
@@ -296,7 +298,7 @@ def standard_quality(data: dict[str, Any], s: Style) -> Figure | None:
                             "⚠ flagged.", "质量问题（成文、具体、顾客视角、一致、员工知晓、高层支持）的达标比例；虚线为合格线。"
                             "★ 关键标准；⚠ 存在问题。"),
                        tone_of=tone, target=sound if is_number(sound) else None, rate_key="quality", mark_of=mark,
-                       label_of=lambda r: row_label(r, s.lang))
+                       n_key=None)
 
 
 def uncovered_items(data: dict[str, Any], s: Style) -> Figure | None:
@@ -333,8 +335,19 @@ def compliance_groups(key: str, what_en: str, what_zh: str) -> Callable[[dict[st
         if len(rows) < 2:
             return None  # one group is not a comparison
         target = data.get("target")
-        return rate_figure(key, rows, s, s.t("chart_compliance_by", what=s.tr(what_en, what_zh)),
-                           tone_of=lambda r, pct: "muted" if pct is None else "bad" if r.get("weak") else "good",
+        goal = 100 * target if is_number(target) and target <= 1 else target if is_number(target) else 90.0
+
+        def tone(row: dict, pct: float | None) -> str:
+            """Met the target: good; clearly below (whole interval under it): bad; otherwise at risk."""
+            if pct is None:
+                return "muted"
+            hi = row.get("ci_high")
+            hi = 100 * hi if is_number(hi) and hi <= 1 else hi
+            if pct >= goal:
+                return "good"
+            return "bad" if (is_number(hi) and hi < goal) or row.get("weak") else "warn"
+
+        return rate_figure(key, rows, s, s.t("chart_compliance_by", what=s.tr(what_en, what_zh)), tone_of=tone,
                            target=target if is_number(target) else None)
     return adapter
 
@@ -375,7 +388,7 @@ def reliability(data: dict[str, Any], s: Style) -> Figure | None:
         v = number(r, ("alpha",))
         lo, hi = interval(r, "alpha_low", "alpha_high")
         tone = "muted" if v is None else "good" if v >= 0.7 else "bad"
-        bars.append(charts.Bar(_n_label(row_label(r, s.lang), r.get("alpha_n")), v, lo, hi, tone,
+        bars.append(charts.Bar(row_label(r, s.lang), v, lo, hi, tone, suffix=_n_suffix(r.get("alpha_n")),
                                text=None if v is not None else t("no_data", s.lang)))
     if not any(b.value is not None for b in bars):
         return None
@@ -442,8 +455,7 @@ def promises(data: dict[str, Any], s: Style) -> Figure | None:
                        s.tr("Share of checked occasions on which the promise was kept; whiskers: 95% Wilson interval.",
                             "检查中承诺兑现的比例；须线为 95% Wilson 区间。"),
                        tone_of=lambda r, pct: _STATUS_TONE.get(str(r.get("status")), "muted"),
-                       target=target if is_number(target) else None,
-                       label_of=lambda r: _n_label(row_label(r, s.lang), r.get("total")))
+                       target=target if is_number(target) else None, n_key="total")
 
 
 # --- eight factors, complaints -------------------------------------------------------------
@@ -526,7 +538,7 @@ def six_steps(data: dict[str, Any], s: Style) -> Figure | None:
                        s.tr("Share of observed complaint cases in which each step was done{n}.",
                             "观察到的投诉案例中完成各步骤的比例{n}。").format(
                            n=f" (n={cases})" if isinstance(cases, int) else ""),
-                       label_of=lambda r: _n_label(row_label(r, s.lang), r.get("answered")))
+                       n_key="answered")
 
 
 def loss_reasons(data: dict[str, Any], s: Style) -> Figure | None:
@@ -543,7 +555,7 @@ def loss_reasons(data: dict[str, Any], s: Style) -> Figure | None:
                             "source's benchmark share.", "各原因在流失顾客中的占比{n}及 95% 区间；括号内为来源中的参考比例。")
                        .format(n=f" (n={total})" if isinstance(total, int) else ""),
                        rate_key="share", tone_of=lambda r, pct: "muted" if pct is None else "neutral",
-                       label_of=label)
+                       label_of=label, n_key=None)
 
 
 # --- golden triangle ------------------------------------------------------------------

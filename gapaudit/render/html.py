@@ -15,7 +15,7 @@ from markupsafe import Markup
 from gapaudit.errors import OutputError, PluginError
 from gapaudit.model.result import AuditResult, Metric
 from gapaudit.render import document, i18n
-from gapaudit.render.env import css_string, make_env
+from gapaudit.render.env import cached_env, css_string
 from gapaudit.render.figures import metric_text
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ def render_html(result: AuditResult, *, host: "PluginHost | None" = None, audit:
     template_dirs = tuple(template_dirs)
     report = document.build(result, host=host, audit=audit, lang=lang, target=target,
                             template_dirs=template_dirs)
-    env = make_env(host, template_dirs)
+    env = cached_env(host, template_dirs)
     context = report.as_context()
     context.update(_helpers(report))
     try:
