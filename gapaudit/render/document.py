@@ -115,6 +115,9 @@ def build(result: AuditResult, *, host: "PluginHost | None" = None, audit: "Audi
     sections.sort(key=lambda s: (s.order, s.id))
     _unique_ids(sections)
 
+    sections_by_id = {sec.id: sec for sec in sections}
+    if "appendix" in sections_by_id:
+        sections_by_id["appendix"].context.update(appendix_tables(result))
     return Report(
         lang=lang, result=result, theme=theme, sections=sections,
         summary=_summary(result, lang, font_family, palette),
@@ -235,6 +238,45 @@ def top_findings(result: AuditResult, count: int) -> list[tuple[str, ModuleResul
             ranked.append((i18n.SEVERITY_ORDER.index(finding.severity), m_pos, f_pos, mid, module, finding))
     ranked.sort(key=lambda r: r[:3])
     return [(mid, module, finding) for *_, mid, module, finding in ranked[:count]]
+
+
+# --- appendix ----------------------------------------------------------------------
+
+ALPHA_MIN = 0.70
+
+
+def appendix_tables(result: AuditResult) -> dict[str, Any]:
+    """Sample sizes per module (from its measures' n) and scale reliability (alpha rows in module data)."""
+    sizes = []
+    for mid, module in result.modules.items():
+        ns = [m.n for m in module.metrics if m.n is not None]
+        if ns:
+            sizes.append({"module": mid, "measures": len(ns), "low": min(ns), "high": max(ns)})
+    alphas = []
+    for mid, module in result.modules.items():
+        for row in _alpha_rows(module.data):
+            alphas.append({"module": mid, **row})
+    return {"sample_sizes": sizes, "alphas": alphas, "alpha_min": ALPHA_MIN}
+
+
+def _alpha_rows(data: Any, depth: int = 0) -> list[dict[str, Any]]:
+    """Rows carrying a Cronbach's ``alpha`` anywhere in a module's data (two levels deep)."""
+    if depth > 2:
+        return []
+    out: list[dict[str, Any]] = []
+    if isinstance(data, dict):
+        for value in data.values():
+            out += _alpha_rows(value, depth + 1)
+    elif isinstance(data, list):
+        for row in data:
+            if isinstance(row, dict) and "alpha" in row:
+                alpha = row.get("alpha")
+                out.append({"label": row.get("label") or row.get("dimension") or row.get("id") or "?",
+                            "alpha": alpha if i18n.is_number(alpha) else None,
+                            "low": row.get("alpha_low"), "high": row.get("alpha_high"),
+                            "n": row.get("alpha_n") if row.get("alpha_n") is not None else row.get("n"),
+                            "items": row.get("items") if isinstance(row.get("items"), int) else None})
+    return out
 
 
 # --- theme -----------------------------------------------------------------------

@@ -202,3 +202,25 @@ def test_html_and_markdown_runs_never_import_weasyprint(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert "WEASY=False" in out.stdout, out.stderr
     assert (tmp_path / "out" / "a.html").exists() and (tmp_path / "out" / "a.md").exists()
+
+
+def test_language_override_translates_every_fixed_text():
+    from gapaudit import engine
+
+    host = make_host()
+    loaded = load(example_audit("en"), host)
+    html = to_html(engine.run(loaded, host, lang="zh"), host=host, audit=loaded.input).decode("utf-8")
+    assert '<html lang="zh-CN">' in html
+    for text in ("执行摘要", "行动计划", "附录", "目录", "差距链", "指标", "发现"):
+        assert text in html
+    for text in ("Executive summary", "Action plan", "Appendix", "Contents", "Measures", "Findings"):
+        assert text not in html
+
+
+def test_appendix_lists_sample_sizes_and_reliability():
+    tables = document.appendix_tables(rich_result("en"))
+    assert {row["module"] for row in tables["sample_sizes"]} >= {"diagnosis_gap", "pharmacy_gap"}
+    alphas = tables["alphas"]
+    assert [round(row["alpha"], 2) for row in alphas] == [0.81, 0.88, 0.64, 0.79, 0.85]
+    html = to_html(rich_result("en")).decode("utf-8")
+    assert "Scale reliability" in html and "below 0.70" in html
