@@ -106,3 +106,12 @@ IdList = Annotated[list[str], BeforeValidator(_split_list)]
 """A list of ids; a CSV cell may hold them separated by ``;`` ``,`` ``、`` or spaces."""
 
 Identifier = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+def slug(text: str) -> str:
+    """A free-text name as an id part: lowercase, runs of spaces and punctuation as one ``-``.
+
+    Letters of any script are kept (a Chinese role name stays readable);
+    ``.`` never survives, so the part cannot be confused with id nesting.
+    """
+    return re.sub(r"[\W_]+", "-", text.strip().lower(), flags=re.UNICODE).strip("-") or "-"

@@ -34,7 +34,7 @@ from pydantic import Field, field_validator
 
 from gapaudit import stats
 from gapaudit.checklist import CHECKLIST_RULE, CHECKLIST_RULE_ZH, ChecklistField, check_ids, score_checklist
-from gapaudit.model.base import Model
+from gapaudit.model.base import Model, slug
 from gapaudit.model.result import Action, DataQualityNote, Finding, Metric, ModuleResult
 from gapaudit.module import AuditModule, ModuleContext
 from gapaudit.scoring import (CONFIDENCE_RULE, CONFIDENCE_RULE_ZH, check_weights, combine_subscores,
@@ -440,14 +440,14 @@ class _Run:
             rows.append({"group": name, "n": t.applicable, "compliant": t.compliant, "rate": _r4(est.value),
                          "ci_low": _r4(est.low), "ci_high": _r4(est.high),
                          "expected": None if cmp is None else _r4(cmp.expected), "weak": weak})
-            self.metrics.append(Metric(id=f"pharmacy_gap.{kind}.{name}",
+            self.metrics.append(Metric(id=f"pharmacy_gap.{kind}.{slug(name)}",
                                        label=ctx.tr("{k}: {g}", "{k}：{g}", k=ctx.tr(kind.capitalize(),
                                                     "班次" if kind == "shift" else "岗位"), g=name),
                                        value=_pct(est.value), unit="%", n=t.applicable, ci_low=_pct(est.low),
                                        ci_high=_pct(est.high)))
             if not weak:
                 continue
-            fid = f"pharmacy_gap.weak_{kind}.{name}"
+            fid = f"pharmacy_gap.weak_{kind}.{slug(name)}"
             low, high = stats.wilson_interval(cmp.compliant, cmp.applicable, cfg.confidence)
             line = ctx.tr("{g}: {rate:.0%} [{lo:.0%}–{hi:.0%}] on the standards other {k}s also deliver, n = {n}; "
                           "the other {k}s on the same standards: {other:.0%}",
@@ -460,7 +460,7 @@ class _Run:
                              "{k}“{g}”的标准执行率明显低于其他{k}", g=name, k=what),
                 evidence=[line]))
             self.actions.append(ctx.action(
-                f"pharmacy_gap.{kind}.{name}",
+                f"pharmacy_gap.{kind}.{slug(name)}",
                 ctx.tr("Coach the {g} {k} on the standards and supervise it until it matches the others",
                        "针对{k}“{g}”开展标准辅导，并加强督导直至与其他{k}持平", g=name, k=what),
                 rationale=line, severity="medium",
