@@ -108,7 +108,9 @@ def stop() -> None:
 
 def _serve(read_fd: int, write_fd: int) -> None:
     try:
-        import weasyprint  # noqa: F401  - the point of the helper: import while the parent works
+        import weasyprint  # the point of the helper: import while the parent works
+
+        _warm_up(weasyprint)
     except Exception:
         pass  # reported by the layout call below, with the parent's error wording
     from gapaudit.render.pdf import layout
@@ -122,6 +124,16 @@ def _serve(read_fd: int, write_fd: int) -> None:
     except Exception as exc:
         reply = (False, str(exc))
     _send(write_fd, reply)
+
+
+def _warm_up(weasyprint: Any) -> None:
+    """Lay out a scrap of text in the report's fonts, so font loading is done before the real job."""
+    from gapaudit.render.fonts import LATIN, PREFERRED_CJK, css_font_family
+
+    family = css_font_family([*PREFERRED_CJK, *LATIN, "sans-serif"])
+    weasyprint.HTML(string=f"<html style='font-family: {family}'><p>服务 Service <b>服务 Service</b></p>"
+                           "<svg xmlns='http://www.w3.org/2000/svg' width='9' height='9'>"
+                           f"<text font-family='{family}'>服 S</text></svg></html>").write_pdf()
 
 
 def _send(fd: int, obj: Any) -> None:
