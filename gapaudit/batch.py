@@ -270,6 +270,7 @@ class Worker:
             attach(self.host, self.history)
         for fmt in options.run.formats:
             writer(fmt)  # import each writer module (WeasyPrint for PDF) now, not inside the first store
+        _resolve_fonts(options.run.formats)
         _warm_templates(self.host, options.run)
 
     def run(self, source: str, name: str | None) -> StoreOutcome:
@@ -291,6 +292,18 @@ class Worker:
             audit_id=result.audit.get("id"), score=score, grade=result.overall.grade,
             written=[str(p) for p in outcome.written], seconds=time.perf_counter() - start,
             below=limit is not None and (score is None or score < limit), worker=_worker_id())
+
+
+def _resolve_fonts(formats: Sequence[str]) -> None:
+    """Finish the installed-font query now: once per process, and never left half-read for forked workers.
+
+    The query runs in a background ``fc-list`` whose pipe a forked worker
+    would inherit; two workers reading it would leave one with no fonts.
+    """
+    if any(f in ("pdf", "html", "md") for f in formats):
+        from gapaudit.render import fonts
+
+        fonts.cjk_families()
 
 
 def _warm_templates(host: "PluginHost", run: RunOptions) -> None:
@@ -407,6 +420,7 @@ def _preflight(options: BatchOptions) -> None:
     from gapaudit.plugins import PluginHost
 
     PluginHost.create(local=options.plugins)
+    _resolve_fonts(options.run.formats)
     if options.history:
         from gapaudit.history import History
 
@@ -495,7 +509,7 @@ def _run_dask(tasks: list[Task], options: BatchOptions, workers: int, scheduler:
             client = Client(scheduler, timeout="30s")
         else:
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None)
+                                   dashboard_address=":0")
             client = Client(cluster)
     except OSError as exc:
         raise OutputError(f"cannot connect to the Dask scheduler {scheduler}: {exc}") from exc

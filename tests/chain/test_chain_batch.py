@@ -163,7 +163,7 @@ def test_cli_dask_with_scheduler(tmp_path, stores, dask_cluster):
     stores(2)
     result = CliRunner().invoke(main, ["run", str(tmp_path / "stores"), "-o", str(tmp_path / "out"),
                                        "--executor", "dask", "--scheduler", dask_cluster.scheduler_address,
-                                       "--no-progress"])
+                                       "--no-progress", "-f", "json"])
     assert result.exit_code == 0, result.output
     assert "2 written, 0 failed" in result.output
     assert len(list((tmp_path / "out").glob("*.json"))) == 2
@@ -174,7 +174,7 @@ def test_cli_dask_with_scheduler(tmp_path, stores, dask_cluster):
 def test_cli_batch_lists_failures_and_exits_with_their_code(tmp_path, stores):
     stores(3, broken=1)
     result = CliRunner().invoke(main, ["run", str(tmp_path / "stores"), "-o", str(tmp_path / "out"),
-                                       "--workers", "2", "--no-progress"])
+                                       "--workers", "2", "--no-progress", "-f", "json"])
     assert result.exit_code == 2
     assert "3 audit(s): 2 written, 1 failed" in result.output
     assert "failed audits (1):" in result.output
@@ -186,7 +186,7 @@ def test_cli_batch_lists_failures_and_exits_with_their_code(tmp_path, stores):
 def test_cli_glob_and_progress_bar(tmp_path, stores):
     stores(2)
     result = CliRunner().invoke(main, ["run", str(tmp_path / "stores" / "*" / "audit.yaml"),
-                                       "-o", str(tmp_path / "out"), "--workers", "1", "--progress"])
+                                       "-o", str(tmp_path / "out"), "--workers", "1", "--progress", "-f", "json"])
     assert result.exit_code == 0, result.output
     assert "2/2" in result.output and "store/s" in result.output and "Store S000" in result.output
 
@@ -202,3 +202,33 @@ def test_cli_batch_output_must_be_a_folder(tmp_path, stores):
     (tmp_path / "file.json").write_text("{}")
     result = CliRunner().invoke(main, ["run", str(tmp_path / "stores"), "-o", str(tmp_path / "file.json")])
     assert result.exit_code == 2 and "output folder" in result.output
+
+
+def test_dask_local_cluster_when_no_scheduler_is_given(tmp_path, stores):
+    pytest.importorskip("dask.distributed")
+    report = run_batch(stores(2), _options(tmp_path / "out"), executor="dask", workers=1, progress=False)
+    assert (report.succeeded, report.executor) == (2, "dask")
+    assert len(list((tmp_path / "out").glob("*.json"))) == 2
+
+
+@pytest.mark.skipif(not __import__("shutil").which("fc-list"), reason="needs fontconfig")
+def test_chinese_pdfs_in_parallel_after_the_font_query_started(tmp_path, monkeypatch):
+    """Regression: workers forked while the parent's fc-list query was in flight shared its pipe, and all
+    but one found no Chinese font."""
+    from gapaudit.render import fonts
+
+    paths = []
+    for i in range(4):
+        folder = tmp_path / f"zh{i}"
+        folder.mkdir()
+        (folder / "audit.yaml").write_text(
+            f"schema_version: 1\naudit: {{id: A{i}, date: 2026-09-30, language: zh}}\n"
+            f"store: {{id: Z{i}, name: 邻里家社区超市{i}号店}}\n", "utf-8")
+        paths.append(folder / "audit.yaml")
+    monkeypatch.setattr(fonts, "_families", None)
+    monkeypatch.setattr(fonts, "_query", None)
+    fonts.prefetch()  # as `gapaudit run -f pdf` does before the batch starts
+    opts = BatchOptions(run=RunOptions(formats=("pdf",), output=tmp_path / "out", many=True))
+    report = run_batch(paths, opts, workers=2, progress=False)
+    assert not report.failures, report.failures[0].messages
+    assert len(list((tmp_path / "out").glob("*.pdf"))) == 4

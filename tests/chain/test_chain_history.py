@@ -199,8 +199,8 @@ def test_cli_single_run_records_history_from_env(tmp_path, stores, monkeypatch):
     q3 = stores(1, quarter="2026-Q3", folder="q3")[0]
     monkeypatch.setenv(HISTORY_ENV, "hist.db")
     runner = CliRunner()
-    assert runner.invoke(main, ["run", str(q2), "-o", "a.json"]).exit_code == 0
-    result = runner.invoke(main, ["run", str(q3), "-o", "b.json"])
+    assert runner.invoke(main, ["run", str(q2), "-o", "a.json", "-f", "json"]).exit_code == 0
+    result = runner.invoke(main, ["run", str(q3), "-o", "b.json", "-f", "json"])
     assert result.exit_code == 0, result.output
     hist = json.loads(Path("b.json").read_text())["extra"]["history"]
     assert hist["previous"]["audit_id"] == "2026-Q2-S0001"
@@ -209,7 +209,7 @@ def test_cli_single_run_records_history_from_env(tmp_path, stores, monkeypatch):
 
 def test_unopenable_history_is_an_output_error(tmp_path, stores):
     (tmp_path / "dir.db").mkdir()
-    result = CliRunner().invoke(main, ["run", str(stores(1)[0]), "--history", str(tmp_path / "dir.db")])
+    result = CliRunner().invoke(main, ["run", str(stores(1)[0]), "-f", "json", "--history", str(tmp_path / "dir.db")])
     assert result.exit_code == 4
     assert "cannot open history database" in result.output
 
@@ -232,3 +232,17 @@ def test_postgresql_server():
                                                                     ("2026-Q3", "PGTEST1", {}, 70.0)]
     finally:
         h.close()
+
+
+def test_store_report_shows_the_change_since_last_audit(tmp_path, stores):
+    url = normalise_url("h.sqlite", tmp_path)
+    q2 = stores(1, quarter="2026-Q2", seed=2, folder="q2")
+    q3 = stores(1, quarter="2026-Q3", seed=3, folder="q3")
+    for paths, out in ((q2, "o2"), (q3, "o3")):
+        opts = BatchOptions(run=RunOptions(formats=("json", "html"), output=tmp_path / out, many=True), history=url)
+        assert run_batch(paths, opts, workers=1, progress=False).succeeded == 1
+    first = (tmp_path / "o2" / "audit.html").read_text("utf-8")  # one audit: its own file name
+    html = (tmp_path / "o3" / "audit.html").read_text("utf-8")
+    assert "This is the first audit of this store in the history." in first
+    assert "Change since the last audit" in html and "Compared with audit 2026-Q2-S0001" in html
+    assert html.index("Change since the last audit") < html.index('id="module-diagnosis_gap"')
