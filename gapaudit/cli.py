@@ -357,6 +357,8 @@ def rollup(results: tuple[str, ...], output: Path | None, formats: tuple[str, ..
             if part and part not in fmts:
                 fmts.append(part)
     fmts = fmts or ["pdf", "html"]
+    if "pdf" in fmts:
+        _startup_warnings(("pdf",))
     recorder = None
     try:
         url = resolve_url(history)
