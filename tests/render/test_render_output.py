@@ -224,3 +224,15 @@ def test_appendix_lists_sample_sizes_and_reliability():
     assert [round(row["alpha"], 2) for row in alphas] == [0.81, 0.88, 0.64, 0.79, 0.85]
     html = to_html(rich_result("en")).decode("utf-8")
     assert "Scale reliability" in html and "below 0.70" in html
+
+
+def test_a_module_section_can_be_replaced_by_its_own_template(tmp_path):
+    (tmp_path / "modules").mkdir()
+    (tmp_path / "modules" / "pharmacy_gap.html.j2").write_text(
+        "<h1>{{ ctx.module.title }}</h1><p class='custom'>custom page, {{ ctx.figures | length }} charts</p>")
+    html = to_html(rich_result("en"), template_dirs=[tmp_path]).decode("utf-8")
+    section = html[html.index('id="module-pharmacy_gap"'):]
+    section = section[:section.index("</section>")]
+    assert "<p class='custom'>custom page, 2 charts</p>" in section
+    assert "Measures" not in section  # the generic section is not rendered for this module
+    assert html.count("<h2>Measures</h2>") == 4  # the other scored modules keep theirs
