@@ -14,7 +14,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
@@ -85,7 +85,7 @@ class Report:
 
 
 def build(result: AuditResult, *, host: "PluginHost | None" = None, audit: "AuditInput | None" = None,
-          lang: str | None = None, target: str = "pdf", template_dirs: Iterable[Path | str] = ()) -> Report:
+          lang: str | None = None, target: str = "pdf") -> Report:
     """Assemble the report for ``result``: theme, summary, module, plugin and fixed sections."""
     from gapaudit.render.figures import module_figures
 
@@ -99,7 +99,8 @@ def build(result: AuditResult, *, host: "PluginHost | None" = None, audit: "Audi
     sections: list[Section] = [
         Section("summary", i18n.t("summary", lang), ["sections/summary.html.j2"], SUMMARY_ORDER),
         Section("actions", i18n.t("action_plan", lang), ["sections/actions.html.j2"], ACTIONS_ORDER),
-        Section("appendix", i18n.t("appendix", lang), ["sections/appendix.html.j2"], APPENDIX_ORDER),
+        Section("appendix", i18n.t("appendix", lang), ["sections/appendix.html.j2"], APPENDIX_ORDER,
+                appendix_tables(result)),
     ]
     for i, (mid, module) in enumerate(result.modules.items()):
         figures = module_figures(module, lang=lang, font=font_family, palette=palette, uid=f"m{i}")
@@ -115,9 +116,6 @@ def build(result: AuditResult, *, host: "PluginHost | None" = None, audit: "Audi
     sections.sort(key=lambda s: (s.order, s.id))
     _unique_ids(sections)
 
-    sections_by_id = {sec.id: sec for sec in sections}
-    if "appendix" in sections_by_id:
-        sections_by_id["appendix"].context.update(appendix_tables(result))
     return Report(
         lang=lang, result=result, theme=theme, sections=sections,
         summary=_summary(result, lang, font_family, palette),
@@ -198,7 +196,9 @@ def _summary(result: AuditResult, lang: str, font: str, palette: dict[str, str])
     if any(link["status"] != "not_run" for link in links):
         svg = charts.chain(links, title=i18n.t("gap_chain", lang), font=font, palette=palette, uid="chain",
                            weakest_label=i18n.t("weakest_link", lang))
+    caps = [m.grade_cap for m in result.modules.values() if m.grade_cap]
     return {
+        "grade_capped": result.overall.grade is not None and result.overall.grade in caps,
         "chain": links, "chain_svg": svg, "chain_present": svg is not None,
         "findings": top_findings(result, SUMMARY_FINDINGS),
         "actions": result.actions[:SUMMARY_ACTIONS],

@@ -30,8 +30,7 @@ def render_html(result: AuditResult, *, host: "PluginHost | None" = None, audit:
                 target: str = "pdf") -> tuple[str, document.Report]:
     """The report's HTML for ``target`` ("pdf" or "html") and the report model behind it."""
     template_dirs = tuple(template_dirs)
-    report = document.build(result, host=host, audit=audit, lang=lang, target=target,
-                            template_dirs=template_dirs)
+    report = document.build(result, host=host, audit=audit, lang=lang, target=target)
     env = cached_env(host, template_dirs)
     context = report.as_context()
     context.update(_helpers(report))
