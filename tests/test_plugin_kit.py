@@ -158,8 +158,6 @@ def test_every_hook_is_called_in_a_real_run(tmp_path):
     assert not uncalled, f"hooks never called in a run: {uncalled}"
 
 
-@pytest.mark.xfail(reason="report.html.j2 includes report.css, whose :root defaults, after the theme's :root "
-                          "variables, so the defaults win (reported to the report engineer)", strict=False)
 def test_theme_colours_win_over_the_default_stylesheet(tmp_path):
     html = render_report(example_audit(), make_host(Recorder(tmp_path), builtins=False, names=["kit"]),
                          fmt="html").decode("utf-8")
