@@ -143,7 +143,7 @@ def output_names(paths: Sequence[Path]) -> list[str]:
         root = Path("/")
     names: list[str] = []
     taken: set[str] = set()
-    for path, stem in zip(resolved, stems):
+    for path, stem in zip(resolved, stems, strict=True):
         if counts[stem] == 1:
             name = stem
         else:
@@ -307,14 +307,11 @@ def _resolve_fonts(formats: Sequence[str]) -> None:
 
 
 def _warm_templates(host: "PluginHost", run: RunOptions) -> None:
-    """Build the report's template environment once, if the render package caches one."""
-    try:
-        from gapaudit.render import env as render_env
-    except ImportError:  # pragma: no cover - render layer without templates
-        return
-    prepare = getattr(render_env, "cached_env", None)
-    if prepare is not None and any(f in ("pdf", "html", "md") for f in run.formats):
-        prepare(host, run.template_dirs)
+    """Build the report's template environment now; every later report in this worker reuses it."""
+    if any(f in ("pdf", "html", "md") for f in run.formats):
+        from gapaudit.render.env import cached_env
+
+        cached_env(host, run.template_dirs)
 
 
 _CACHE: dict[BatchOptions, Worker | BaseException] = {}
@@ -383,30 +380,26 @@ def run_batch(sources: Sequence[Path], options: BatchOptions, *, executor: str =
     _preflight(options)
     paths = [Path(p).absolute() for p in sources]
     names: list[str | None] = list(output_names(paths)) if options.run.output is not None else [None] * len(paths)
-    tasks: list[Task] = [(str(p), n) for p, n in zip(paths, names)]
+    tasks: list[Task] = [(str(p), n) for p, n in zip(paths, names, strict=True)]
     workers = max(1, min(workers or default_workers(), len(tasks) or 1))
     report = BatchReport(executor=executor, workers=workers)
     start = time.perf_counter()
     bar = _progress_bar(len(tasks), progress)
-    failed = 0
 
     def done(outcome: StoreOutcome) -> None:
-        nonlocal failed
         report.add(outcome)
-        failed += not outcome.ok
         if on_outcome is not None:
             on_outcome(outcome)
         if bar is not None:
+            failed = len(report.failures)
             postfix = outcome.label if not failed else f"{outcome.label} · {failed} failed"
             bar.set_postfix_str(postfix[:60], refresh=False)
             bar.update()
 
     try:
-        if not tasks:
-            pass
-        elif executor == "dask":
+        if tasks and executor == "dask":
             _run_dask(tasks, options, workers, scheduler, done)
-        else:
+        elif tasks:
             _run_processes(tasks, options, workers, done)
     finally:
         if bar is not None:

@@ -26,7 +26,7 @@ import math
 import os
 import sys
 from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
@@ -629,7 +629,8 @@ TEXT: dict[str, dict[str, str]] = {
     "key_figures": {"en": "Key figures", "zh": "关键数字"},
     "weakest_gap": {"en": "Weakest gap chain-wide", "zh": "全连锁最薄弱的差距"},
     "programmes": {"en": "Chain programme candidates", "zh": "建议作为全连锁项目推进的行动"},
-    "no_programmes": {"en": "No action recurs in {share} of stores or more.", "zh": "没有行动出现在 {share} 及以上的门店。"},
+    "no_programmes": {"en": "No action recurs in {share} of stores or more.",
+                      "zh": "没有行动出现在 {share} 及以上的门店。"},
     "grades": {"en": "Stores per grade", "zh": "各等级门店数"},
     "rank": {"en": "Rank", "zh": "名次"},
     "top_n": {"en": "Highest {n}", "zh": "最高的 {n} 家"},
@@ -670,7 +671,8 @@ TEXT: dict[str, dict[str, str]] = {
     "finding": {"en": "Finding", "zh": "发现"},
     "no_region": {"en": "(no region)", "zh": "（未填区域）"},
     "vs_chain": {"en": "vs chain", "zh": "与连锁平均之差"},
-    "region_chart": {"en": "Mean overall score by region, with 95 % interval", "zh": "各区域平均总分（含 95% 置信区间）"},
+    "region_chart": {"en": "Mean overall score by region, with 95 % interval",
+                     "zh": "各区域平均总分（含 95% 置信区间）"},
     "no_regions": {"en": "No store carries a region.", "zh": "门店均未填写区域。"},
     "change_title": {"en": "Change since each store's previous audit", "zh": "各门店与上次审核相比的变化"},
     "change_line": {"en": "{n} stores compared with their previous audit: {improved} improved, {steady} steady, "
@@ -693,7 +695,8 @@ TEXT: dict[str, dict[str, str]] = {
     "how": {"en": "How the roll-up is computed", "zh": "汇总的计算方法"},
     "counts_line": {"en": "{results} results read for {stores} stores; {superseded} earlier results of the same "
                           "stores only feed the trends.",
-                    "zh": "共读取 {results} 份结果，涉及 {stores} 家门店；同一门店的 {superseded} 份较早结果仅用于趋势。"},
+                    "zh": "共读取 {results} 份结果，涉及 {stores} 家门店；"
+                          "同一门店的 {superseded} 份较早结果仅用于趋势。"},
     "skipped": {"en": "Files skipped", "zh": "跳过的文件"},
     "file": {"en": "File", "zh": "文件"},
 }

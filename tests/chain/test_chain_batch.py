@@ -154,7 +154,7 @@ def test_dask_executor_gives_the_same_outcome(tmp_path, stores, dask_cluster, pl
     assert sorted((Path(f.source).parent.name, f.kind) for f in report.failures) == \
         [("S0002", "plugin"), ("S0004", "input")]
     assert sorted(p.name for p in (tmp_path / "dask").iterdir()) == ["S0001.json", "S0003.json"]
-    local = run_batch(paths, _options(tmp_path / "local", plugins=opts.plugins), workers=2, progress=False)
+    run_batch(paths, _options(tmp_path / "local", plugins=opts.plugins), workers=2, progress=False)
     for name in ("S0001.json", "S0003.json"):
         assert (tmp_path / "dask" / name).read_bytes() == (tmp_path / "local" / name).read_bytes()
 

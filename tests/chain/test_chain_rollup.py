@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import random
-import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -285,7 +284,8 @@ def test_html_report_contents_and_escaping():
 
 
 @pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs pdftotext (poppler-utils)")
-@pytest.mark.parametrize("lang, words", [("en", ["Chain roll-up", "Store ranking"]), ("zh", ["连锁汇总报告", "门店排名"])])
+@pytest.mark.parametrize("lang, words", [("en", ["Chain roll-up", "Store ranking"]),
+                                         ("zh", ["连锁汇总报告", "门店排名"])])
 def test_pdf_report(tmp_path, lang, words):
     pdf = rollup.render(build(_chain(40), lang=lang), "pdf")
     assert pdf.startswith(b"%PDF")
