@@ -78,6 +78,11 @@ def test_every_sample_renders_with_every_module_and_section(sample_pdfs):
         assert squash(str(result.store["name"])) in text
         pages = len(reader.pages)
         assert squash(f"第 {pages} 页，共 {pages} 页" if zh else f"Page {pages} of {pages}") in text
+        # cover, contents, then the executive summary on exactly one page: page 4 opens the first module
+        first_module = next(iter(result.modules.values())).title
+        page4 = squash(subprocess.run(["pdftotext", "-f", "4", "-l", "4", "-enc", "UTF-8", "-", "-"], input=pdf,
+                                      capture_output=True, check=True).stdout.decode("utf-8"))
+        assert squash(first_module) in page4[:400], (name, page4[:200])
 
 
 def test_samples_cover_both_languages(sample_pdfs):
