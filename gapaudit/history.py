@@ -409,8 +409,11 @@ class History:
         with self.engine.connect() as conn:
             return int(conn.execute(sa.select(sa.func.count()).select_from(self.audits)).scalar() or 0)
 
-    def quarter_rows(self) -> Iterator[tuple[str, str, dict[str, float | None], float | None]]:
-        """(quarter, store id, module scores, overall) of each store's latest audit per quarter, by quarter."""
+    def quarter_rows(self) -> Iterator[tuple[str, str, str, str, dict[str, float | None], float | None]]:
+        """(quarter, store id, date, audit id, module scores, overall) of each store's latest audit per quarter.
+
+        In quarter order; the date is ISO (YYYY-MM-DD).
+        """
         import sqlalchemy as sa
 
         a, s = self.audits.c, self.scores.c
@@ -427,15 +430,19 @@ class History:
                 overall: float | None = None
                 for q, store, date, audit, over, mid, score in conn.execution_options(yield_per=2000).execute(query):
                     if (q, store) != key:
-                        if key is not None:
-                            yield key[0], key[1], modules, overall
+                        if key is not None and chosen is not None:
+                            yield key[0], key[1], _iso(chosen[0]), chosen[1], modules, overall
                         key, chosen, modules, overall = (q, store), (date, audit), {}, over
                     if (date, audit) == chosen and mid is not None:
                         modules[mid] = score
-                if key is not None:
-                    yield key[0], key[1], modules, overall
+                if key is not None and chosen is not None:
+                    yield key[0], key[1], _iso(chosen[0]), chosen[1], modules, overall
         except sa.exc.SQLAlchemyError as exc:
             raise HistoryError(f"cannot read history {display_url(self.url)}: {exc}") from exc
+
+
+def _iso(date: Any) -> str:
+    return date.isoformat() if isinstance(date, dt.date) else str(date)[:10]
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -72,6 +72,8 @@ RULES = [
     "in at least {programme:.0%} of stores is flagged as a chain-level programme candidate",
     "change since the previous audit: from each result's recorded comparison, else from the history database; "
     "improved / declined = overall score up / down by at least {threshold:g} points",
+    "quarter trends: from the results read and, when a history database is given, the audits it holds "
+    "(an audit in both counts once)",
     QUARTER_RULE,
 ]
 
@@ -559,12 +561,15 @@ class Rollup:
         }
 
     def _trends(self, history: "History | None", module_ids: list[str]) -> dict[str, Any] | None:
+        latest = dict(self.by_quarter)  # (quarter, store) → (date, audit id, overall, module scores)
+        source = "results"
         if history is not None:
             source = "history"
-            rows: Iterable[tuple[str, str, dict[str, float | None], float | None]] = history.quarter_rows()
-        else:
-            source = "results"
-            rows = ((q, s, mods, overall) for (q, s), (_, _, overall, mods) in self.by_quarter.items())
+            for quarter, store, date, audit, scores, score in history.quarter_rows():
+                seen = latest.get((quarter, store))
+                if seen is None or (date, audit) > seen[:2]:
+                    latest[(quarter, store)] = (date, audit, score, scores)
+        rows = ((q, s, mods, over) for (q, s), (_, _, over, mods) in latest.items())
         overall: dict[str, list[float]] = defaultdict(list)
         stores: Counter[str] = Counter()
         mods: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
@@ -685,8 +690,9 @@ TEXT: dict[str, dict[str, str]] = {
     "decliners": {"en": "Most declined", "zh": "退步最大"},
     "trend_title": {"en": "Quarter trends", "zh": "季度趋势"},
     "trend_chart": {"en": "Mean overall score by quarter", "zh": "各季度平均总分"},
-    "trend_source_history": {"en": "From the history database: each store once per quarter, its latest audit.",
-                             "zh": "数据来自审核历史库：每家门店每季度计一次（取该季度最近一次审核）。"},
+    "trend_source_history": {"en": "From the history database and the results read: each store once per quarter, "
+                                   "with its latest audit.",
+                             "zh": "数据来自审核历史库和所读取的结果：每家门店每季度计一次（取该季度最近一次审核）。"},
     "trend_source_results": {"en": "From the results read: each store once per quarter, its latest audit.",
                              "zh": "数据来自所读取的结果：每家门店每季度计一次（取该季度最近一次审核）。"},
     "no_trend": {"en": "Trends appear once the results or the history cover two quarters or more.",

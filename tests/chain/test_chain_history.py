@@ -134,7 +134,7 @@ def test_recording_is_idempotent_per_store_and_audit(history):
     history.record(_result(store="S2"))
     assert history.count() == 3
     rows = list(history.quarter_rows())
-    assert ("2026-Q3", "S1", {"g2": 40.0}, 66.0) in rows
+    assert ("2026-Q3", "S1", "2026-09-30", "A2", {"g2": 40.0}, 66.0) in rows
 
 
 def test_previous_is_the_latest_earlier_audit(history):
@@ -153,7 +153,8 @@ def test_quarter_rows_take_each_stores_latest_audit_in_a_quarter(history):
     history.record(_result(audit="early", date="2026-07-01", overall=10.0, modules={"g": {"score": 1.0}}))
     history.record(_result(audit="late", date="2026-09-01", overall=20.0, modules={"g": {"score": 2.0}}))
     history.record(_result(audit="q4", date="2026-10-01", overall=30.0))
-    assert list(history.quarter_rows()) == [("2026-Q3", "S1", {"g": 2.0}, 20.0), ("2026-Q4", "S1", {}, 30.0)]
+    assert list(history.quarter_rows()) == [("2026-Q3", "S1", "2026-09-01", "late", {"g": 2.0}, 20.0),
+                                            ("2026-Q4", "S1", "2026-10-01", "q4", {}, 30.0)]
 
 
 # --- end to end: the change since last quarter in the store's result -----------------------
@@ -228,8 +229,9 @@ def test_postgresql_server():
         assert h.previous("PGTEST1", "A2", "2026-09-30")["audit"]["id"] == "A1"
         c = h.compare(_result(store="PGTEST1", audit="A2", date="2026-09-30", overall=70.0))
         assert c["overall"]["delta"] == 10.0
-        assert [r for r in h.quarter_rows() if r[1] == "PGTEST1"] == [("2026-Q2", "PGTEST1", {"g": 1.0}, 60.0),
-                                                                    ("2026-Q3", "PGTEST1", {}, 70.0)]
+        assert [r for r in h.quarter_rows() if r[1] == "PGTEST1"] == [
+            ("2026-Q2", "PGTEST1", "2026-06-30", "A1", {"g": 1.0}, 60.0),
+            ("2026-Q3", "PGTEST1", "2026-09-30", "A2", {}, 70.0)]
     finally:
         h.close()
 
