@@ -20,7 +20,11 @@ for comparisons and trends, not the whole report.
 
 The comparison a store report shows is put in ``AuditResult.extra["history"]``
 (see :func:`compare` for its shape) by a finalise-result hook, so every
-output format sees it.
+output format sees it; the same plugin adds the report section "change since
+the last audit" (template ``rollup/store_change.html.j2``). An audit is
+compared with what the database holds when it runs, so record quarters in
+date order (one batch per quarter): two audits of one store in the same
+batch may run in either order.
 """
 
 from __future__ import annotations
