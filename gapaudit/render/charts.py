@@ -96,7 +96,7 @@ class Chart:
         return Markup(
             f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {_n(self.width)} '
             f'{_n(self.height)}" width="{_n(self.width)}" height="{_n(self.height)}" role="img" '
-            f'font-family="{escape(self.font)}" font-size="{FONT_SIZE}" fill="{p["ink"]}">'
+            f'font-family="{escape(str(self.font))}" font-size="{FONT_SIZE}" fill="{p["ink"]}">'
             f'<title>{escape(title)}</title>{defs}{"".join(self.body)}</svg>'
         )
 

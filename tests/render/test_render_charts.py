@@ -37,6 +37,17 @@ def test_bars_escape_labels_and_mark_tones_with_patterns():
     assert any(f and "hatch-bad" in f for f in fills)  # a shortfall is hatched, not only red
 
 
+def test_svg_is_well_formed_with_the_report_font_stack():
+    """The font stack is Markup with quoted family names; it must still be escaped inside the SVG."""
+    from markupsafe import Markup
+
+    from gapaudit.render.fonts import css_font_family
+
+    font = Markup(css_font_family(["WenQuanYi Micro Hei", "DejaVu Sans", "sans-serif"]))
+    root = parse(charts.bars([charts.Bar("有形性", -0.5)], title="t", font=font))
+    assert root.get("font-family") == '"WenQuanYi Micro Hei", "DejaVu Sans", sans-serif'
+
+
 def test_bars_target_line_and_percent_axis():
     svg = charts.bars([charts.Bar("a", 55.0, 41, 68, "bad")], title="c", font=FONT, domain=(0, 100), unit="%",
                       digits=0, reference=(90, "target 90%"))
