@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import statistics
 import subprocess
 import sys
@@ -34,12 +35,19 @@ from gen_stores import generate  # noqa: E402
 
 
 def run(cmd: list[str]) -> float:
+    return run_cpu(cmd)[0]
+
+
+def run_cpu(cmd: list[str]) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (user + system, the command and every process it waited for)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(cmd, capture_output=True, text=True)
     seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode:
         raise SystemExit(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    return seconds
+    return seconds, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def stores(work: Path, n: int) -> Path:
@@ -49,8 +57,8 @@ def stores(work: Path, n: int) -> Path:
     return folder
 
 
-def batch(folder: Path, out: Path, fmt: str, workers: int) -> float:
-    return run([str(GAPAUDIT), "run", str(folder), "-o", str(out), "-f", fmt, "--workers", str(workers),
+def batch(folder: Path, out: Path, fmt: str, workers: int) -> tuple[float, float]:
+    return run_cpu([str(GAPAUDIT), "run", str(folder), "-o", str(out), "-f", fmt, "--workers", str(workers),
                 "--no-progress"])
 
 
@@ -126,18 +134,21 @@ def main() -> None:
 
     n_eff = args.efficiency_stores or args.stores
     eff_folder = stores(work, n_eff)
-    t1 = t2 = float("inf")
+    (t1, c1), (t2, c2) = (float("inf"), 0.0), (float("inf"), 0.0)
     for _ in range(args.repeat):  # alternate, so a burst of load elsewhere hits both
-        t1 = min(t1, batch(eff_folder, work / f"out-{fmt}-1", fmt, 1))
-        t2 = min(t2, batch(eff_folder, work / f"out-{fmt}-2", fmt, 2))
+        t1, c1 = min((t1, c1), batch(eff_folder, work / f"out-{fmt}-1", fmt, 1))
+        t2, c2 = min((t2, c2), batch(eff_folder, work / f"out-{fmt}-2", fmt, 2))
     print(f"batch of {n_eff}, 1 worker : {t1:8.1f} s = {t1 / n_eff:.3f} s per store "
-          f"= {t1 / n_eff / t_lone:.2f} × a lone run (target ≤ 0.6)")
+          f"= {t1 / n_eff / t_lone:.2f} × a lone run (target ≤ 0.6); CPU {c1:.1f} s")
     print(f"batch of {n_eff}, 2 workers: {t2:8.1f} s = {t2 / n_eff:.3f} s per store; "
-          f"parallel efficiency T1/(2·T2) = {t1 / (2 * t2):.0%} (target ≥ 85 %)")
+          f"parallel efficiency T1/(2·T2) = {t1 / (2 * t2):.0%} (target ≥ 85 %); CPU {c2:.1f} s")
+    print(f"  decomposed: work added by parallelism CPU1/CPU2 = {c1 / c2:.0%}; share of two cores the "
+          f"2-worker batch got CPU2/(2·T2) = {c2 / (2 * t2):.0%} (1-worker batch got CPU1/T1 = {c1 / t1:.0%} "
+          "of one)")
     print(f"machine ceiling now: two CPU-bound loops run at {ceiling():.0%} of two free cores; "
           f"load average {_load()}")
     if n_eff != args.stores:
-        t_all = batch(all_stores, work / f"out-{fmt}-all", fmt, 2)
+        t_all, _ = batch(all_stores, work / f"out-{fmt}-all", fmt, 2)
         print(f"whole batch of {args.stores}, 2 workers: {t_all:.1f} s = {t_all / args.stores:.3f} s per store")
 
     sizes = [int(x) for x in args.memory.split(",") if x.strip()]
