@@ -10,12 +10,13 @@ score, and unanswered ones are reported as a finding of their own.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any, ClassVar, Union
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from gapaudit.model.base import ANSWER_VALUE, Answer, Model
 from gapaudit.model.result import Finding, Metric
+from gapaudit.scoring import check_weights
 
 CHECKLIST_RULE = ("checklist score = 100 × mean of answered questions (yes = 1, partly = 0.5, no = 0); "
                   "'not applicable' and unanswered questions are left out of the mean; unanswered questions "
@@ -79,6 +80,28 @@ def check_ids(checklist: Checklist | None, questions: list[Question]) -> Checkli
             hint = f"; did you mean {close[0]!r}?" if close else f"; questions are {', '.join(known)}"
             raise ValueError(f"unknown checklist question {qid!r}{hint}")
     return checklist
+
+
+class ChecklistConfig(Model):
+    """Base of a module Config with a review ``checklist`` and sub-score ``weights`` field.
+
+    The subclass declares both fields itself (so each keeps its place, default and description in the
+    schema) and sets ``questions`` and ``default_weights``; the answers are checked against the questions
+    (:func:`check_ids`) and the weights laid over the defaults (:func:`gapaudit.scoring.check_weights`).
+    """
+
+    questions: ClassVar[list[Question]]
+    default_weights: ClassVar[dict[str, float]]
+
+    @field_validator("checklist", check_fields=False)
+    @classmethod
+    def _known_questions(cls, value: Any) -> Any:
+        return check_ids(value, cls.questions)
+
+    @field_validator("weights", check_fields=False)
+    @classmethod
+    def _weights(cls, value: dict[str, float]) -> dict[str, float]:
+        return check_weights(value, cls.default_weights)
 
 
 @dataclass

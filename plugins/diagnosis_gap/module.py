@@ -47,19 +47,19 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from gapaudit import stats
 from gapaudit.actions import merge_actions
-from gapaudit.checklist import CHECKLIST_RULE, CHECKLIST_RULE_ZH, ChecklistField, check_ids, score_checklist
+from gapaudit.checklist import CHECKLIST_RULE, CHECKLIST_RULE_ZH, ChecklistConfig, ChecklistField, score_checklist
 from gapaudit.evidence import IMPORTANCE_RULE, IMPORTANCE_RULE_ZH, TIERS_RULE, TIERS_RULE_ZH, SurveyData, \
     importance_tiers
 from gapaudit.model.audit import QuestionItem
-from gapaudit.model.base import ANSWER_VALUE, Model
+from gapaudit.model.base import ANSWER_VALUE
 from gapaudit.model.result import Action, DataQualityNote, Finding, Metric, ModuleResult
 from gapaudit.model.vocab import label as vocab_label
 from gapaudit.module import AuditModule, ModuleContext
-from gapaudit.scoring import SEVERITY_WEIGHT, SUBSCORE_RULE, SUBSCORE_RULE_ZH, check_weights, combine_subscores, \
+from gapaudit.scoring import SEVERITY_WEIGHT, SUBSCORE_RULE, SUBSCORE_RULE_ZH, combine_subscores, \
     mean_shortfall_confidence, priority
 
 from .texts import QUESTION_REMEDY, QUESTIONS, REMEDIES
@@ -69,8 +69,11 @@ CADENCE_SCORE = {"monthly": 1.0, "quarterly": 1.0, "half_yearly": 0.5, "yearly":
 RANK_CONFIDENCE = 0.75  # classifications from rankings among items, not from a tested difference
 
 
-class Config(Model):
+class Config(ChecklistConfig):
     """``modules.diagnosis_gap``: review checklist and settings."""
+
+    questions = QUESTIONS
+    default_weights = DEFAULT_WEIGHTS
 
     checklist: ChecklistField = None
     tolerance: float | None = Field(
@@ -86,16 +89,6 @@ class Config(Model):
     confidence: float = Field(0.95, gt=0.5, lt=1, description="confidence level of every interval")
     weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS),
                                       description="sub-score weights: accuracy, priorities, listening, checklist")
-
-    @field_validator("checklist")
-    @classmethod
-    def _questions(cls, value: Any) -> Any:
-        return check_ids(value, QUESTIONS)
-
-    @field_validator("weights")
-    @classmethod
-    def _weights(cls, value: dict[str, float]) -> dict[str, float]:
-        return check_weights(value, DEFAULT_WEIGHTS)
 
 
 @dataclass(frozen=True)

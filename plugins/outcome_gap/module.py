@@ -43,16 +43,15 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from gapaudit import stats
-from gapaudit.checklist import CHECKLIST_RULE, CHECKLIST_RULE_ZH, ChecklistField, check_ids, score_checklist
+from gapaudit.checklist import CHECKLIST_RULE, CHECKLIST_RULE_ZH, ChecklistConfig, ChecklistField, score_checklist
 from gapaudit.evidence import IMPORTANCE_RULE, IMPORTANCE_RULE_ZH, SurveyData
-from gapaudit.model.base import Model
 from gapaudit.model.result import Action, DataQualityNote, Finding, Metric, ModuleResult
 from gapaudit.model.vocab import TRIANGLE
 from gapaudit.module import AuditModule, ModuleContext
-from gapaudit.scoring import (CONFIDENCE_RULE, CONFIDENCE_RULE_ZH, SUBSCORE_RULE, SUBSCORE_RULE_ZH, check_weights,
+from gapaudit.scoring import (CONFIDENCE_RULE, CONFIDENCE_RULE_ZH, SUBSCORE_RULE, SUBSCORE_RULE_ZH,
                               combine_subscores, mean_shortfall_confidence, rate_shortfall_confidence)
 
 from .promises import PromiseRecord, promise_records
@@ -64,8 +63,11 @@ DEFAULT_WEIGHTS = {"customer_gap": 0.5, "promises": 0.3, "checklist": 0.2}
 HARDWARE_ELEMENTS = set(TRIANGLE["hardware"])
 
 
-class Config(Model):
+class Config(ChecklistConfig):
     """Settings and review answers of the outcome-gap module (``modules.outcome_gap``)."""
+
+    questions = QUESTIONS
+    default_weights = DEFAULT_WEIGHTS
 
     checklist: ChecklistField = Field(None, description="review answers: {question id: yes/partly/no/na}")
     confidence: float = Field(0.95, gt=0.5, lt=1, description="confidence level of every interval")
@@ -94,16 +96,6 @@ class Config(Model):
                                                          "promise keeping is scored")
     weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS),
                                       description="sub-score weights: customer_gap, promises, checklist")
-
-    @field_validator("checklist")
-    @classmethod
-    def _known_questions(cls, value: Any) -> Any:
-        return check_ids(value, QUESTIONS)
-
-    @field_validator("weights")
-    @classmethod
-    def _weights(cls, value: dict[str, float]) -> dict[str, float]:
-        return check_weights(value, DEFAULT_WEIGHTS)
 
 
 def _r(x: float | None, digits: int = 3) -> float | None:

@@ -30,15 +30,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from gapaudit import stats
-from gapaudit.checklist import CHECKLIST_RULE, CHECKLIST_RULE_ZH, ChecklistField, check_ids, score_checklist
-from gapaudit.model.base import Model, slug
+from gapaudit.checklist import CHECKLIST_RULE, CHECKLIST_RULE_ZH, ChecklistConfig, ChecklistField, score_checklist
+from gapaudit.model.base import slug
 from gapaudit.model.result import Action, DataQualityNote, Finding, Metric, ModuleResult
 from gapaudit.module import AuditModule, ModuleContext
-from gapaudit.scoring import (CONFIDENCE_RULE, CONFIDENCE_RULE_ZH, check_weights, combine_subscores,
-                              rate_shortfall_confidence)
+from gapaudit.scoring import CONFIDENCE_RULE, CONFIDENCE_RULE_ZH, combine_subscores, rate_shortfall_confidence
 
 from .compliance import COMPLIANCE_RULE, GROUP_RULE, WILSON_RULE, StandardTally, Tally, compare, spread, tally
 from .questions import CAUSES, QUESTION_REMEDIES, QUESTIONS, REMEDIES
@@ -47,8 +46,11 @@ DEFAULT_WEIGHTS = {"delivery": 0.8, "checklist": 0.2}
 ANSWER_ZH = {"yes": "是", "partly": "部分", "no": "否", "na": "不适用"}
 
 
-class Config(Model):
+class Config(ChecklistConfig):
     """Settings and review answers of the pharmacy-gap module (``modules.pharmacy_gap``)."""
+
+    questions = QUESTIONS
+    default_weights = DEFAULT_WEIGHTS
 
     checklist: ChecklistField = Field(None, description="root-cause review answers: {question id: yes/partly/no/na}")
     target: float = Field(0.9, gt=0, le=1, description="compliance rate every standard should reach, 0–1 "
@@ -66,16 +68,6 @@ class Config(Model):
     confidence: float = Field(0.95, gt=0.5, lt=1, description="confidence level of the intervals")
     weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS),
                                       description="sub-score weights: delivery (default 0.8), checklist (0.2)")
-
-    @field_validator("checklist")
-    @classmethod
-    def _known_questions(cls, value: Any) -> Any:
-        return check_ids(value, QUESTIONS)
-
-    @field_validator("weights")
-    @classmethod
-    def _weights(cls, value: dict[str, float]) -> dict[str, float]:
-        return check_weights(value, DEFAULT_WEIGHTS)
 
 
 def _pct(x: float | None) -> float | None:

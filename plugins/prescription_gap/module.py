@@ -37,25 +37,28 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from gapaudit import stats
 from gapaudit.actions import merge_actions
-from gapaudit.checklist import CHECKLIST_RULE, CHECKLIST_RULE_ZH, ChecklistField, check_ids, score_checklist
+from gapaudit.checklist import CHECKLIST_RULE, CHECKLIST_RULE_ZH, ChecklistConfig, ChecklistField, score_checklist
 from gapaudit.evidence import IMPORTANCE_RULE, IMPORTANCE_RULE_ZH, TIERS_RULE, TIERS_RULE_ZH, importance_tiers
 from gapaudit.model.audit import QuestionItem, Standard
-from gapaudit.model.base import ANSWER_VALUE, Model
+from gapaudit.model.base import ANSWER_VALUE
 from gapaudit.model.result import Action, DataQualityNote, Finding, Metric, ModuleResult
 from gapaudit.module import AuditModule, ModuleContext
-from gapaudit.scoring import SUBSCORE_RULE, SUBSCORE_RULE_ZH, check_weights, combine_subscores
+from gapaudit.scoring import SUBSCORE_RULE, SUBSCORE_RULE_ZH, combine_subscores
 
 from .texts import ATTRIBUTES, QUESTION_REMEDY, QUESTIONS, REMEDIES
 
 DEFAULT_WEIGHTS = {"coverage": 0.4, "important": 0.4, "checklist": 0.2}
 
 
-class Config(Model):
+class Config(ChecklistConfig):
     """``modules.prescription_gap``: review checklist and settings."""
+
+    questions = QUESTIONS
+    default_weights = DEFAULT_WEIGHTS
 
     checklist: ChecklistField = None
     no_written_standards: bool = Field(
@@ -66,16 +69,6 @@ class Config(Model):
     top_share: float = Field(1 / 3, gt=0, le=0.5, description="share of items counted as the most important")
     weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS),
                                       description="sub-score weights: coverage, important, checklist")
-
-    @field_validator("checklist")
-    @classmethod
-    def _questions(cls, value: Any) -> Any:
-        return check_ids(value, QUESTIONS)
-
-    @field_validator("weights")
-    @classmethod
-    def _weights(cls, value: dict[str, float]) -> dict[str, float]:
-        return check_weights(value, DEFAULT_WEIGHTS)
 
 
 @dataclass(frozen=True)
