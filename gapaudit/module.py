@@ -17,13 +17,14 @@ from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 from pydantic import BaseModel
 
+from gapaudit.checklist import ChecklistScore, Question, score_checklist
 from gapaudit.model.base import Model
-from gapaudit.model.result import Action, ActionKind, FindingSeverity, Horizon, ModuleResult
+from gapaudit.model.result import Action, ActionKind, DataQualityNote, Finding, FindingSeverity, Horizon, Metric, \
+    ModuleResult
 from gapaudit.model.vocab import label as vocab_label
 from gapaudit.scoring import grade_for, priority
 
 if TYPE_CHECKING:
-    from gapaudit.checklist import ChecklistScore
     from gapaudit.evidence import SurveyData
     from gapaudit.model.audit import AuditInput
 
@@ -143,3 +144,55 @@ class ModuleContext:
                                   "复核清单的回答表明此项未能持续做到。"),
                 evidence=evidence, finding_ids=[f"{self.module_id}.checklist.gaps"]))
         return actions
+
+
+class ModuleRun:
+    """One run of a module over one audit: collects the pieces of its :class:`ModuleResult`.
+
+    A module subclasses it, fills ``metrics``, ``findings``, ``actions``, ``notes`` (data-quality) and
+    ``data`` as its analysis goes, writes :meth:`methodology`, and ends with :meth:`finish`.
+    """
+
+    def __init__(self, ctx: ModuleContext):
+        self.ctx = ctx
+        self.cfg = ctx.config
+        self.metrics: list[Metric] = []
+        self.findings: list[Finding] = []
+        self.actions: list[Action] = []
+        self.notes: list[DataQualityNote] = []
+        self.data: dict[str, Any] = {}
+
+    def note(self, topic: str, detail: str, n: int | None = None, warning: bool = False) -> None:
+        """A data-quality note, severity info (or warning)."""
+        self.notes.append(DataQualityNote(topic=topic, detail=detail, n=n,
+                                          severity="warning" if warning else "info"))
+
+    def add_checklist(self, questions: list[Question], remedies: Mapping[str, Remedy], *,
+                      metric_first: bool = False) -> ChecklistScore:
+        """Score the review checklist (``cfg.checklist``) and add its metric, findings and actions.
+
+        The metric is appended, or put before the metrics so far with ``metric_first``.
+        """
+        check = score_checklist(self.ctx.module_id, questions, self.cfg.checklist, self.ctx.lang)
+        if metric_first:
+            self.metrics.insert(0, check.metric)
+        else:
+            self.metrics.append(check.metric)
+        self.findings.extend(check.findings)
+        self.actions.extend(self.ctx.checklist_actions(check, remedies))
+        return check
+
+    def methodology(self) -> list[str]:  # pragma: no cover - interface
+        """Every rule the run used, stated in the report language."""
+        raise NotImplementedError
+
+    def finish(self, score: float | None, reason: str | None = None, **extra: Any) -> ModuleResult:
+        """The result from what was collected: "no data" saying ``reason`` when one is given, else ``score``.
+
+        ``extra`` passes further ModuleResult fields (e.g. ``grade_cap``).
+        """
+        kw = dict(metrics=self.metrics, findings=self.findings, actions=self.actions, data=self.data,
+                  methodology=self.methodology(), data_quality=self.notes, **extra)
+        if reason is not None:
+            return self.ctx.no_data(reason, **kw)
+        return ModuleResult(score=score, **kw)

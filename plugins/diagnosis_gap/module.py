@@ -51,14 +51,14 @@ from pydantic import Field
 
 from gapaudit import stats
 from gapaudit.actions import merge_actions
-from gapaudit.checklist import CHECKLIST_RULE, CHECKLIST_RULE_ZH, ChecklistConfig, ChecklistField, score_checklist
+from gapaudit.checklist import CHECKLIST_RULE, CHECKLIST_RULE_ZH, ChecklistConfig, ChecklistField
 from gapaudit.evidence import IMPORTANCE_RULE, IMPORTANCE_RULE_ZH, TIERS_RULE, TIERS_RULE_ZH, SurveyData, \
     importance_tiers
 from gapaudit.model.audit import QuestionItem
 from gapaudit.model.base import ANSWER_VALUE
-from gapaudit.model.result import Action, DataQualityNote, Finding, Metric, ModuleResult
+from gapaudit.model.result import Finding, Metric, ModuleResult
 from gapaudit.model.vocab import label as vocab_label
-from gapaudit.module import AuditModule, ModuleContext
+from gapaudit.module import AuditModule, ModuleContext, ModuleRun
 from gapaudit.scoring import SEVERITY_WEIGHT, SUBSCORE_RULE, SUBSCORE_RULE_ZH, combine_subscores, \
     mean_shortfall_confidence, priority
 
@@ -131,18 +131,15 @@ class DiagnosisGap(AuditModule):
         return _Run(ctx).result()
 
 
-class _Run:
+class _Run(ModuleRun):
     """One run of the module over one audit: collects metrics, findings, actions and notes."""
 
+    cfg: Config
+
     def __init__(self, ctx: ModuleContext):
-        self.ctx = ctx
-        self.cfg: Config = ctx.config
-        self.metrics: list[Metric] = []
-        self.findings: list[Finding] = []
-        self.actions: list[Action] = []
-        self.notes: list[DataQualityNote] = []
+        super().__init__(ctx)
         # every key is present from the start, so the report never meets a missing one
-        self.data: dict[str, Any] = {
+        self.data = {
             "scale": None, "tolerance": None, "confidence": self.cfg.confidence, "items": [], "dimensions": [],
             "importance": {"basis": None, "rho": None, "rho_low": None, "rho_high": None, "rho_n": 0,
                            "rho_level": None, "items": [], "dimensions": []},
@@ -167,19 +164,12 @@ class _Run:
             id=g.item.id, text=g.item.text, m=g.management, c=g.customer.value, g=g.gap.value,
             ci=self.ci(g.gap), n=g.gap.n)
 
-    def note(self, topic: str, detail: str, n: int | None = None, warning: bool = False) -> None:
-        self.notes.append(DataQualityNote(topic=topic, detail=detail, n=n,
-                                          severity="warning" if warning else "info"))
-
     # --- the run ------------------------------------------------------------------------
 
     def result(self) -> ModuleResult:
         ctx, cfg, tr = self.ctx, self.cfg, self.ctx.tr
         listening = self.listening()
-        checklist = score_checklist(ctx.module_id, QUESTIONS, cfg.checklist, ctx.lang)
-        self.metrics.append(checklist.metric)
-        self.findings.extend(checklist.findings)
-        self.actions.extend(ctx.checklist_actions(checklist, QUESTION_REMEDY))
+        checklist = self.add_checklist(QUESTIONS, QUESTION_REMEDY)
 
         survey = ctx.survey
         reason = None
@@ -204,13 +194,8 @@ class _Run:
                      "checklist": checklist.score}
         self.data["subscores"] = subscores
         self.data["weights"] = dict(cfg.weights)
-        methodology = self.methodology()
-        actions = merge_actions([self.actions])
-        common = dict(metrics=self.metrics, findings=self.findings, actions=actions, data=self.data,
-                      methodology=methodology, data_quality=self.notes)
-        if reason is not None:
-            return ctx.no_data(reason, **common)
-        return ModuleResult(score=combine_subscores(subscores, cfg.weights), **common)
+        self.actions = merge_actions([self.actions])
+        return self.finish(combine_subscores(subscores, cfg.weights), reason)
 
     # --- expectations -------------------------------------------------------------------
 

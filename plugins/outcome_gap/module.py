@@ -46,11 +46,11 @@ from typing import Any, Literal
 from pydantic import Field
 
 from gapaudit import stats
-from gapaudit.checklist import CHECKLIST_RULE, CHECKLIST_RULE_ZH, ChecklistConfig, ChecklistField, score_checklist
+from gapaudit.checklist import CHECKLIST_RULE, CHECKLIST_RULE_ZH, ChecklistConfig, ChecklistField
 from gapaudit.evidence import IMPORTANCE_RULE, IMPORTANCE_RULE_ZH, SurveyData
-from gapaudit.model.result import Action, DataQualityNote, Finding, Metric, ModuleResult
+from gapaudit.model.result import Action, Finding, Metric, ModuleResult
 from gapaudit.model.vocab import TRIANGLE
-from gapaudit.module import AuditModule, ModuleContext
+from gapaudit.module import AuditModule, ModuleContext, ModuleRun
 from gapaudit.scoring import (CONFIDENCE_RULE, CONFIDENCE_RULE_ZH, SUBSCORE_RULE, SUBSCORE_RULE_ZH,
                               combine_subscores, mean_shortfall_confidence, rate_shortfall_confidence)
 
@@ -130,20 +130,17 @@ class OutcomeGap(AuditModule):
         return _Run(ctx).result()
 
 
-class _Run:
+class _Run(ModuleRun):
     """One run of the module: the pieces of the result, filled part by part."""
 
+    cfg: Config
+
     def __init__(self, ctx: ModuleContext):
-        self.ctx = ctx
-        self.cfg: Config = ctx.config
+        super().__init__(ctx)
         self.survey: SurveyData | None = ctx.survey
         self.importance = self.survey.customer_importance() if self.survey else {}
-        self.metrics: list[Metric] = []
-        self.findings: list[Finding] = []
-        self.actions: list[Action] = []
-        self.notes: list[DataQualityNote] = []
-        self.data: dict[str, Any] = {"scale": None, "tolerance": None, "zero_gap": None, "customer_gap": None,
-                                     "ipa": None, "promises": []}
+        self.data = {"scale": None, "tolerance": None, "zero_gap": None, "customer_gap": None, "ipa": None,
+                     "promises": []}
         self.gaps: dict[str, stats.Estimate] = {}  # item id → P − E
         self.customer_ci: tuple[float, float] | tuple[None, None] = (None, None)
         self.promise_ci: tuple[float | None, float | None] = (None, None)
@@ -156,10 +153,6 @@ class _Run:
                              zero_gap=_r(self.zero_gap))
         self.data.update(confidence=self.cfg.confidence, promise_target=self.cfg.promise_target)
 
-    def note(self, topic: str, detail: str, n: int | None = None, warning: bool = False) -> None:
-        self.notes.append(DataQualityNote(topic=topic, detail=detail, n=n,
-                                          severity="warning" if warning else "info"))
-
     def ci(self, low: float | None, high: float | None, fmt: str = "+.2f") -> str:
         if low is None or high is None:
             return self.ctx.tr("no interval", "无区间")
@@ -169,9 +162,9 @@ class _Run:
 
     def result(self) -> ModuleResult:
         ctx, cfg = self.ctx, self.cfg
-        check = score_checklist(OutcomeGap.id, QUESTIONS, cfg.checklist, ctx.lang)
         customer = self.customer_gap() if self.survey is not None else None
         promises = self.promises()
+        check = self.add_checklist(QUESTIONS, QUESTION_REMEDIES, metric_first=True)
         subscores = {"customer_gap": customer, "promises": promises, "checklist": check.score}
         score = combine_subscores(subscores, cfg.weights)
         self.metrics = [
@@ -183,10 +176,7 @@ class _Run:
                    value=promises, unit="/100", n=self.data.get("promise_n"),
                    ci_low=self.promise_ci[0] if promises is not None else None,
                    ci_high=self.promise_ci[1] if promises is not None else None),
-            check.metric,
         ] + self.metrics
-        self.findings.extend(check.findings)
-        self.actions.extend(ctx.checklist_actions(check, QUESTION_REMEDIES))
         self.data.update(subscores=subscores, weights=cfg.weights)
         self.data.pop("customer_n", None)
         self.data.pop("promise_n", None)
@@ -198,14 +188,11 @@ class _Run:
             self.note(ctx.tr("score basis", "得分依据"),
                       ctx.tr("The score does not include the customer gap, which could not be scored.",
                              "本模块得分不含顾客差距（无法评分）。"), warning=True)
-        kw = dict(metrics=self.metrics, findings=self.findings, actions=self.actions, data=self.data,
-                  methodology=self.methodology(), data_quality=self.notes)
-        if score is None:
-            return ctx.no_data(ctx.tr(
-                "no promise checks, no customer survey with both expectations and perceptions from enough "
-                "respondents, and no answered review checklist",
-                "没有承诺检查记录，没有受访者足够且同时包含期望与感知的顾客调查，复核清单也未作答"), **kw)
-        return ModuleResult(score=score, **kw)
+        reason = None if score is not None else ctx.tr(
+            "no promise checks, no customer survey with both expectations and perceptions from enough "
+            "respondents, and no answered review checklist",
+            "没有承诺检查记录，没有受访者足够且同时包含期望与感知的顾客调查，复核清单也未作答")
+        return self.finish(score, reason)
 
     # --- Gap 5: the customer gap ----------------------------------------------------------
 

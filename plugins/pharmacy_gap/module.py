@@ -33,10 +33,10 @@ from typing import Any
 from pydantic import Field
 
 from gapaudit import stats
-from gapaudit.checklist import CHECKLIST_RULE, CHECKLIST_RULE_ZH, ChecklistConfig, ChecklistField, score_checklist
+from gapaudit.checklist import CHECKLIST_RULE, CHECKLIST_RULE_ZH, ChecklistConfig, ChecklistField
 from gapaudit.model.base import slug
-from gapaudit.model.result import Action, DataQualityNote, Finding, Metric, ModuleResult
-from gapaudit.module import AuditModule, ModuleContext
+from gapaudit.model.result import Action, Finding, Metric, ModuleResult
+from gapaudit.module import AuditModule, ModuleContext, ModuleRun
 from gapaudit.scoring import CONFIDENCE_RULE, CONFIDENCE_RULE_ZH, combine_subscores, rate_shortfall_confidence
 
 from .compliance import COMPLIANCE_RULE, GROUP_RULE, WILSON_RULE, StandardTally, Tally, compare, spread, tally
@@ -96,46 +96,36 @@ class PharmacyGap(AuditModule):
         return _Run(ctx).result()
 
 
-class _Run:
+class _Run(ModuleRun):
     """One run of the module: the evidence, read once, and the pieces of the result."""
 
+    cfg: Config
+
     def __init__(self, ctx: ModuleContext):
-        self.ctx = ctx
-        self.cfg: Config = ctx.config
+        super().__init__(ctx)
         self.weights = self.cfg.weights
         self.importance = ctx.survey.customer_importance() if ctx.survey else {}
-        self.metrics: list[Metric] = []
-        self.findings: list[Finding] = []
-        self.actions: list[Action] = []
-        self.notes: list[DataQualityNote] = []
         cfg = self.cfg
-        self.data: dict[str, Any] = {"target": cfg.target, "min_visits": cfg.min_visits, "visits": 0,
-                                     "standards": [], "worst": [], "variable": [], "shifts": [], "roles": []}
+        self.data = {"target": cfg.target, "min_visits": cfg.min_visits, "visits": 0,
+                     "standards": [], "worst": [], "variable": [], "shifts": [], "roles": []}
 
     # --- assembling ---------------------------------------------------------------
 
     def result(self) -> ModuleResult:
-        ctx, cfg = self.ctx, self.cfg
-        check = score_checklist(PharmacyGap.id, QUESTIONS, cfg.checklist, ctx.lang)
+        ctx = self.ctx
         delivery, grade_cap = self.delivery()
-        self.metrics.insert(0, check.metric)
-        self.findings.extend(check.findings)
-        self.root_causes(check)
+        check = self.add_checklist(QUESTIONS, QUESTION_REMEDIES, metric_first=True)
+        self.root_causes()
         subscores = {"delivery": delivery, "checklist": check.score}
         score = combine_subscores(subscores, self.weights)
         self.data.update(subscores=subscores, weights=self.weights)
         self.metrics.insert(0, Metric(id="pharmacy_gap.delivery", label=ctx.tr("Delivery sub-score", "执行子得分"),
                                       value=delivery, unit="/100", n=self.data["visits"]))
         if score is not None and delivery is None:
-            self.notes.append(DataQualityNote(
-                topic=ctx.tr("score basis", "得分依据"), severity="warning",
-                detail=ctx.tr("The score rests on the review checklist only: delivery could not be scored.",
-                              "本模块得分仅基于复核清单：服务执行无法评分。")))
-        kw = dict(metrics=self.metrics, findings=self.findings, actions=self.actions, data=self.data,
-                  methodology=self.methodology(), data_quality=self.notes, grade_cap=grade_cap)
-        if score is None:
-            return ctx.no_data(self.no_data_reason(), **kw)
-        return ModuleResult(score=score, **kw)
+            self.note(ctx.tr("score basis", "得分依据"),
+                      ctx.tr("The score rests on the review checklist only: delivery could not be scored.",
+                             "本模块得分仅基于复核清单：服务执行无法评分。"), warning=True)
+        return self.finish(score, self.no_data_reason() if score is None else None, grade_cap=grade_cap)
 
     def no_data_reason(self) -> str:
         ctx, ev = self.ctx, self.ctx.evidence
@@ -212,10 +202,9 @@ class _Run:
         ctx, cfg, ev = self.ctx, self.cfg, self.ctx.evidence
         if not ev.observations:
             if ev.standards:
-                self.notes.append(DataQualityNote(
-                    topic=ctx.tr("delivery", "服务执行"), severity="warning",
-                    detail=ctx.tr("{n} standards are written down but no visit observed them.",
-                                  "已有 {n} 项书面标准，但没有任何走访观察记录。", n=len(ev.standards))))
+                self.note(ctx.tr("delivery", "服务执行"),
+                          ctx.tr("{n} standards are written down but no visit observed them.",
+                                 "已有 {n} 项书面标准，但没有任何走访观察记录。", n=len(ev.standards)), warning=True)
             return None, None
         standards, shifts, roles = tally(ev.observations)
         visits = list(dict.fromkeys(o.visit for o in ev.observations if o.result != "na"))
@@ -242,15 +231,13 @@ class _Run:
         self.data["shifts"] = self._groups(shifts, standards, "shift")
         self.data["roles"] = self._groups(roles, standards, "role")
         if pooled.partly:
-            self.notes.append(DataQualityNote(
-                topic=ctx.tr("partly compliant", "部分符合"), n=pooled.partly,
-                detail=ctx.tr("{n} observation(s) were marked partly compliant and count as not compliant.",
-                              "有 {n} 条观察为“部分符合”，按不符合计。", n=pooled.partly)))
+            self.note(ctx.tr("partly compliant", "部分符合"),
+                      ctx.tr("{n} observation(s) were marked partly compliant and count as not compliant.",
+                             "有 {n} 条观察为“部分符合”，按不符合计。", n=pooled.partly), pooled.partly)
         if pooled.na:
-            self.notes.append(DataQualityNote(
-                topic=ctx.tr("not applicable", "不适用"), n=pooled.na,
-                detail=ctx.tr("{n} observation(s) were marked not applicable and are left out of every rate.",
-                              "有 {n} 条观察为“不适用”，不计入任何执行率。", n=pooled.na)))
+            self.note(ctx.tr("not applicable", "不适用"),
+                      ctx.tr("{n} observation(s) were marked not applicable and are left out of every rate.",
+                             "有 {n} 条观察为“不适用”，不计入任何执行率。", n=pooled.na), pooled.na)
 
         self._standard_findings(rows)
         grade_cap = self._critical(rows)
@@ -269,10 +256,10 @@ class _Run:
                               "走访次数太少，执行率的区间过宽，无法得出结论；下列执行率仅附区间展示，不计算执行子得分。"
                               "请至少再安排 {more} 次走访，覆盖不同班次和日期。",
                               more=cfg.min_visits - len(visits))))
-            self.notes.append(DataQualityNote(
-                topic=ctx.tr("visits", "走访"), severity="warning", n=len(visits),
-                detail=ctx.tr("{n} visit(s); at least {min} are needed to score delivery.",
-                              "走访 {n} 次；至少需要 {min} 次才能评定执行情况。", n=len(visits), min=cfg.min_visits)))
+            self.note(ctx.tr("visits", "走访"),
+                      ctx.tr("{n} visit(s); at least {min} are needed to score delivery.",
+                             "走访 {n} 次；至少需要 {min} 次才能评定执行情况。", n=len(visits), min=cfg.min_visits),
+                      len(visits), warning=True)
             return None, grade_cap
         mean = sum(r["rate"] for r in observed) / len(observed)
         return round(100 * mean, 1), grade_cap
@@ -283,11 +270,11 @@ class _Run:
             seen[(o.visit, o.standard)] = seen.get((o.visit, o.standard), 0) + 1
         dups = [f"{v}/{s}" for (v, s), c in seen.items() if c > 1]
         if dups:
-            self.notes.append(DataQualityNote(
-                topic=self.ctx.tr("repeated observations", "重复观察"), severity="warning", n=len(dups),
-                detail=self.ctx.tr("{n} visit/standard pair(s) were observed more than once; each row counts: {l}",
-                                   "有 {n} 组“走访/标准”被观察了不止一次，每条记录均计入：{l}",
-                                   n=len(dups), l=", ".join(dups[:10]) + (" …" if len(dups) > 10 else ""))))
+            self.note(self.ctx.tr("repeated observations", "重复观察"),
+                      self.ctx.tr("{n} visit/standard pair(s) were observed more than once; each row counts: {l}",
+                                  "有 {n} 组“走访/标准”被观察了不止一次，每条记录均计入：{l}",
+                                  n=len(dups), l=", ".join(dups[:10]) + (" …" if len(dups) > 10 else "")),
+                      len(dups), warning=True)
 
     def _standard_row(self, std: Any, st: StandardTally) -> dict[str, Any]:
         cfg, t = self.cfg, st.total
@@ -383,10 +370,9 @@ class _Run:
         if cap is None:
             return None
         if cap not in [b.grade for b in ctx.audit.scoring.bands]:
-            self.notes.append(DataQualityNote(
-                topic=ctx.tr("grade cap", "等级上限"), severity="warning",
-                detail=ctx.tr("critical_cap {cap!r} is not one of the grade bands; no cap was applied.",
-                              "critical_cap {cap!r} 不是已定义的等级，未限制等级。", cap=cap)))
+            self.note(ctx.tr("grade cap", "等级上限"),
+                      ctx.tr("critical_cap {cap!r} is not one of the grade bands; no cap was applied.",
+                             "critical_cap {cap!r} 不是已定义的等级，未限制等级。", cap=cap), warning=True)
             return None
         return cap
 
@@ -469,10 +455,12 @@ class _Run:
                  (self.ctx.tr("too harsh", "过于苛刻"), std.too_harsh)]
         return self.ctx.tr(" and ", "、").join(f for f, on in flags if on)
 
-    def root_causes(self, check: Any) -> None:
-        """Checklist answers per cause, and one action per cause with evidence (checklist or standards)."""
+    def root_causes(self) -> None:
+        """Checklist answers per cause; standards' own records join (or make) each cause's action.
+
+        Runs after :meth:`add_checklist`, whose actions the standards' evidence is merged into.
+        """
         ctx, cfg = self.ctx, self.cfg
-        self.actions.extend(ctx.checklist_actions(check, QUESTION_REMEDIES))
         answers = cfg.checklist.answers if cfg.checklist else {}
         causes = []
         for topic, label in CAUSES.items():

@@ -35,18 +35,17 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from typing import Any
 
 from pydantic import Field
 
 from gapaudit import stats
 from gapaudit.actions import merge_actions
-from gapaudit.checklist import CHECKLIST_RULE, CHECKLIST_RULE_ZH, ChecklistConfig, ChecklistField, score_checklist
+from gapaudit.checklist import CHECKLIST_RULE, CHECKLIST_RULE_ZH, ChecklistConfig, ChecklistField
 from gapaudit.evidence import IMPORTANCE_RULE, IMPORTANCE_RULE_ZH, TIERS_RULE, TIERS_RULE_ZH, importance_tiers
 from gapaudit.model.audit import QuestionItem, Standard
 from gapaudit.model.base import ANSWER_VALUE
-from gapaudit.model.result import Action, DataQualityNote, Finding, Metric, ModuleResult
-from gapaudit.module import AuditModule, ModuleContext
+from gapaudit.model.result import Finding, Metric, ModuleResult
+from gapaudit.module import AuditModule, ModuleContext, ModuleRun
 from gapaudit.scoring import SUBSCORE_RULE, SUBSCORE_RULE_ZH, combine_subscores
 
 from .texts import ATTRIBUTES, QUESTION_REMEDY, QUESTIONS, REMEDIES
@@ -125,25 +124,18 @@ class PrescriptionGap(AuditModule):
         return _Run(ctx).result()
 
 
-class _Run:
+class _Run(ModuleRun):
     """One run of the module over one audit."""
 
+    cfg: Config
+
     def __init__(self, ctx: ModuleContext):
-        self.ctx = ctx
-        self.cfg: Config = ctx.config
-        self.metrics: list[Metric] = []
-        self.findings: list[Finding] = []
-        self.actions: list[Action] = []
-        self.notes: list[DataQualityNote] = []
+        super().__init__(ctx)
         # every key is present from the start, so the report never meets a missing one
-        self.data: dict[str, Any] = {"attributes": [], "sound_quality": self.cfg.sound_quality, "standards": [],
-                                     "items": [], "matrix": [], "dimensions": [], "subscores": {}, "weights": {}}
+        self.data = {"attributes": [], "sound_quality": self.cfg.sound_quality, "standards": [],
+                     "items": [], "matrix": [], "dimensions": [], "subscores": {}, "weights": {}}
         self.rows: list[ItemCoverage] = []  # per-item coverage, once computed
         self.weighted = False  # coverage weighted by customer importance
-
-    def note(self, topic: str, detail: str, n: int | None = None, warning: bool = False) -> None:
-        self.notes.append(DataQualityNote(topic=topic, detail=detail, n=n,
-                                          severity="warning" if warning else "info"))
 
     def attr_label(self, attr: str) -> str:
         return self.ctx.tr(*ATTRIBUTES[attr])
@@ -157,10 +149,7 @@ class _Run:
 
     def result(self) -> ModuleResult:
         ctx, cfg, tr = self.ctx, self.cfg, self.ctx.tr
-        checklist = score_checklist(ctx.module_id, QUESTIONS, cfg.checklist, ctx.lang)
-        self.metrics.append(checklist.metric)
-        self.findings.extend(checklist.findings)
-        self.actions.extend(ctx.checklist_actions(checklist, QUESTION_REMEDY))
+        checklist = self.add_checklist(QUESTIONS, QUESTION_REMEDY)
 
         standards = [assess(s, cfg.sound_quality) for s in ctx.evidence.standards]
         self.standards_block(standards)
@@ -188,11 +177,8 @@ class _Run:
         subscores = {"coverage": coverage, "important": important, "checklist": checklist.score}
         self.data["subscores"] = subscores
         self.data["weights"] = dict(cfg.weights)
-        common = dict(metrics=self.metrics, findings=self.findings, actions=merge_actions([self.actions]),
-                      data=self.data, methodology=self.methodology(), data_quality=self.notes)
-        if reason is not None:
-            return ctx.no_data(reason, **common)
-        return ModuleResult(score=combine_subscores(subscores, cfg.weights), **common)
+        self.actions = merge_actions([self.actions])
+        return self.finish(combine_subscores(subscores, cfg.weights), reason)
 
     def standards_block(self, standards: list[StandardQuality]) -> None:
         tr = self.ctx.tr
