@@ -13,7 +13,6 @@ from typing import Any
 
 from gapaudit.model.vocab import label as vocab_label
 
-LANGS = ("en", "zh")
 MINUS = "\u2212"  # typographic minus: "−0.86", not "-0.86"
 DASH = "—"  # printed where a value is missing
 
@@ -73,7 +72,6 @@ TEXT: dict[str, dict[str, str]] = {
     "findings": {"en": "Findings", "zh": "发现"},
     "evidence": {"en": "Evidence", "zh": "证据"},
     "actions": {"en": "Actions", "zh": "改进行动"},
-    "charts": {"en": "Charts", "zh": "图表"},
     "module_version": {"en": "module {id} v{version}", "zh": "模块 {id} v{version}"},
     # severities
     "sev_critical": {"en": "critical", "zh": "严重"},
@@ -180,20 +178,12 @@ TEXT: dict[str, dict[str, str]] = {
     "chart_coverage": {"en": "Standard coverage of customer expectations", "zh": "服务标准对顾客期望的覆盖"},
     "chart_promises": {"en": "Promise keeping", "zh": "承诺兑现率"},
     "chart_factors": {"en": "The eight factors: positives and penalties", "zh": "八要素：加分项与扣分项"},
-    "chart_factors_note": {"en": "Hatched bars are penalties (complaints, errors).",
-                           "zh": "斜线条为扣分项（投诉、差错）。"},
     "chart_triangle": {"en": "The service golden triangle", "zh": "服务金三角"},
     "chart_resolution": {"en": "Complaint resolution", "zh": "投诉处理时效分布"},
     "chart_resolution_note": {"en": "Number of complaints by time to resolve.", "zh": "按处理时长统计的投诉数量。"},
     "chart_loss": {"en": "Why customers were lost", "zh": "顾客流失原因"},
-    "chart_checklist": {"en": "Review checklist", "zh": "检查清单"},
     "chart_subscores": {"en": "Sub-scores", "zh": "分项得分"},
-    "complaints_n": {"en": "complaints", "zh": "投诉"},
     "unresolved": {"en": "unresolved", "zh": "未解决"},
-    "people_n": {"en": "customers", "zh": "位顾客"},
-    "positive": {"en": "positive", "zh": "加分"},
-    "penalty": {"en": "penalty", "zh": "扣分"},
-    "critical_mark": {"en": "critical", "zh": "关键"},
 }
 
 SEVERITY_ORDER = ("critical", "high", "medium", "low", "info")
