@@ -12,7 +12,7 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, Sequence
+from typing import TYPE_CHECKING, Literal, Mapping, Sequence
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
@@ -227,6 +227,19 @@ def combine(tag: str, evidence_sources: list[SourceScore], rubric: SourceScore |
     if rubric is not None:
         return TagScore(tag, rubric.score, "rubric", (rubric,))
     return TagScore(tag, None, None)
+
+
+def tag_scores(ctx: "ModuleContext", kind: TagKind, tags: Sequence[str],
+               extra: Mapping[str, list[SourceScore]] | None = None) -> dict[str, TagScore]:
+    """Each tag's score: :func:`combine` of its observation, survey and ``extra`` sources, or its rubric score."""
+    obs = observation_sources(ctx, kind)
+    srv = survey_sources(ctx, kind)
+    extra = extra or {}
+    out: dict[str, TagScore] = {}
+    for tag in tags:
+        sources = [s for s in (obs.get(tag), srv.get(tag)) if s is not None] + list(extra.get(tag, ()))
+        out[tag] = combine(tag, sources, rubric_source(ctx.evidence, tag))
+    return out
 
 
 def tag_rules(ctx: "ModuleContext", kind: TagKind) -> list[str]:

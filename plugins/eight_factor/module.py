@@ -43,9 +43,9 @@ from gapaudit.model.result import Action, DataQualityNote, Finding, Metric, Modu
 from gapaudit.model.vocab import NEGATIVE_FACTORS, POSITIVE_FACTORS, Factor
 from gapaudit.module import AuditModule, ModuleContext
 from gapaudit.stats import weighted_mean
-from gapaudit.tagged import (QualityConfig, SourceScore, TagScore, basis_text, combine, coverage_notes, fmt1,
-                             grade_with_critical, listing, merge_weights, observation_sources, round1,
-                             rubric_source, survey_sources, tag_data, tag_metric, tag_rules, weakness)
+from gapaudit.tagged import (QualityConfig, SourceScore, TagScore, basis_text, coverage_notes, fmt1,
+                             grade_with_critical, listing, merge_weights, round1, tag_data, tag_metric, tag_rules,
+                             tag_scores, weakness)
 
 NegativeFactor = Literal["complaints", "errors"]
 
@@ -179,17 +179,9 @@ class EightFactor(AuditModule):
     def run(self, ctx: ModuleContext) -> ModuleResult:
         cfg: EightFactorConfig = ctx.config
         ev = ctx.evidence
-        obs = observation_sources(ctx, "factor")
-        srv = survey_sources(ctx, "factor")
-        factors: dict[str, TagScore] = {}
         notes: list[DataQualityNote] = []
-        for f in POSITIVE_FACTORS:
-            sources = [s for s in (obs.get(f), srv.get(f)) if s is not None]
-            if f == "highlights":
-                hl = highlight_source(ctx, notes)
-                if hl is not None:
-                    sources.append(hl)
-            factors[f] = combine(f, sources, rubric_source(ev, f))
+        hl = highlight_source(ctx, notes)
+        factors = tag_scores(ctx, "factor", POSITIVE_FACTORS, {"highlights": [hl] if hl is not None else []})
 
         rates = {n: per_thousand(ev, n, cfg.basis, cfg.penalties[n].severity_weights) for n in NEGATIVE_FACTORS}
         deductions = {n: None if r.per_thousand is None else deduction(r.per_thousand, cfg.penalties[n].curve)
@@ -212,9 +204,10 @@ class EightFactor(AuditModule):
         graded = grade_with_critical(ctx, graded_score, cfg)
 
         metrics = self._metrics(ctx, factors, rates, deductions, positive) + shown.metrics
-        findings = graded.findings + self._factor_findings(ctx, factors) + \
-            self._negative_findings(ctx, rates, deductions) + shown.findings
-        actions = self._factor_actions(ctx, factors) + self._negative_actions(ctx, rates, deductions) + shown.actions
+        weak_findings, weak_actions = self._weak_factors(ctx, factors)
+        penalty_findings, penalty_actions = self._deductions_made(ctx, rates, deductions)
+        findings = graded.findings + weak_findings + penalty_findings + shown.findings
+        actions = weak_actions + penalty_actions + shown.actions
         notes += self._notes(ctx, factors, rates) + shown.notes + graded.notes
         data = {
             "factors": self._factor_data(ctx, factors, rates, deductions),
@@ -294,29 +287,21 @@ class EightFactor(AuditModule):
                          "deduction": d, "max_deduction": cfg.penalties[n].curve[-1][1], "reason": r.reason})
         return rows
 
-    def _factor_findings(self, ctx: ModuleContext, factors: dict[str, TagScore]) -> list[Finding]:
+    def _weak_factors(self, ctx: ModuleContext, factors: dict[str, TagScore]) -> tuple[list[Finding], list[Action]]:
+        """A finding and an action for each positive factor scoring below the weakness threshold."""
         cfg: EightFactorConfig = ctx.config
-        out = []
+        findings, actions = [], []
         for f, t in factors.items():
             severity = weakness(t.score, cfg)
             if severity is None:
                 continue
-            out.append(Finding(
+            findings.append(Finding(
                 id=f"eight_factor.{f}", severity=severity,
                 title=ctx.tr("{f} is weak: {s}/100", "{f}薄弱：{s}/100", f=ctx.label(f), s=fmt1(t.score)),
                 detail=basis_text(ctx, t), evidence=t.weak))
-        return out
-
-    def _factor_actions(self, ctx: ModuleContext, factors: dict[str, TagScore]) -> list[Action]:
-        cfg: EightFactorConfig = ctx.config
-        out = []
-        for f, t in factors.items():
-            severity = weakness(t.score, cfg)
-            if severity is None:
-                continue
             en, zh, owner_en, owner_zh = ACTIONS[f]
             capex = f == "hardware"
-            out.append(ctx.action(
+            actions.append(ctx.action(
                 f"eight_factor.{f}", ctx.tr(en, zh),
                 rationale=ctx.tr("{f} scores {s}/100 (target {w}). {b}", "{f}得分 {s}/100（目标 {w}）。{b}",
                                  f=ctx.label(f), s=fmt1(t.score), w=f"{cfg.weak_below:g}", b=basis_text(ctx, t)),
@@ -325,40 +310,29 @@ class EightFactor(AuditModule):
                 horizon="long" if capex else "short", kind="capex" if capex else "management",
                 evidence=t.weak or [ctx.tr("score {s}/100", "得分 {s}/100", s=fmt1(t.score))],
                 finding_ids=[f"eight_factor.{f}"]))
-        return out
+        return findings, actions
 
-    def _negative_findings(self, ctx: ModuleContext, rates: dict[str, Rate],
-                           deductions: dict[str, float | None]) -> list[Finding]:
+    def _deductions_made(self, ctx: ModuleContext, rates: dict[str, Rate],
+                         deductions: dict[str, float | None]) -> tuple[list[Finding], list[Action]]:
+        """A finding and an action for each negative factor that cost points."""
         cfg: EightFactorConfig = ctx.config
-        out = []
+        findings, actions = [], []
         for n, r in rates.items():
             d = deductions[n]
             if d is None or d <= 0:
                 continue
             top = cfg.penalties[n].curve[-1][1]
-            out.append(Finding(
-                id=f"eight_factor.{n}", severity=_deduction_severity(d, top),
+            severity = _deduction_severity(d, top)
+            lines = self._category_lines(ctx, n)
+            findings.append(Finding(
+                id=f"eight_factor.{n}", severity=severity,
                 title=ctx.tr("{f}: {r} per 1,000 {b} cost {d} points", "{f}：每千{b} {r} 起，扣 {d} 分",
                              f=ctx.label(n), r=f"{r.per_thousand:.2f}", b=_basis_label(ctx, r.basis),
                              d=fmt1(d)),
                 detail=ctx.tr("{c} events over {v} {b}; the deduction is at most {m} points.",
                               "{v} {b}中共 {c} 起；扣分上限 {m} 分。", c=f"{r.count:g}",
                               v=r.denominator, b=_basis_label(ctx, r.basis), m=f"{top:g}"),
-                evidence=self._category_lines(ctx, n)))
-        return out
-
-    def _category_lines(self, ctx: ModuleContext, log: str) -> list[str]:
-        rows = ctx.evidence.complaints if log == "complaints" else ctx.evidence.errors
-        return [f"{c or ctx.tr('uncategorised', '未分类')}: {k}" for c, k in by_count([r.category for r in rows])]
-
-    def _negative_actions(self, ctx: ModuleContext, rates: dict[str, Rate],
-                          deductions: dict[str, float | None]) -> list[Action]:
-        cfg: EightFactorConfig = ctx.config
-        out = []
-        for n, r in rates.items():
-            d = deductions[n]
-            if d is None or d <= 0:
-                continue
+                evidence=lines))
             log = ctx.evidence.complaints if n == "complaints" else ctx.evidence.errors
             top_cats = [c for c, _ in by_count([x.category for x in log]) if c is not None][:3]
             cats = listing(ctx, top_cats) or ctx.tr("all categories", "全部类别")
@@ -370,13 +344,16 @@ class EightFactor(AuditModule):
                 title = ctx.tr("Review the error log weekly and remove the causes of the most frequent errors ({c})",
                                "每周复盘差错记录，消除最常见差错的原因（{c}）", c=cats)
                 owner = ctx.tr("operations manager", "运营经理")
-            out.append(ctx.action(
+            actions.append(ctx.action(
                 f"eight_factor.reduce_{n}", title,
                 rationale=ctx.tr("{f} cost {d} of at most {m} points.", "{f}扣 {d} 分（上限 {m} 分）。",
-                                 f=ctx.label(n), d=fmt1(d), m=f"{cfg.penalties[n].curve[-1][1]:g}"),
-                severity=_deduction_severity(d, cfg.penalties[n].curve[-1][1]), owner_role=owner,
-                evidence=self._category_lines(ctx, n), finding_ids=[f"eight_factor.{n}"]))
-        return out
+                                 f=ctx.label(n), d=fmt1(d), m=f"{top:g}"),
+                severity=severity, owner_role=owner, evidence=lines, finding_ids=[f"eight_factor.{n}"]))
+        return findings, actions
+
+    def _category_lines(self, ctx: ModuleContext, log: str) -> list[str]:
+        rows = ctx.evidence.complaints if log == "complaints" else ctx.evidence.errors
+        return [f"{c or ctx.tr('uncategorised', '未分类')}: {k}" for c, k in by_count([r.category for r in rows])]
 
     def _notes(self, ctx: ModuleContext, factors: dict[str, TagScore], rates: dict[str, Rate]) -> list[DataQualityNote]:
         tr = ctx.tr

@@ -33,9 +33,9 @@ from gapaudit.model.result import Action, DataQualityNote, Finding, Metric, Modu
 from gapaudit.model.vocab import CORNER_OF, ELEMENTS, TRIANGLE, Element
 from gapaudit.module import AuditModule, ModuleContext
 from gapaudit.stats import weighted_mean
-from gapaudit.tagged import (QualityConfig, SourceScore, TagScore, basis_text, combine, coverage_notes, fmt1,
-                             grade_with_critical, listing, merge_weights, observation_sources, round1,
-                             rubric_source, survey_sources, tag_data, tag_metric, tag_rules, weakness)
+from gapaudit.tagged import (QualityConfig, SourceScore, TagScore, basis_text, coverage_notes, fmt1,
+                             grade_with_critical, listing, merge_weights, round1, tag_data, tag_metric, tag_rules,
+                             tag_scores, weakness)
 
 Corner = Literal["people", "hardware", "software"]
 
@@ -156,16 +156,9 @@ class GoldenTriangle(AuditModule):
     def run(self, ctx: ModuleContext) -> ModuleResult:
         cfg: GoldenTriangleConfig = ctx.config
         ev = ctx.evidence
-        obs = observation_sources(ctx, "element")
-        srv = survey_sources(ctx, "element")
         analysis = analyse(ev, cfg.complaints)
         shown = present(ctx, analysis, full=False)
-        elements: dict[str, TagScore] = {}
-        for e in ELEMENTS:
-            sources = [s for s in (obs.get(e), srv.get(e)) if s is not None]
-            if e == "complaint_handling":
-                sources += complaint_sources(analysis)
-            elements[e] = combine(e, sources, rubric_source(ev, e))
+        elements = tag_scores(ctx, "element", ELEMENTS, {"complaint_handling": complaint_sources(analysis)})
         corners = {c: corner_score({e: elements[e].score for e in els}, cfg.element_weights)
                    for c, els in TRIANGLE.items()}
         score = triangle_score(corners, cfg.corner_weights, cfg.power)
