@@ -13,6 +13,7 @@ data, never compiled as a template.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.resources
 import os
 import weakref
@@ -59,12 +60,13 @@ def make_env(host: "PluginHost | None" = None, template_dirs: Iterable[Path | st
     ])
     env = jinja2.Environment(loader=loader, autoescape=True, auto_reload=False, trim_blocks=True,
                              lstrip_blocks=True, keep_trailing_newline=False,
-                             undefined=jinja2.ChainableUndefined, bytecode_cache=_bytecode_cache())
+                             undefined=jinja2.ChainableUndefined)
     env.filters.update(FILTERS)
     env.globals.update(GLOBALS)
     if host is not None:
         host.template_env(env)
     env.autoescape = True  # whatever a plugin did
+    env.bytecode_cache = _bytecode_cache(env)
     return env
 
 
@@ -95,18 +97,30 @@ def cached_env(host: "PluginHost | None" = None, template_dirs: Iterable[Path | 
     return env
 
 
-def _bytecode_cache() -> jinja2.BytecodeCache | None:
-    """Compiled templates cached in the user's cache folder, like .pyc files (keyed by source checksum).
+def _bytecode_cache(env: jinja2.Environment) -> jinja2.BytecodeCache | None:
+    """Compiled templates cached in the user's cache folder, like .pyc files.
 
-    Compiling the templates is most of the templating time of a run. Set
-    ``GAPAUDIT_TEMPLATE_CACHE=0`` to switch the cache off.
+    Compiling the templates is most of the templating time of a run. Jinja
+    keys an entry by template name and source checksum only, but the code it
+    compiles also depends on the environment (which filters and tests exist
+    and whether they take the context), so the folder is named after a
+    fingerprint of those. Set ``GAPAUDIT_TEMPLATE_CACHE=0`` to switch it off.
     """
     if os.environ.get("GAPAUDIT_TEMPLATE_CACHE", "1") in ("0", "false", "no"):
         return None
     from gapaudit import __version__
 
+    parts = [__version__, jinja2.__version__]
+    for kind, table in (("f", env.filters), ("t", env.tests), ("g", env.globals)):
+        for name in sorted(table):
+            obj = table[name]
+            parts.append(f"{kind}:{name}:{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', '')}:"
+                         f"{getattr(obj, 'jinja_pass_arg', '')}")
+    for option in ("trim_blocks", "lstrip_blocks", "keep_trailing_newline", "autoescape"):
+        parts.append(f"{option}={getattr(env, option)}")
+    digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folder = os.path.join(base, "gapaudit", f"templates-{__version__}-{jinja2.__version__}")
+    folder = os.path.join(base, "gapaudit", f"templates-{digest}")
     try:
         os.makedirs(folder, mode=0o700, exist_ok=True)
         if not os.access(folder, os.W_OK):
@@ -135,11 +149,16 @@ def _date(ctx: Any, value: Any) -> str:
     return i18n.fmt_date(value, _lang(ctx))
 
 
+@jinja2.pass_context
+def _date_short(ctx: Any, value: Any) -> str:
+    return i18n.fmt_date_short(value, _lang(ctx))
+
+
 FILTERS: dict[str, Any] = {
     "num": lambda v, digits=None, sign=False: i18n.fmt_num(v, digits, sign=sign),
     "pct": lambda v, digits=0, ratio=False: i18n.fmt_pct(v, digits, ratio=ratio),
     "date": _date,
-    "date_short": i18n.fmt_date_short,
+    "date_short": _date_short,
     "label": _label,
     "css_string": css_string,
 }

@@ -260,9 +260,18 @@ def fmt_date(value: Any, lang: str = "en") -> str:
 
 
 def fmt_date_short(value: Any, lang: str = "en") -> str:
-    """A compact date for tables: ISO (2026-10-30) in both languages."""
+    """A compact date for tables: "30 Oct 2026" / "2026-10-30"."""
     if value is None or value == "":
         return DASH
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()[:10]
-    return str(value)[:10]
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if not isinstance(value, dt.date):
+        return str(value)
+    if lang == "zh":
+        return value.isoformat()
+    return f"{value.day} {MONTHS_EN[value.month - 1][:3]} {value.year}"

@@ -101,7 +101,7 @@ def to_markdown(result: AuditResult, *, host: "PluginHost | None" = None, audit:
                 f"{md(t('col_horizon'))} | {md(t('col_due'))} |", "|---:|---|---|---|---|"]
         for a in result.actions[:MD_ACTIONS]:
             out.append(f"| {md(i18n.fmt_num(a.priority, 0))} | {md(a.title)} | {md(a.owner_role or '—')} | "
-                       f"{md(t('horizon_' + a.horizon))} | {md(i18n.fmt_date_short(a.due))} |")
+                       f"{md(t('horizon_' + a.horizon))} | {md(i18n.fmt_date_short(a.due, lang))} |")
         if len(result.actions) > MD_ACTIONS:
             out += ["", md(t("more_actions", n=len(result.actions) - MD_ACTIONS))]
     out += ["", "---", md(t("report_produced", version=result.gapaudit_version, schema=result.schema_version)), ""]

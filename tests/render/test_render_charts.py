@@ -175,6 +175,7 @@ def test_dates_and_percentages_per_language():
     assert i18n.fmt_date(day, "en") == "30 September 2026"
     assert i18n.fmt_date(day, "zh") == "2026年9月30日"
     assert i18n.fmt_date("2026-09-30", "zh") == "2026年9月30日"
+    assert i18n.fmt_date_short(day, "en") == "30 Sep 2026" and i18n.fmt_date_short(day, "zh") == "2026-09-30"
     assert i18n.fmt_pct(0.583, 0, ratio=True) == "58%"
     assert i18n.fmt_pct(71.25, 1) == "71.3%"
     assert i18n.t("page_of", "zh", page=2, pages=9) == "第 2 页，共 9 页"

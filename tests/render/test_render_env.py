@@ -73,3 +73,28 @@ def test_css_string_cannot_break_out_of_a_stylesheet():
     assert out.startswith('"') and out.endswith('"')
     inner = out[1:-1]
     assert '"' not in inner and "<" not in inner and ">" not in inner and "\n" not in inner
+
+
+def test_compiled_template_cache_follows_the_environment(tmp_path, monkeypatch):
+    """A template compiled for one set of filters is not reused with another (a plugin's, say)."""
+    import jinja2
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    (tmp_path / "tpl").mkdir()
+    (tmp_path / "tpl" / "t.j2").write_text("{{ 'x' | shout }}")
+
+    class Plain:
+        @hookimpl
+        def gapaudit_template_env(self, env):
+            env.filters["shout"] = lambda v: v.upper()
+
+    class WithContext:
+        @hookimpl
+        def gapaudit_template_env(self, env):
+            env.filters["shout"] = jinja2.pass_context(lambda ctx, v: v.upper() + ctx.get("lang", ""))
+
+    first = make_env(make_host(Plain(), builtins=False), [tmp_path / "tpl"])
+    assert first.get_template("t.j2").render() == "X"
+    second = make_env(make_host(WithContext(), builtins=False), [tmp_path / "tpl"])
+    assert second.get_template("t.j2").render(lang="zh") == "Xzh"
+    assert len(list((tmp_path / "cache" / "gapaudit").iterdir())) == 2
