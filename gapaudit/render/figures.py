@@ -146,7 +146,8 @@ def gap_figure(key: str, rows: list[dict[str, Any]], s: Style, title: str, note:
 def rate_figure(key: str, rows: list[dict[str, Any]], s: Style, title: str, note: str = "",
                 tone_of: Callable[[dict[str, Any], float | None], str] | None = None,
                 target: float | None = None, rate_key: str = "rate", mark_of: Callable[[dict], str] | None = None,
-                label_of: Callable[[dict], str] | None = None, n_key: str | None = "n") -> Figure | None:
+                label_of: Callable[[dict], str] | None = None, n_key: str | None = "n",
+                target_word: str | None = None) -> Figure | None:
     """Percentage bars (0–100%) with Wilson or other intervals; rates may be 0–1 shares or percentages."""
     vals = [number(r, (rate_key,)) for r in rows]
     ratio = all(v is None or v <= 1.0 + 1e-9 for v in vals)
@@ -166,8 +167,8 @@ def rate_figure(key: str, rows: list[dict[str, Any]], s: Style, title: str, note
         return None
     reference = None
     if target is not None:
-        reference = (target * k if target <= 1 else target, s.tr("target", "目标") + " " + fmt_pct(
-            target * k if target <= 1 else target))
+        at = target * k if target <= 1 else target
+        reference = (at, (target_word or s.tr("target", "目标")) + " " + fmt_pct(at))
     svg = charts.bars(bars, title=title, font=s.font, palette=s.palette, uid=s.chart_id(key), domain=(0, 100),
                       unit="%", digits=0, reference=reference)
     return Figure(key, title, svg, note)
@@ -298,7 +299,7 @@ def standard_quality(data: dict[str, Any], s: Style) -> Figure | None:
                             "⚠ flagged.", "质量问题（成文、具体、顾客视角、一致、员工知晓、高层支持）的达标比例；虚线为合格线。"
                             "★ 关键标准；⚠ 存在问题。"),
                        tone_of=tone, target=sound if is_number(sound) else None, rate_key="quality", mark_of=mark,
-                       n_key=None)
+                       n_key=None, target_word=s.tr("sound from", "合格线"))
 
 
 def uncovered_items(data: dict[str, Any], s: Style) -> Figure | None:
