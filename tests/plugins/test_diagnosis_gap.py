@@ -6,10 +6,10 @@ import copy
 import json
 import math
 import random
-import re
 
 import numpy as np
 import pytest
+from module_helpers import CJK, metric, module_runner
 from scipy import stats as sps
 
 import gapaudit_plugins.diagnosis_gap as plugin
@@ -20,7 +20,7 @@ from gapaudit.scoring import check_weights, combine_subscores
 from gapaudit.testing import make_host, minimal_audit, run_audit
 
 HOST = make_host(plugin, builtins=False)
-CJK = re.compile(r"[\u4e00-\u9fff]")
+run = module_runner(HOST, "diagnosis_gap")
 
 ITEMS = [
     {"id": "A", "text": "Goods in stock", "dimension": "reliability"},
@@ -47,17 +47,7 @@ def audit(evidence=None, module=None, lang="en", drop=()):
     ev.update(evidence or {})
     for key in drop:
         ev.pop(key, None)
-    data = minimal_audit(evidence=ev, modules={"diagnosis_gap": module or {}})
-    data["audit"]["language"] = lang
-    return data
-
-
-def run(data, lang=None):
-    return run_audit(data, HOST, lang=lang).modules["diagnosis_gap"]
-
-
-def metric(result, mid):
-    return next(m for m in result.metrics if m.id == mid)
+    return minimal_audit(evidence=ev, modules={"diagnosis_gap": module or {}}, audit={"language": lang})
 
 
 def t_interval(values):

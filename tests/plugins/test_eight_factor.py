@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from module_helpers import metric
 from scipy import stats as sps
 
 import gapaudit_plugins.eight_factor as eight_factor_plugin
@@ -27,10 +28,6 @@ def host():
 def run(host, evidence, modules=None, lang="en", **sections):
     result = run_audit(minimal_audit(evidence=evidence, modules=modules or {}, **sections), host, lang=lang)
     return result.modules["eight_factor"], result
-
-
-def metric(module, mid):
-    return next(m for m in module.metrics if m.id == mid)
 
 
 def factor_row(module, f):

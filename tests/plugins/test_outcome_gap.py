@@ -7,29 +7,20 @@ from __future__ import annotations
 import json
 import math
 import random
-import re
 import warnings
 
 import numpy as np
 import pytest
+from module_helpers import CJK, module_runner
 from scipy import stats as sps
 
 import gapaudit_plugins.outcome_gap as plugin
 from gapaudit.errors import InputError
-from gapaudit.testing import make_host, minimal_audit, run_audit
+from gapaudit.testing import make_host, minimal_audit
 from gapaudit_plugins.outcome_gap.servqual import combine_means, crosshair, quadrant
 
-HOST = make_host(plugin, builtins=False)
-CJK = re.compile(r"[\u4e00-\u9fff]")
+run = module_runner(make_host(plugin, builtins=False), "outcome_gap")
 DIMS = ["tangibles", "reliability", "responsiveness", "assurance", "empathy"]
-
-
-def run(data, lang=None):
-    return run_audit(data, HOST, lang=lang).modules["outcome_gap"]
-
-
-def metric(result, mid):
-    return next(m for m in result.metrics if m.id == mid)
 
 
 def dim(result, d):

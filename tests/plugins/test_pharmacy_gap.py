@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 import random
-import re
 
 import numpy as np
 import pytest
+from module_helpers import CJK, metric, module_runner
 from scipy import stats as sps
 
 import gapaudit_plugins.pharmacy_gap as plugin
@@ -18,7 +18,7 @@ from gapaudit.testing import make_host, minimal_audit, run_audit
 from gapaudit_plugins.pharmacy_gap.questions import QUESTIONS
 
 HOST = make_host(plugin, builtins=False)
-CJK = re.compile(r"[\u4e00-\u9fff]")
+run = module_runner(HOST, "pharmacy_gap")
 
 STANDARDS = [
     {"id": "GREET", "title": "Greet within 10 seconds", "covers": ["A"]},
@@ -51,14 +51,6 @@ def audit(observations=HAND_OBS, standards=STANDARDS, module=None, evidence=None
                                          {"id": "B", "text": "Help finding goods", "dimension": "empathy"}]}
     ev.update(evidence or {})
     return minimal_audit(evidence=ev, modules={"pharmacy_gap": module or {}}, **top)
-
-
-def run(data, lang=None):
-    return run_audit(data, HOST, lang=lang).modules["pharmacy_gap"]
-
-
-def metric(result, mid):
-    return next(m for m in result.metrics if m.id == mid)
 
 
 def row(result, sid):

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import copy
-import re
 
 import pytest
+from module_helpers import CJK, action, module_runner
 
 import gapaudit_plugins.prescription_gap as plugin
 from gapaudit.errors import InputError
@@ -13,7 +13,7 @@ from gapaudit.render.data import to_json
 from gapaudit.testing import make_host, minimal_audit, run_audit
 
 HOST = make_host(plugin, builtins=False)
-CJK = re.compile(r"[\u4e00-\u9fff]")
+run = module_runner(HOST, "prescription_gap")
 
 ITEMS = [{"id": "A", "text": "Goods in stock", "dimension": "reliability"},
          {"id": "B", "text": "Prices right at the till", "dimension": "reliability"},
@@ -40,17 +40,7 @@ def audit(standards=STANDARDS, module=None, survey=True, lang="en"):
     ev = {"questionnaire": {"items": ITEMS}, "standards": standards}
     if survey:
         ev["survey_summary"] = [{"item": k, "n": 40, "importance": v} for k, v in IMPORTANCE.items()]
-    data = minimal_audit(evidence=ev, modules={"prescription_gap": module or {}})
-    data["audit"]["language"] = lang
-    return data
-
-
-def run(data, lang=None):
-    return run_audit(data, HOST, lang=lang).modules["prescription_gap"]
-
-
-def action(result, aid):
-    return next(a for a in result.actions if a.id == aid)
+    return minimal_audit(evidence=ev, modules={"prescription_gap": module or {}}, audit={"language": lang})
 
 
 # --- standards ---------------------------------------------------------------------------------
