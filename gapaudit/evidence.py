@@ -13,7 +13,7 @@ from typing import Any
 
 from gapaudit import stats
 from gapaudit.errors import InputIssue
-from gapaudit.model.audit import AuditInput, ItemSummary, LikertScale, QuestionItem
+from gapaudit.model.audit import Evidence, ItemSummary, LikertScale, QuestionItem
 from gapaudit.stats import Estimate
 
 IMPORTANCE_RULE = (
@@ -172,9 +172,8 @@ def _to_number(value: Any, scale: LikertScale) -> float | None | str:
     return number
 
 
-def parse_survey(audit: AuditInput, issues: list[InputIssue]) -> SurveyData | None:
+def parse_survey(ev: Evidence, issues: list[InputIssue]) -> SurveyData | None:
     """Parse the survey evidence into :class:`SurveyData`; append problems to ``issues``."""
-    ev = audit.evidence
     if ev.questionnaire is None or not ev.questionnaire.items:
         if ev.survey is not None or ev.survey_summary:
             issues.append(InputIssue("survey data needs evidence.questionnaire.items to say what was asked",
@@ -269,9 +268,8 @@ def _points(value: Any) -> float | None | str:
     return number
 
 
-def check_references(audit: AuditInput, issues: list[InputIssue]) -> None:
+def check_references(ev: Evidence, issues: list[InputIssue]) -> None:
     """Cross-references between evidence tables: every id used must exist."""
-    ev = audit.evidence
     items = {i.id for i in ev.questionnaire.items} if ev.questionnaire else set()
     standards = {s.id for s in ev.standards}
     promises = {p.id for p in ev.promises}

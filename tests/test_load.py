@@ -224,3 +224,25 @@ def test_not_a_mapping(tmp_path, host):
     path = write(tmp_path, "- just\n- a list\n")
     [msg] = issues(path, host)
     assert "must be a YAML mapping" in msg
+
+
+def test_impossible_date_is_a_located_error_not_a_crash(tmp_path, host):
+    path = write(tmp_path, HEAD.replace("2026-09-01", "2026-13-09"))
+    [msg] = issues(path, host)
+    assert msg.startswith("audit.yaml:2:") and "audit.date" in msg and "'2026-13-09'" in msg
+
+
+def test_misspelt_choice_gets_a_suggestion(tmp_path, host):
+    path = write(tmp_path, HEAD + "evidence:\n  listening: {survey_cadence: quartrly}\n")
+    [msg] = issues(path, host)
+    assert "found 'quartrly'; did you mean 'quarterly'?" in msg
+
+
+def test_survey_checked_even_when_other_sections_fail(tmp_path, host):
+    path = write(tmp_path, HEAD.replace("language: en", "language: fr") + QUESTIONNAIRE
+                 + "  survey:\n    responses: {file: survey.csv}\n",
+                 survey__csv="respondent,E_REL1\n1,12\n")
+    msgs = issues(path, host)
+    assert len(msgs) == 2
+    assert any("audit.language" in m for m in msgs)
+    assert any(m.startswith("survey.csv:2:2:") and "outside the scale" in m for m in msgs)

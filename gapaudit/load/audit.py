@@ -7,6 +7,7 @@ whose issues carry file, line, column and field path.
 from __future__ import annotations
 
 import os
+import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from gapaudit.errors import InputError, InputIssue
 from gapaudit.evidence import SurveyData, check_references, parse_survey, suggest
 from gapaudit.load.tables import read_table, resolve_evidence_path
 from gapaudit.load.yamlpos import load_yaml
-from gapaudit.model.audit import AuditInput
+from gapaudit.model.audit import AuditInput, Evidence
 from gapaudit.model.base import TABLE, TableRef
 
 if TYPE_CHECKING:
@@ -147,6 +148,11 @@ def load_audit_data(data: Any, host: "PluginHost", *, source: str | Path = "<aud
     data = _resolve_tables(AuditInput, data, (), path.parent, col)
     audit = _validate(AuditInput, data, (), col)
     if audit is None:
+        # still check the survey and cross-references when the evidence itself is valid,
+        # so one run reports every problem
+        evidence = _quiet_validate(Evidence, _get(data, "evidence") or {})
+        if evidence is not None:
+            _check_evidence(evidence, col)
         col.raise_if_any()
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -181,16 +187,29 @@ def load_audit_data(data: Any, host: "PluginHost", *, source: str | Path = "<aud
         if key not in modules:
             col.add(f"no module {key!r}{suggest(key, set(modules))}", ("scoring", "weights", key))
 
-    issues: list[InputIssue] = []
-    survey = parse_survey(audit, issues)
-    check_references(audit, issues)
-    col.issues.extend(col.relocate(i) for i in issues)
+    survey = _check_evidence(audit.evidence, col)
     col.raise_if_any()
     return LoadedAudit(input=audit, source=path, module_configs=configs, enabled_modules=enabled,
                        disabled_plugins=disabled_plugins, survey=survey)
 
 
 # --- helpers ---------------------------------------------------------------------
+
+def _check_evidence(evidence: Evidence, col: _Collector) -> SurveyData | None:
+    """Checks that need validated evidence: survey answers and cross-references."""
+    issues: list[InputIssue] = []
+    survey = parse_survey(evidence, issues)
+    check_references(evidence, issues)
+    col.issues.extend(col.relocate(i) for i in issues)
+    return survey
+
+
+def _quiet_validate(model: type[BaseModel], data: Any) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError:
+        return None
+
 
 def _get(data: Any, *keys: str) -> Any:
     for key in keys:
@@ -362,4 +381,7 @@ def _add_validation_errors(exc: ValidationError, model: type[BaseModel], path: P
         shown = repr(found)
         if len(shown) > 60:
             shown = shown[:57] + "..."
-        col.add(f"{msg[0].lower() + msg[1:]}, found {shown}", full)
+        hint = ""
+        if kind == "literal_error" and isinstance(found, str):
+            hint = suggest(found, set(re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", "")))))
+        col.add(f"{msg[0].lower() + msg[1:]}, found {shown}{hint}", full)

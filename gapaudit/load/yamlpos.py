@@ -66,7 +66,12 @@ class _Builder:
             return out
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
-        return self._constructor.construct_object(node)
+        try:
+            return self._constructor.construct_object(node)
+        except (ValueError, OverflowError):
+            # e.g. 2026-13-09 matches YAML's timestamp pattern but is no date: keep the
+            # text so validation reports it against the field that expects a date
+            return node.value
 
 
 def load_yaml(text: str, source: str) -> tuple[Any, Positions]:
