@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from gapaudit.plugins import PluginHost
 
 EXIT_OK, EXIT_BELOW, EXIT_INPUT, EXIT_PLUGIN, EXIT_OUTPUT = 0, 1, 2, 3, 4
+EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug, not the user's input
 
 MESSAGES = {
     "invalid": {"en": "{file}: invalid audit ({n} problem{s}):", "zh": "{file}：审核文件有误（{n} 处问题）："},
@@ -106,7 +107,24 @@ plugin_option = click.option("--plugin", "plugin", multiple=True, metavar="MODUL
 debug_option = click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Group(click.Group):
+    """Turns an unexpected exception into one line and exit code 70; ``--debug`` shows the traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:
+            if "--debug" in sys.argv[1:]:
+                raise
+            click.echo(f"internal error: {type(exc).__name__}: {exc}", err=True)
+            click.echo("  this is a bug in gapaudit or one of its plugins; run again with --debug for the "
+                       "traceback and report it", err=True)
+            sys.exit(EXIT_INTERNAL)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="gapaudit")
 def main() -> None:
     """Audit a store's service quality and report where it falls short, why, and what to do first.

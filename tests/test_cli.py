@@ -159,3 +159,16 @@ def test_init_then_validate(runner, tmp_path, lang):
     assert result.exit_code == 0, result.output
     again = runner.invoke(main, ["init", str(target)])
     assert again.exit_code == 4 and "--force" in again.output
+
+
+def test_unexpected_error_is_one_line_and_exit_70(runner, audit, monkeypatch):
+    import gapaudit.engine
+
+    def broken(*args, **kwargs):
+        raise KeyError("oops")
+
+    monkeypatch.setattr(gapaudit.engine, "run", broken)
+    result = runner.invoke(main, ["run", str(audit), "-f", "json"])
+    assert result.exit_code == 70
+    assert "internal error: KeyError: 'oops'" in result.output
+    assert "Traceback" not in result.output
