@@ -60,12 +60,20 @@ def test_console_script_runs_from_any_directory(tmp_path):
 @pytest.mark.slow
 def test_wheel_ships_everything_and_runs_outside_the_tree(tmp_path):
     """Build the wheel, install it (no deps: they are in this venv) and run it from elsewhere."""
+    # build from a copy of the source files: an in-tree build/ folder could carry stale files into the wheel
+    source = tmp_path / "src"
+    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, capture_output=True,
+                            text=True, check=True).stdout.splitlines()
+    for name in listed:
+        if (ROOT / name).is_file():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, source / name)
     dist = tmp_path / "dist"
     build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                            "-w", str(dist), str(ROOT)], capture_output=True, text=True, timeout=600)
+                            "-w", str(dist), str(source)], capture_output=True, text=True, timeout=600)
     if build.returncode != 0 and "setuptools" in build.stderr:
         build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist),
-                                str(ROOT)], capture_output=True, text=True, timeout=600)
+                                str(source)], capture_output=True, text=True, timeout=600)
     assert build.returncode == 0, build.stderr
     [wheel] = dist.glob("gapaudit-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
