@@ -97,7 +97,9 @@ def test_wheel_ships_everything_and_runs_outside_the_tree(tmp_path):
     out = run("plugins")
     assert out.returncode == 0, out.stderr
     assert "built-in" in out.stdout
-    out = run("run", "shop/audit.yaml", "-f", "json")
+    out = run("run", "shop/audit.yaml", "-f", "json,html,pdf")
     assert out.returncode == 0, out.stderr
+    assert (elsewhere / "shop" / "audit.pdf").read_bytes().startswith(b"%PDF")  # templates and CSS shipped
+    assert "<html" in (elsewhere / "shop" / "audit.html").read_text("utf-8")
     data = json.loads((elsewhere / "shop" / "audit.json").read_text())
     assert data["store"]["name"] == "我的门店"
