@@ -10,6 +10,7 @@ import datetime as dt
 import io
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 from render_results import rich_result
@@ -206,3 +207,26 @@ def test_weasyprint_cannot_attach_or_load_files_outside_the_allowed_folders(tmp_
 
     unsafe = weasyprint.HTML(string=html, base_url=str(allowed)).write_pdf()
     assert b"/EmbeddedFile" in unsafe
+
+
+def test_helper_process_reports_layout_errors(monkeypatch):
+    """A failure inside the forked helper comes back as an OutputError, and the helper is gone."""
+    import os
+
+    from gapaudit.render import pdf, worker
+
+    if not worker.enabled():
+        pytest.skip("no fork here (or other threads running)")
+
+    def broken(html, folders, base_url):
+        raise OutputError("layout exploded")
+
+    monkeypatch.setattr(pdf, "layout", broken)  # the forked helper inherits the patched module
+    worker.start()
+    helper = worker._worker
+    assert helper is not None
+    with pytest.raises(OutputError, match="layout exploded"):
+        pdf.html_to_pdf("<p>x</p>", [], Path("/"))
+    with pytest.raises(ChildProcessError):
+        os.waitpid(helper.pid, os.WNOHANG)  # reaped
+    assert worker.take() is None
