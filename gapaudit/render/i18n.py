@@ -241,17 +241,23 @@ MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "Au
              "November", "December")
 
 
+def _as_date(value: Any) -> Any:
+    """A date from a date, datetime or ISO string; anything else is returned as it is."""
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value
+
+
 def fmt_date(value: Any, lang: str = "en") -> str:
     """A date for print: "30 September 2026" / "2026年9月30日"; ISO strings are accepted."""
     if value is None or value == "":
         return DASH
-    if isinstance(value, str):
-        try:
-            value = dt.date.fromisoformat(value[:10])
-        except ValueError:
-            return value
-    if isinstance(value, dt.datetime):
-        value = value.date()
+    value = _as_date(value)
     if not isinstance(value, dt.date):
         return str(value)
     if lang == "zh":
@@ -263,13 +269,7 @@ def fmt_date_short(value: Any, lang: str = "en") -> str:
     """A compact date for tables: "30 Oct 2026" / "2026-10-30"."""
     if value is None or value == "":
         return DASH
-    if isinstance(value, str):
-        try:
-            value = dt.date.fromisoformat(value[:10])
-        except ValueError:
-            return value
-    if isinstance(value, dt.datetime):
-        value = value.date()
+    value = _as_date(value)
     if not isinstance(value, dt.date):
         return str(value)
     if lang == "zh":
