@@ -21,6 +21,7 @@ folder must then be reachable by every worker under the same paths.
 
 from __future__ import annotations
 
+import gc
 import glob
 import os
 import re
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from gapaudit.plugins import PluginHost
 
 AUDIT_SUFFIXES = (".yaml", ".yml")
+DOCUMENT_FORMATS = ("pdf", "html", "md")
 EXECUTORS = ("process", "dask")
 #: exit code of a store whose processing failed unexpectedly (a bug or a crashed worker), as an
 #: uncaught error in a lone ``gapaudit run`` would exit
@@ -272,6 +274,9 @@ class Worker:
             writer(fmt)  # import each writer module (WeasyPrint for PDF) now, not inside the first store
         _resolve_fonts(options.run.formats)
         _warm_templates(self.host, options.run)
+        # a laid-out document is a large graph of reference cycles that lingers until a rare full
+        # collection: without one per report a PDF worker grows by tens of MB per store
+        self.collect = any(f in DOCUMENT_FORMATS for f in options.run.formats)
 
     def run(self, source: str, name: str | None) -> StoreOutcome:
         """Process one audit; never raises for a bad audit, returns its outcome instead."""
@@ -285,6 +290,9 @@ class Worker:
                 self.history.record(result)
         except Exception as exc:  # one store's failure must not stop the batch
             return error_outcome(source, exc, time.perf_counter() - start)
+        finally:
+            if self.collect:
+                gc.collect()
         score = result.overall.score
         limit = self.options.fail_under
         return StoreOutcome(
@@ -300,7 +308,7 @@ def _resolve_fonts(formats: Sequence[str]) -> None:
     The query runs in a background ``fc-list`` whose pipe a forked worker
     would inherit; two workers reading it would leave one with no fonts.
     """
-    if any(f in ("pdf", "html", "md") for f in formats):
+    if any(f in DOCUMENT_FORMATS for f in formats):
         from gapaudit.render import fonts
 
         fonts.cjk_families()
@@ -308,7 +316,7 @@ def _resolve_fonts(formats: Sequence[str]) -> None:
 
 def _warm_templates(host: "PluginHost", run: RunOptions) -> None:
     """Build the report's template environment now; every later report in this worker reuses it."""
-    if any(f in ("pdf", "html", "md") for f in run.formats):
+    if any(f in DOCUMENT_FORMATS for f in run.formats):
         from gapaudit.render.env import cached_env
 
         cached_env(host, run.template_dirs)
