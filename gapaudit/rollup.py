@@ -274,6 +274,8 @@ class Rollup:
         module_stats: [{id, title, no_data, grades, ...distribution}]
         ranking: {overall: {top, bottom}, modules: {id: {top, bottom}}}
                  # rows: {rank, store_id, name, region, score, grade}
+        stores: [{rank, store_id, name, region, audit_id, date, score, grade, modules: {id: score}}]
+                 # every store, best first (JSON output only; the report shows lists, not this)
         heatmap: {columns: [module id], rows: [{store_id, name, region, overall, cells: [score|None]}]}
         regions: [{region, n, mean, ci_low, ci_high, min, max, delta_vs_chain, modules: {id: mean}}]
         standards: [{module, id, title, observed, below, confirmed, share_below, mean_rate, critical_failures}]
@@ -433,6 +435,11 @@ class Rollup:
                           "modules": {m: self._top_bottom([(r.modules[m][0], r) for r in rows
                                                            if m in r.modules and r.modules[m][0] is not None], m)
                                       for m in module_ids}}
+        rank_of = {sid: rank for rank, _, sid in ranked([(r.score, r.store_id) for r in scored])}
+        out["stores"] = [{"rank": rank_of.get(r.store_id), "store_id": r.store_id, "name": r.name, "region": r.region,
+                          "audit_id": r.audit_id, "date": r.date, "score": r.score, "grade": r.grade,
+                          "modules": {m: r.modules[m][0] for m in module_ids if m in r.modules}}
+                         for r in sorted(rows, key=lambda r: (r.score is None, -(r.score or 0), r.store_id))]
         weakest = sorted(scored, key=lambda r: (r.score, r.store_id))[:o.heat_rows]
         out["heatmap"] = {"columns": module_ids, "rows": [
             {"store_id": r.store_id, "name": r.name, "region": r.region, "overall": r.score,

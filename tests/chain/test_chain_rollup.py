@@ -124,6 +124,8 @@ def test_ranking_shares_ranks_and_lists_top_and_bottom():
     assert [(r["rank"], r["store_id"], r["score"]) for r in top] == [(1, "S0", 90), (2, "S1", 80), (2, "S2", 80)]
     assert [(r["rank"], r["store_id"]) for r in bottom] == [(8, "S7"), (6, "S6"), (6, "S5")]
     assert d["counts"]["no_score"] == 1
+    assert [(r["rank"], r["store_id"]) for r in d["stores"]] == [
+        (1, "S0"), (2, "S1"), (2, "S2"), (4, "S3"), (5, "S4"), (6, "S5"), (6, "S6"), (8, "S7"), (None, "S8")]
     assert rollup.ranked([(5.0, "b"), (5.0, "a"), (1.0, "c")]) == [(1, 5.0, "a"), (1, 5.0, "b"), (3, 1.0, "c")]
 
 
