@@ -32,7 +32,9 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from gapaudit.errors import InputError, InputIssue
 from gapaudit.history import QUARTER_RULE, SECTION_TEXT, quarter_of
-from gapaudit.stats import mean_ci
+from gapaudit.render.document import short_title
+from gapaudit.render.i18n import lookup
+from gapaudit.stats import mean_ci, percentile
 
 if TYPE_CHECKING:
     from gapaudit.history import History
@@ -141,17 +143,6 @@ def expand_results(args: Iterable[str | Path]) -> list[Path]:
 
 
 # --- statistics over stores ------------------------------------------------------------
-
-def percentile(sorted_values: list[float], q: float) -> float | None:
-    """Linear-interpolation quantile of sorted values (Hyndman & Fan type 7, numpy's default), q in 0..1."""
-    if not sorted_values:
-        return None
-    h = (len(sorted_values) - 1) * q
-    lo = math.floor(h)
-    if lo + 1 >= len(sorted_values):
-        return float(sorted_values[-1])
-    return sorted_values[lo] + (h - lo) * (sorted_values[lo + 1] - sorted_values[lo])
-
 
 QUANTILES = {"min": 0.0, "p10": 0.1, "p25": 0.25, "median": 0.5, "p75": 0.75, "p90": 0.9, "max": 1.0}
 
@@ -717,17 +708,7 @@ TEXT: dict[str, dict[str, str]] = {
 
 def text(key: str, lang: str, /, **fmt: Any) -> str:
     """Fixed roll-up text ``key`` in ``lang``."""
-    entry = TEXT[key]
-    value = entry.get(lang) or entry["en"]
-    return value.format(**fmt) if fmt else value
-
-
-def short_title(title: str) -> str:
-    """A module title up to its colon ("Pharmacy gap: delivery…" → "Pharmacy gap"), for table headers."""
-    for sep in (":", "：", " — "):
-        if sep in title:
-            return title.split(sep, 1)[0].strip()
-    return title
+    return lookup(TEXT, key, lang, **fmt)
 
 
 def _tone(score: float | None) -> str:
@@ -741,7 +722,7 @@ def _charts(data: Mapping[str, Any], lang: str, font: str, palette: dict[str, st
     from gapaudit.render import charts
     from gapaudit.render.document import CHAIN_WEAK
 
-    titles = {m["id"]: short_title(m["title"]) for m in data["modules"]}
+    titles = {m["id"]: short_title(m["id"], m["title"], lang) for m in data["modules"]}
     out: dict[str, Any] = {}
     hist = data["overall"]["histogram"]
     if data["overall"]["n"]:
@@ -794,7 +775,7 @@ def render_html(data: Mapping[str, Any], *, host: "PluginHost | None" = None,
         "data": data, "lang": lang, "target": target, "font_family": font, "palette": palette,
         "css_vars": {f"--{k}": Markup(v) for k, v in palette.items()}, "created": created,
         "charts": _charts(data, lang, font, palette), "module_title": {m["id"]: m["title"] for m in data["modules"]},
-        "module_short": {m["id"]: short_title(m["title"]) for m in data["modules"]},
+        "module_short": {m["id"]: short_title(m["id"], m["title"], lang) for m in data["modules"]},
         "rt": lambda key, **fmt: text(key, lang, **fmt), "tone": _tone,
         "chain_holds": CHAIN_HOLDS, "chain_weak": CHAIN_WEAK,
     }

@@ -88,6 +88,11 @@ def grade_for(score: float | None, bands: Sequence) -> str | None:
     return bands[-1].grade if bands else None
 
 
+def critical_failure_topic(standard_ids: Iterable[str]) -> str:
+    """The finding topic for "these critical standards failed", shared by every module that caps a grade on it."""
+    return "critical_failure:" + ",".join(sorted(set(standard_ids)))
+
+
 def cap_grade(grade: str | None, caps: Iterable[str | None], bands: Sequence) -> str | None:
     """The worse of ``grade`` and every cap, by position in the band list."""
     order = [b.grade for b in bands]

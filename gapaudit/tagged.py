@@ -19,7 +19,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from gapaudit.model.audit import Evidence, GradeBand, Scoring, Standard
 from gapaudit.model.base import ANSWER_VALUE, Model
 from gapaudit.model.result import DataQualityNote, Finding, Metric
-from gapaudit.scoring import cap_grade, grade_for
+from gapaudit.scoring import cap_grade, critical_failure_topic, grade_for
 from gapaudit.stats import drop_missing, mean_ci
 
 if TYPE_CHECKING:
@@ -386,7 +386,8 @@ def grade_with_critical(ctx: "ModuleContext", score: float | None, config: Quali
             detail=tr("Score grade {u}, reported grade {g}.", "按分数应为 {u}，报告等级 {g}。",
                       u=uncapped or "—", g=grade or "—"),
             evidence=[tr("{s} {t}: not fully complied with on visit(s) {v}", "{s} {t}：走访 {v} 未完全达标",
-                         s=f.standard.id, t=f.standard.title, v=listing(ctx, f.visits)) for f in check.failures]))
+                         s=f.standard.id, t=f.standard.title, v=listing(ctx, f.visits)) for f in check.failures],
+            topic=critical_failure_topic(f.standard.id for f in check.failures)))
     if check.unknown:
         out.notes.append(DataQualityNote(topic="critical", severity="warning",
                                          detail=tr("critical items not among this audit's standards: {i}",

@@ -43,6 +43,8 @@ class Finding(_Result):
     title: str
     detail: str = ""
     evidence: list[str] = Field(default_factory=list)
+    topic: str = Field("", description="findings of several modules with the same topic describe one problem "
+                                        "(e.g. the same critical standards failed); the summary lists it once")
 
 
 class Action(_Result):

@@ -215,12 +215,15 @@ _CHAIN_NAMES = {
 }
 
 
-def short_title(result: AuditResult, mid: str, lang: str) -> str:
-    """A module's short name for narrow columns: the chain link's name, else the module title."""
+def short_title(mid: str, title: str | None, lang: str) -> str:
+    """A module's short name for narrow columns: the chain link's name, else its title up to a colon
+    ("Eight-factor quality score: …" → "Eight-factor quality score"), else its id."""
     if mid in _CHAIN_NAMES:
         return _chain_name(mid, lang)
-    module = result.modules.get(mid)
-    return (module.title if module and module.title else mid)
+    for sep in (":", "：", " — "):
+        if title and sep in title:
+            return title.split(sep, 1)[0].strip()
+    return title or mid
 
 
 def _chain_name(mid: str, lang: str) -> str:
@@ -228,16 +231,43 @@ def _chain_name(mid: str, lang: str) -> str:
     return names.get(lang) or names.get("en") or mid
 
 
-def top_findings(result: AuditResult, count: int) -> list[tuple[str, ModuleResult, Finding]]:
-    """The most serious findings: by severity, then module order, then finding order."""
+@dataclass(frozen=True)
+class TopFinding:
+    """A finding for the executive summary, with every module that reported it (same ``topic``)."""
+
+    finding: Finding
+    modules: tuple[str, ...]  # module ids
+
+    def module_names(self, result: AuditResult, lang: str) -> str:
+        """The modules' short names, "; "-separated."""
+        return "; ".join(short_title(mid, result.modules[mid].title, lang) for mid in self.modules)
+
+
+def top_findings(result: AuditResult, count: int) -> list[TopFinding]:
+    """The most serious findings: by severity, then module order, then finding order.
+
+    Findings sharing a non-empty ``topic`` are one problem seen by several
+    modules (a failed critical standard caps three modules' grades): the
+    first is listed once, naming every module.
+    """
     ranked = []
     for m_pos, (mid, module) in enumerate(result.modules.items()):
         for f_pos, finding in enumerate(module.findings):
             if finding.severity == "info":
                 continue
-            ranked.append((i18n.SEVERITY_ORDER.index(finding.severity), m_pos, f_pos, mid, module, finding))
+            ranked.append((i18n.SEVERITY_ORDER.index(finding.severity), m_pos, f_pos, mid, finding))
     ranked.sort(key=lambda r: r[:3])
-    return [(mid, module, finding) for *_, mid, module, finding in ranked[:count]]
+    out: list[tuple[Finding, list[str]]] = []
+    by_topic: dict[str, list[str]] = {}
+    for *_, mid, finding in ranked:
+        if finding.topic and finding.topic in by_topic:
+            if mid not in by_topic[finding.topic]:
+                by_topic[finding.topic].append(mid)
+            continue
+        out.append((finding, [mid]))
+        if finding.topic:
+            by_topic[finding.topic] = out[-1][1]
+    return [TopFinding(finding, tuple(modules)) for finding, modules in out[:count]]
 
 
 # --- appendix ----------------------------------------------------------------------

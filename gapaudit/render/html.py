@@ -53,7 +53,8 @@ def _helpers(report: document.Report) -> dict[str, Any]:
                                 Markup("counter(pages)"), css_string(parts[2])])
     return {
         "module_title": lambda mid: titles.get(mid, mid),
-        "module_short": lambda mid: document.short_title(report.result, mid, lang),
+        "module_short": lambda mid: document.short_title(mid, report.result.modules[mid].title
+                                                         if mid in report.result.modules else None, lang),
         "metric_text": metric_text,
         "metric_digits": _metric_digits,
         "page_of_css": page_of,

@@ -189,11 +189,16 @@ TEXT: dict[str, dict[str, str]] = {
 SEVERITY_ORDER = ("critical", "high", "medium", "low", "info")
 
 
-def t(key: str, lang: str, /, **fmt: Any) -> str:
-    """Fixed report text ``key`` in ``lang`` with ``{placeholders}`` filled."""
-    entry = TEXT[key]
+def lookup(table: dict[str, dict[str, str]], key: str, lang: str, /, **fmt: Any) -> str:
+    """Text ``key`` of a zh/en ``table`` in ``lang`` (English when missing), ``{placeholders}`` filled."""
+    entry = table[key]
     text = entry.get(lang) or entry["en"]
     return text.format(**fmt) if fmt else text
+
+
+def t(key: str, lang: str, /, **fmt: Any) -> str:
+    """Fixed report text ``key`` in ``lang`` with ``{placeholders}`` filled."""
+    return lookup(TEXT, key, lang, **fmt)
 
 
 def label(key: str, lang: str) -> str:

@@ -87,8 +87,9 @@ def to_markdown(result: AuditResult, *, host: "PluginHost | None" = None, audit:
     findings = document.top_findings(result, document.SUMMARY_FINDINGS)
     if not findings:
         out.append(md(t("no_findings")))
-    for i, (_mid, module, finding) in enumerate(findings, 1):
-        out.append(f"{i}. **{md(finding.title)}** ({md(t('sev_' + finding.severity))}, {md(module.title)})")
+    for i, top in enumerate(findings, 1):
+        finding = top.finding
+        out.append(f"{i}. **{md(finding.title)}** ({md(t('sev_' + finding.severity))}, {md(top.module_names(result, lang))})")
         if finding.detail:
             out.append(f"   {md(finding.detail)}")
     out.append("")

@@ -37,7 +37,8 @@ from gapaudit.checklist import CHECKLIST_RULE, CHECKLIST_RULE_ZH, ChecklistConfi
 from gapaudit.model.base import slug
 from gapaudit.model.result import Action, Finding, Metric, ModuleResult
 from gapaudit.module import AuditModule, ModuleContext, ModuleRun
-from gapaudit.scoring import CONFIDENCE_RULE, CONFIDENCE_RULE_ZH, combine_subscores, rate_shortfall_confidence
+from gapaudit.scoring import CONFIDENCE_RULE, CONFIDENCE_RULE_ZH, combine_subscores, critical_failure_topic, \
+    rate_shortfall_confidence
 
 from .compliance import COMPLIANCE_RULE, GROUP_RULE, WILSON_RULE, StandardTally, Tally, compare, spread, tally
 from .questions import CAUSES, QUESTION_REMEDIES, QUESTIONS, REMEDIES
@@ -365,7 +366,8 @@ class _Run(ModuleRun):
             detail=ctx.tr("Critical standards tolerate no failure.", "关键标准不容许任何失误。"),
             evidence=[ctx.tr("{title} ({id}): {f} failure(s) in {n} applicable observations",
                              "{title}（{id}）：{n} 条适用观察中失误 {f} 次", title=r["title"], id=r["id"],
-                             f=r["partly"] + r["not_compliant"], n=r["n"]) for r in failed]))
+                             f=r["partly"] + r["not_compliant"], n=r["n"]) for r in failed],
+            topic=critical_failure_topic(r["id"] for r in failed)))
         cap = cfg.critical_cap
         if cap is None:
             return None

@@ -13,6 +13,7 @@ from render_results import INJECT, rich_result
 from gapaudit import hookimpl
 from gapaudit.errors import OutputError, PluginError
 from gapaudit.model.report import ReportSection, Theme
+from gapaudit.model.result import Finding
 from gapaudit.render import document, render
 from gapaudit.render.html import render_html, to_html
 from gapaudit.render.markdown import md, to_markdown
@@ -67,8 +68,30 @@ def test_gap_chain_status_and_weakest_link():
 
 def test_top_findings_by_severity_then_module_order():
     found = document.top_findings(rich_result("en"), 3)
-    assert [f.severity for _, _, f in found] == ["critical", "high", "high"]
-    assert [mid for mid, _, _ in found] == ["diagnosis_gap", "prescription_gap", "golden_triangle"]
+    assert [top.finding.severity for top in found] == ["critical", "high", "high"]
+    assert [list(top.modules) for top in found] == [["diagnosis_gap"], ["prescription_gap"],
+                                                              ["golden_triangle"]]
+
+
+def test_top_findings_list_one_problem_once_naming_every_module():
+    """A failed critical standard caps three modules' grades: the summary shows it once, with all three."""
+    result = rich_result("en")
+    critical = Finding(id="x.critical", severity="critical", title="Critical item failed", topic="critical_failure:F")
+    other = Finding(id="x.other", severity="critical", title="Other critical items failed",
+                    topic="critical_failure:F,G")
+    modules = dict(result.modules)
+    for mid in ("pharmacy_gap", "eight_factor", "golden_triangle"):
+        extra = [other] if mid == "golden_triangle" else []
+        modules[mid] = modules[mid].model_copy(update={"findings": [critical, *extra, *modules[mid].findings]})
+    found = document.top_findings(result.model_copy(update={"modules": modules}), 4)
+    first = result.modules["diagnosis_gap"].findings[0]  # critical, from the first module
+    assert [(top.finding.title, list(top.modules)) for top in found] == [
+        (first.title, ["diagnosis_gap"]),
+        ("Critical item failed", ["pharmacy_gap", "eight_factor", "golden_triangle"]),
+        ("Other critical items failed", ["golden_triangle"]),
+        (result.modules["prescription_gap"].findings[0].title, ["prescription_gap"])]
+    assert found[1].module_names(result, "en") == "Pharmacy gap; " + "; ".join(
+        modules[m].title for m in ("eight_factor", "golden_triangle"))
 
 
 # --- plugins: sections, templates, theme -----------------------------------------------
