@@ -10,6 +10,9 @@ Reports, for one output format:
   process): wall time, per-store cost, per-store cost ÷ lone run (target ≤ 0.6), and parallel efficiency
   T1 / (2 × T2) (target ≥ 85 %); ``--efficiency-stores`` runs the 1- and 2-worker comparison on fewer stores
   (useful for PDF, where one worker takes long) and then the whole batch once with 2 workers;
+- for documents (pdf), the floor: WeasyPrint alone laying out the same stores' final HTML one after the other
+  in one warm process (imports excluded), and the batch's per-store cost ÷ that floor — a batch cannot go
+  below 1.0, so when layout dominates a lone run, ≤ 0.6 × a lone run is out of reach;
 - peak memory of the batch's parent process (and of its largest worker) for each size in ``--memory``:
   it must not grow with the number of stores.
 Stores come from scripts/gen_stores.py (deterministic).
@@ -103,6 +106,29 @@ def memory_probe(folder: Path, out: Path, fmt: str, workers: int) -> tuple[float
     return tuple(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
+FLOOR = """
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+from bench_report import final_html
+pages = [final_html(__import__("pathlib").Path(a)) for a in sys.argv[2:]]
+import weasyprint
+weasyprint.HTML(string=pages[0][0], base_url=pages[0][1]).write_pdf()  # first document: caches warm up
+t = time.perf_counter()
+for html, base_url in pages:
+    weasyprint.HTML(string=html, base_url=base_url).write_pdf()
+print(json.dumps((time.perf_counter() - t) / len(pages)))
+"""
+
+
+def weasyprint_floor(audits: list[Path]) -> float:
+    """Seconds per store WeasyPrint alone takes on these stores' final HTML, in one warm process."""
+    done = subprocess.run([sys.executable, "-c", FLOOR, str(ROOT / "scripts"), *map(str, audits)],
+                          capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(done.stderr[-3000:])
+    return float(done.stdout.strip().splitlines()[-1])
+
+
 def _load() -> str:
     try:
         return " ".join(Path("/proc/loadavg").read_text().split()[:3])
@@ -145,6 +171,11 @@ def main() -> None:
     print(f"  decomposed: work added by parallelism CPU1/CPU2 = {c1 / c2:.0%}; share of two cores the "
           f"2-worker batch got CPU2/(2·T2) = {c2 / (2 * t2):.0%} (1-worker batch got CPU1/T1 = {c1 / t1:.0%} "
           "of one)")
+    if fmt == "pdf":
+        floor = weasyprint_floor(sorted(eff_folder.glob("*/audit.yaml")))
+        print(f"WeasyPrint alone on the same {n_eff} stores, one warm process: {floor:.3f} s per store "
+              f"= {floor / t_lone:.2f} × a lone run; batch per store ÷ this floor = {t1 / n_eff / floor:.2f} "
+              "(1 worker)")
     print(f"machine ceiling now: two CPU-bound loops run at {ceiling():.0%} of two free cores; "
           f"load average {_load()}")
     if n_eff != args.stores:
