@@ -23,6 +23,7 @@ EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug, not the user's input
 
 MESSAGES = {
     "invalid": {"en": "{file}: invalid audit ({n} problem{s}):", "zh": "{file}：审核文件有误（{n} 处问题）："},
+    "invalid_results": {"en": "nothing to roll up ({n} problem{s}):", "zh": "没有可汇总的结果（{n} 处问题）："},
     "valid": {"en": "{file}: valid — {modules} module(s) will run: {ids}",
               "zh": "{file}：校验通过 —— 将运行 {modules} 个模块：{ids}"},
     "wrote": {"en": "wrote {path}", "zh": "已写入 {path}"},
@@ -55,20 +56,27 @@ def msg(key: str, lang: str | None = None, **fmt: Any) -> str:
     return table.get(lang or "en", table["en"]).format(**fmt)
 
 
-def _formats(values: tuple[str, ...]) -> list[str]:
-    from gapaudit.render import FORMATS
+def _formats(values: tuple[str, ...], choices: dict[str, str], default: list[str],
+             output: Path | None = None) -> list[str]:
+    """The ``-f`` formats (repeatable, comma-separated) among ``choices`` (format → file suffix).
 
+    Without ``-f``, an output file's suffix picks the format (``-o store.json``
+    writes JSON, not a PDF named store.json); otherwise ``default``.
+    """
     out: list[str] = []
     for value in values:
         for part in value.split(","):
             part = part.strip().lower()
             if not part:
                 continue
-            if part not in FORMATS:
-                raise click.BadParameter(f"{part!r}; choose from {', '.join(FORMATS)}", param_hint="-f/--format")
+            if part not in choices:
+                raise click.BadParameter(f"{part!r}; choose from {', '.join(choices)}", param_hint="-f/--format")
             if part not in out:
                 out.append(part)
-    return out
+    if not out and output is not None and not _output_is_folder():
+        out = [fmt for fmt, suffix in choices.items()
+               if output.suffix.lower() == "." + suffix.rsplit(".", 1)[-1]][:1]
+    return out or list(default)
 
 
 def _fail(exc: BaseException, debug: bool, lang: str | None = None) -> NoReturn:
@@ -82,7 +90,8 @@ def _fail(exc: BaseException, debug: bool, lang: str | None = None) -> NoReturn:
     if isinstance(exc, InputError):
         lang = lang or exc.lang
         n = len(exc.issues)
-        click.echo(msg("invalid", lang, file=exc.source or "audit", n=n, s="" if n == 1 else "s"), err=True)
+        key = "invalid" if exc.what == "audit" else "invalid_" + exc.what
+        click.echo(msg(key, lang, file=exc.source or "audit", n=n, s="" if n == 1 else "s"), err=True)
         for issue in exc.issues:
             click.echo("  " + issue.format(), err=True)
     elif isinstance(exc, PluginError):
@@ -137,6 +146,19 @@ def main() -> None:
     """
 
 
+def _output_option(ctx: click.Context, _param: click.Parameter, value: str | None) -> Path | None:
+    """``-o`` as a Path, remembering a trailing slash (which Path drops): ``-o reports/`` is a folder."""
+    if value is None:
+        return None
+    ctx.meta["gapaudit.output_is_folder"] = value.endswith(("/", os.sep))
+    return Path(value)
+
+
+def _output_is_folder() -> bool:
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx and ctx.meta.get("gapaudit.output_is_folder"))
+
+
 @main.command()
 @click.argument("audit", type=click.Path(path_type=Path, dir_okay=False))
 @plugin_option
@@ -158,8 +180,9 @@ def validate(audit: Path, plugin: tuple[str, ...], debug: bool) -> None:
 
 @main.command()
 @click.argument("audits", nargs=-1, required=True, metavar="AUDIT...")
-@click.option("-o", "--output", type=click.Path(path_type=Path),
-              help="Output file, or folder for several formats or several audits (default: next to each audit file).")
+@click.option("-o", "--output", type=click.Path(), callback=_output_option,
+              help="Output file, or folder for several formats or several audits (default: next to each audit "
+                   "file); a trailing / always means a folder.")
 @click.option("-f", "--format", "formats", multiple=True, metavar="FORMAT",
               help="pdf, html, json, md or csv (the action plan); repeat or comma-separate for several.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), help="Report language (default: the audit's).")
@@ -204,6 +227,10 @@ def run(audits: tuple[str, ...], output: Path | None, formats: tuple[str, ...], 
         history_url = resolve_url(history)
     except GapauditError as exc:
         _fail(exc, debug, lang)
+    from gapaudit.render import DEFAULT_FORMAT, FORMATS
+
+    formats = tuple(_formats(formats, {fmt: spec[2] for fmt, spec in FORMATS.items()}, [DEFAULT_FORMAT],
+                             output if _is_single(audits) else None))
     single = _is_single(audits)
     _startup_warnings(formats, single)
     if single:
@@ -216,17 +243,14 @@ def run(audits: tuple[str, ...], output: Path | None, formats: tuple[str, ...], 
 def _startup_warnings(formats: tuple[str, ...], single: bool = False) -> None:
     """For PDF runs: warn about a system that gives slow or large PDFs, and start the slow parts early
     (the font query, and for one audit the WeasyPrint import in a helper process)."""
-    from gapaudit.render import DEFAULT_FORMAT
-
-    fmts = [part.strip().lower() for value in formats for part in value.split(",")] or [DEFAULT_FORMAT]
-    if "pdf" not in fmts:
+    if "pdf" not in formats:
         return
     from gapaudit.render import fonts, worker
 
     if single:
         worker.start()
     fonts.prefetch()
-    for warning in fonts.startup_warnings(fmts):
+    for warning in fonts.startup_warnings(formats):
         click.echo(f"warning: {warning}", err=True)
 
 
@@ -246,11 +270,10 @@ def _run_single(audit: Path, output: Path | None, formats: tuple[str, ...], lang
     """One audit file, as ``gapaudit run`` always did; recorded in the history when one is set."""
     from gapaudit.errors import GapauditError
     from gapaudit.load.audit import display_path
-    from gapaudit.render import DEFAULT_FORMAT
     from gapaudit.runner import RunOptions, run_one
 
-    fmts = _formats(formats) or [DEFAULT_FORMAT]
-    options = RunOptions(formats=tuple(fmts), output=output, lang=lang, template_dirs=template_dirs)
+    options = RunOptions(formats=formats, output=output, lang=lang, template_dirs=template_dirs,
+                         many=_output_is_folder())
     msg_lang = lang
     try:
         host = _host(plugin)
@@ -289,15 +312,13 @@ def _run_batch(audits: tuple[str, ...], output: Path | None, formats: tuple[str,
     from gapaudit.batch import BatchOptions, expand_sources, run_batch
     from gapaudit.errors import GapauditError
     from gapaudit.load.audit import display_path
-    from gapaudit.render import DEFAULT_FORMAT
     from gapaudit.runner import RunOptions
 
-    fmts = _formats(formats) or [DEFAULT_FORMAT]
     if scheduler and executor != "dask":
         raise click.BadParameter("--scheduler needs --executor dask", param_hint="--scheduler")
     if output is not None and output.exists() and not output.is_dir():
         raise click.BadParameter(f"{output} is a file; several audits need an output folder", param_hint="-o")
-    options = BatchOptions(run=RunOptions(formats=tuple(fmts), output=output, lang=lang, many=True,
+    options = BatchOptions(run=RunOptions(formats=formats, output=output, lang=lang, many=True,
                                           template_dirs=template_dirs),
                            plugins=plugin, history=history_url, fail_under=fail_under)
     show = sys.stderr.isatty() if progress is None else progress
@@ -330,8 +351,9 @@ def _run_batch(audits: tuple[str, ...], output: Path | None, formats: tuple[str,
 
 @main.command()
 @click.argument("results", nargs=-1, required=True, metavar="RESULT...")
-@click.option("-o", "--output", type=click.Path(path_type=Path),
-              help="Output file, or folder for several formats (default: rollup.<ext> in the working directory).")
+@click.option("-o", "--output", type=click.Path(), callback=_output_option,
+              help="Output file, or folder for several formats (default: rollup.<ext> in the working directory); "
+                   "a trailing / always means a folder.")
 @click.option("-f", "--format", "formats", multiple=True, metavar="FORMAT",
               help="pdf, html or json (the roll-up data); repeat or comma-separate (default: pdf and html).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), help="Report language (default: the results' usual one).")
@@ -357,7 +379,7 @@ def rollup(results: tuple[str, ...], output: Path | None, formats: tuple[str, ..
     standards most often below target, recurring actions, regions, and the
     trend by quarter.
 
-    Exit codes: 0 written, 2 no readable result, or some files were skipped
+    Exit codes: 0 written, 2 no readable result (each file says why), or some files were skipped
     (listed; the report is still written), 4 output could not be written.
     """
     from gapaudit import rollup as chain
@@ -366,15 +388,7 @@ def rollup(results: tuple[str, ...], output: Path | None, formats: tuple[str, ..
     from gapaudit.load.audit import display_path
     from gapaudit.render.output import write_atomic
 
-    fmts: list[str] = []
-    for value in formats:
-        for part in value.split(","):
-            part = part.strip().lower()
-            if part and part not in chain.FORMATS:
-                raise click.BadParameter(f"{part!r}; choose from {', '.join(chain.FORMATS)}", param_hint="-f/--format")
-            if part and part not in fmts:
-                fmts.append(part)
-    fmts = fmts or ["pdf", "html"]
+    fmts = _formats(formats, chain.FORMATS, ["pdf", "html"], output)
     if "pdf" in fmts:
         _startup_warnings(("pdf",))
     recorder = None
@@ -384,7 +398,7 @@ def rollup(results: tuple[str, ...], output: Path | None, formats: tuple[str, ..
         recorder = History(url) if url else None
         data = chain.build(chain.expand_results(results), history=recorder, lang=lang, title=title,
                            options=chain.RollupOptions(top=top))
-        outputs = [(chain.output_path(fmt, output, len(fmts) > 1),
+        outputs = [(chain.output_path(fmt, output, len(fmts) > 1 or _output_is_folder()),
                     chain.render(data, fmt, host=host, template_dirs=template_dirs, lang=lang)) for fmt in fmts]
         for target, body in outputs:
             write_atomic(target, body)

@@ -55,10 +55,12 @@ class InputError(GapauditError):
 
     exit_code = 2
 
-    def __init__(self, issues: list[InputIssue], source: str | None = None, lang: str | None = None):
+    def __init__(self, issues: list[InputIssue], source: str | None = None, lang: str | None = None,
+                 what: str = "audit"):
         self.issues = issues
         self.source = source
         self.lang = lang  # the audit's language, when it could be read
+        self.what = what  # "audit", or "results" for the roll-up's input
         super().__init__(self.format())
 
     def format(self) -> str:

@@ -220,7 +220,11 @@ def read_result(path: str) -> tuple[str, Any, str | None]:
     try:
         with open(path, "rb") as fh:
             data = json.load(fh)
-    except (OSError, ValueError) as exc:
+    except FileNotFoundError:
+        return path, None, "file not found"
+    except OSError as exc:
+        return path, None, f"cannot read: {exc.strerror or exc}"
+    except ValueError as exc:
         return path, None, f"cannot read as JSON: {exc}"
     try:
         return path, extract(data), None
@@ -597,8 +601,8 @@ def build(paths: Iterable[Path], *, history: "History | None" = None, lang: str 
     acc = Rollup(options)
     acc.add_files(paths, workers or default_workers())
     if not acc.stores:
-        raise InputError([InputIssue("no readable result among the files given", (), s["file"])
-                          for s in acc.skipped[:20]] or [InputIssue("no result files given")])
+        raise InputError([InputIssue(f"not a readable result: {s['reason']}", (), s["file"])
+                          for s in acc.skipped[:20]] or [InputIssue("no result files given")], what="results")
     return acc.finish(history=history, lang=lang, title=title)
 
 

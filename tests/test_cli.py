@@ -75,6 +75,32 @@ def test_several_formats_and_output_folder(runner, audit, tmp_path):
     assert "fixed.act" in csv_text
 
 
+def test_output_file_suffix_picks_the_format_and_a_trailing_slash_means_a_folder(runner, audit, tmp_path):
+    def run(*args):
+        result = runner.invoke(main, ["run", str(audit), "--plugin", "fixed.py", *args])
+        assert result.exit_code == 0, result.output
+
+    run("-o", "out.json")  # no -f: JSON because the file asked for is .json, not a PDF named out.json
+    assert json.loads((tmp_path / "out.json").read_text())["overall"]["score"] == 62.5
+    run("-o", "plan.csv")  # the name asked for, not plan.actions.csv
+    assert (tmp_path / "plan.csv").read_text("utf-8-sig").startswith("priority,id,title")
+    run("-o", "new-folder/", "-f", "json")  # one audit, one format, a folder that does not exist yet
+    assert [p.name for p in (tmp_path / "new-folder").iterdir()] == ["store.json"]
+    run("-o", "explicit.pdf", "-f", "md")  # an explicit -f wins; the suffix follows the format
+    assert (tmp_path / "explicit.md").is_file() and not (tmp_path / "explicit.pdf").exists()
+    result = runner.invoke(main, ["rollup", "out.json", "-o", "chain.json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "chain.json").read_text())["counts"]["stores"] == 1
+    assert not (tmp_path / "chain.pdf").exists() and not (tmp_path / "chain.html").exists()
+
+
+def test_rollup_of_nothing_readable_says_why_per_file(runner, audit):
+    result = runner.invoke(main, ["rollup", "missing.json"])
+    assert result.exit_code == 2
+    assert "nothing to roll up (1 problem):" in result.output
+    assert "missing.json: not a readable result: file not found" in result.output
+
+
 def test_unknown_format_is_a_usage_error(runner, audit):
     result = runner.invoke(main, ["run", str(audit), "-f", "docx"])
     assert result.exit_code == 2

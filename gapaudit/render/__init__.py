@@ -38,7 +38,7 @@ def output_path(source: Path, fmt: str, output: Path | None, many: bool) -> Path
         return source.with_name(stem + suffix)
     if output.is_dir() or many or str(output).endswith(("/", "\\")):
         return output / (stem + suffix)
-    if output.suffix == suffix or (len(suffix.split(".")) > 2 and str(output).endswith(suffix)):
+    if output.suffix.lower() == "." + suffix.rsplit(".", 1)[-1]:  # the file asked for (plan.csv, not plan.actions.csv)
         return output
     return output.with_name(output.name.rsplit(".", 1)[0] + suffix) if output.suffix else output.with_suffix(suffix)
 

@@ -246,8 +246,9 @@ def test_unreadable_files_are_skipped_and_listed(tmp_path):
     reasons = {Path(s["file"]).name: s["reason"] for s in d["skipped"]}
     assert "cannot read as JSON" in reasons["broken.json"] and "schema version 2" in reasons["future.json"]
     assert d["counts"]["stores"] == 1
-    with pytest.raises(InputError, match="no readable result"):
+    with pytest.raises(InputError, match="not a readable result: cannot read as JSON") as err:
         rollup.build([tmp_path / "res" / "broken.json"])
+    assert err.value.what == "results"
     with pytest.raises(InputError, match="no result files found"):
         rollup.expand_results([str(tmp_path / "nothing" / "*.json")])
     assert paths[0] in found
