@@ -27,6 +27,7 @@ down to 1e-10.
 
 from __future__ import annotations
 
+import functools
 import math
 import operator
 from collections.abc import Callable, Sequence
@@ -443,11 +444,13 @@ def t_cdf(t: float, df: float) -> float:
     return tail if t <= 0.0 else 1.0 - tail
 
 
+@functools.lru_cache(maxsize=4096)
 def t_ppf(p: float, df: float) -> float:
     """Quantile of Student's t: the t with P(T <= t) = p.
 
     For p < 1/2: solve I_x(df/2, 1/2) = 2p for x, then t = -sqrt(df (1-x) / x);
-    p > 1/2 by symmetry, t_p = -t_{1-p}.
+    p > 1/2 by symmetry, t_p = -t_{1-p}. Cached: an audit asks for the same
+    few (confidence, n − 1) pairs thousands of times, and each is a root search.
     """
     p = _check_probability(p)
     df = _check_positive(df, "df")
