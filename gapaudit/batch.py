@@ -303,11 +303,8 @@ class Worker:
 
 
 def _resolve_fonts(formats: Sequence[str]) -> None:
-    """Finish the installed-font query now: once per process, and never left half-read for forked workers.
-
-    The query runs in a background ``fc-list`` whose pipe a forked worker
-    would inherit; two workers reading it would leave one with no fonts.
-    """
+    """Finish the installed-font query before workers fork, so they inherit the answer instead of each
+    running ``fc-list`` again."""
     if any(f in DOCUMENT_FORMATS for f in formats):
         from gapaudit.render import fonts
 

@@ -10,6 +10,7 @@ PDF writer stops with an error naming the Debian packages to install.
 from __future__ import annotations
 
 import ctypes
+import os
 import re
 import subprocess
 from typing import Iterable
@@ -28,6 +29,7 @@ _CJK_RE = re.compile("[\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u340
 _HARFBUZZ_SUBSET = ("libharfbuzz-subset.so.0", "libharfbuzz-subset.0.dylib", "libharfbuzz-subset-0.dll")
 
 _query: subprocess.Popen | None = None
+_query_pid = 0  # the process that started _query: only it can collect the answer
 _families: tuple[str, ...] | None = None
 
 
@@ -37,9 +39,13 @@ def needs_cjk(text: str) -> bool:
 
 
 def prefetch() -> None:
-    """Start the fontconfig query in the background (idempotent)."""
-    global _query
+    """Start the fontconfig query in the background (idempotent, and safe across fork: a forked
+    child does not share its parent's pending query but starts its own when it needs one)."""
+    global _query, _query_pid
+    if _query is not None and _query_pid != os.getpid():
+        _query = None  # the parent's query: its output pipe and its exit status are the parent's
     if _query is None and _families is None:
+        _query_pid = os.getpid()
         try:
             _query = subprocess.Popen(["fc-list", ":lang=zh", "family"], stdout=subprocess.PIPE,
                                       stderr=subprocess.DEVNULL, text=True, encoding="utf-8", errors="replace")
@@ -52,7 +58,7 @@ def cjk_families() -> tuple[str, ...] | None:
     global _families, _query
     if _families is not None:
         return _families
-    prefetch()
+    prefetch()  # also drops a query inherited across fork
     if _query is None:
         return None
     try:

@@ -232,3 +232,27 @@ def test_chinese_pdfs_in_parallel_after_the_font_query_started(tmp_path, monkeyp
     report = run_batch(paths, opts, workers=2, progress=False)
     assert not report.failures, report.failures[0].messages
     assert len(list((tmp_path / "out").glob("*.pdf"))) == 4
+
+
+@pytest.mark.skipif(not __import__("shutil").which("fc-list"), reason="needs fontconfig")
+def test_a_forked_child_asks_fontconfig_itself_rather_than_reading_the_parents_query(monkeypatch):
+    """Any fork, not only the batch's: the child of a process with a query in flight gets the same fonts."""
+    import os
+
+    from gapaudit.render import fonts
+
+    monkeypatch.setattr(fonts, "_families", None)
+    monkeypatch.setattr(fonts, "_query", None)
+    fonts.prefetch()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report what it found, and leave without running pytest's teardown
+        try:
+            os.write(write, "\n".join(fonts.cjk_families() or ("<none>",)).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read, encoding="utf-8") as fh:
+        child = fh.read()
+    os.waitpid(pid, 0)
+    assert child.split("\n") == list(fonts.cjk_families() or ("<none>",))
