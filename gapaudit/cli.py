@@ -87,8 +87,8 @@ def _fail(exc: BaseException, debug: bool, lang: str | None = None) -> NoReturn:
         import traceback
 
         traceback.print_exception(exc)
+    lang = lang or getattr(exc, "lang", None)
     if isinstance(exc, InputError):
-        lang = lang or exc.lang
         n = len(exc.issues)
         key = "invalid" if exc.what == "audit" else "invalid_" + exc.what
         click.echo(msg(key, lang, file=exc.source or "audit", n=n, s="" if n == 1 else "s"), err=True)

@@ -13,6 +13,8 @@ class GapauditError(Exception):
     """Base class of every error gapaudit raises on purpose."""
 
     exit_code = 1
+    #: the audit's language once known, so the CLI can word the message the way the report would be
+    lang: str | None = None
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gapaudit import engine
+from gapaudit.errors import GapauditError
 from gapaudit.load.audit import load_audit
 from gapaudit.model.result import AuditResult
 from gapaudit.plugins import PluginHost
@@ -45,14 +46,18 @@ def run_one(path: Path, options: RunOptions, host: PluginHost, name: str | None 
     audit file's stem in output file names (a batch uses it to keep names unique).
     """
     loaded = load_audit(path, host)
-    result = engine.run(loaded, host, lang=options.lang)
-    many = options.many or len(options.formats) > 1
-    naming = path.with_name(name + path.suffix) if name else path
-    rendered = [(output_path(naming, fmt, options.output, many),
-                 render(result, fmt, host=host, template_dirs=options.template_dirs, audit=loaded.input))
-                for fmt in options.formats]
-    outcome = RunOutcome(source=path, result=result)
-    for target, data in rendered:
-        write_atomic(target, data)
-        outcome.written.append(target)
+    try:
+        result = engine.run(loaded, host, lang=options.lang)
+        many = options.many or len(options.formats) > 1
+        naming = path.with_name(name + path.suffix) if name else path
+        rendered = [(output_path(naming, fmt, options.output, many),
+                     render(result, fmt, host=host, template_dirs=options.template_dirs, audit=loaded.input))
+                    for fmt in options.formats]
+        outcome = RunOutcome(source=path, result=result)
+        for target, data in rendered:
+            write_atomic(target, data)
+            outcome.written.append(target)
+    except GapauditError as exc:
+        exc.lang = exc.lang or options.lang or loaded.input.audit.language
+        raise
     return outcome

@@ -129,6 +129,9 @@ def test_module_failure_exits_3_naming_the_plugin(runner, audit):
     assert result.exit_code == 3
     assert "plugin 'fixed': module 'fixed_score' failed: ValueError: bad data" in result.output
     assert not (audit.parent / "store.json").exists()
+    audit.write_text(AUDIT.replace("LANG", "zh").replace("id: S1", "id: BOOM"))  # worded in the audit's language
+    result = runner.invoke(main, ["run", str(audit), "-f", "json", "--plugin", "fixed.py"])
+    assert result.exit_code == 3 and result.output.startswith("插件错误：plugin 'fixed'")
 
 
 def test_unwritable_output_exits_4(runner, audit, tmp_path):
