@@ -239,8 +239,8 @@ class TopFinding:
     modules: tuple[str, ...]  # module ids
 
     def module_names(self, result: AuditResult, lang: str) -> str:
-        """The modules' short names, "; "-separated."""
-        return "; ".join(short_title(mid, result.modules[mid].title, lang) for mid in self.modules)
+        """The modules' short names as a list in ``lang``."""
+        return i18n.t("list_sep", lang).join(short_title(mid, result.modules[mid].title, lang) for mid in self.modules)
 
 
 def top_findings(result: AuditResult, count: int) -> list[TopFinding]:

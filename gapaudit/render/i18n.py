@@ -18,6 +18,7 @@ DASH = "—"  # printed where a value is missing
 
 TEXT: dict[str, dict[str, str]] = {
     "colon": {"en": ": ", "zh": "："},
+    "list_sep": {"en": "; ", "zh": "、"},
     # cover and frame
     "report_title": {"en": "Service quality audit", "zh": "服务质量审核报告"},
     "report_subtitle": {"en": "Where service falls short, why, and what to do first",
