@@ -30,6 +30,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
+import orjson
+
 from gapaudit.errors import InputError, InputIssue
 from gapaudit.history import QUARTER_RULE, SECTION_TEXT, quarter_of
 from gapaudit.render.document import short_title
@@ -211,6 +213,10 @@ _intern = sys.intern
 PARALLEL_FROM = 400
 
 
+#: a store's result is a few hundred KB; anything far larger is not one, and is not read into memory
+RESULT_MAX_BYTES = 64 * 2**20
+
+
 def read_result(path: str) -> tuple[str, Any, str | None]:
     """(path, the parts of a result file the roll-up reads, None) or (path, None, why it cannot be read).
 
@@ -219,7 +225,12 @@ def read_result(path: str) -> tuple[str, Any, str | None]:
     """
     try:
         with open(path, "rb") as fh:
-            data = json.load(fh)
+            raw = fh.read(RESULT_MAX_BYTES + 1)
+        if len(raw) > RESULT_MAX_BYTES:
+            limit = (f"{RESULT_MAX_BYTES / 2**20:g} MB" if RESULT_MAX_BYTES >= 2**20
+                     else f"{RESULT_MAX_BYTES:,} bytes")
+            return path, None, f"larger than {limit}: too large for a store's result, not read"
+        data = orjson.loads(raw)
     except FileNotFoundError:
         return path, None, "file not found"
     except OSError as exc:

@@ -254,6 +254,18 @@ def test_unreadable_files_are_skipped_and_listed(tmp_path):
     assert paths[0] in found
 
 
+def test_a_huge_file_is_skipped_without_being_read_into_memory(tmp_path, monkeypatch):
+    monkeypatch.setattr(rollup, "RESULT_MAX_BYTES", 1000)
+    big = tmp_path / "big.json"
+    big.write_text(json.dumps({**make_result("B", 50.0), "padding": "x" * 2000}))
+    small = tmp_path / "small.json"
+    small.write_text(json.dumps(make_result("S", 50.0)))
+    d = rollup.build([big, small])
+    assert [(Path(s["file"]).name, s["reason"]) for s in d["skipped"]] == [
+        ("big.json", "larger than 1,000 bytes: too large for a store's result, not read")]
+    assert d["counts"]["stores"] == 1
+
+
 # --- the report -------------------------------------------------------------------------------
 
 def _chain(n: int) -> list[dict]:
