@@ -215,10 +215,55 @@ def test_unopenable_history_is_an_output_error(tmp_path, stores):
     assert "cannot open history database" in result.output
 
 
-@pytest.mark.skipif(not os.environ.get("GAPAUDIT_TEST_POSTGRES_URL"),
-                    reason="set GAPAUDIT_TEST_POSTGRES_URL=postgresql+psycopg://… to test a PostgreSQL server")
-def test_postgresql_server():
-    h = History(os.environ["GAPAUDIT_TEST_POSTGRES_URL"])
+@pytest.fixture(scope="module")
+def postgres_url():
+    """GAPAUDIT_TEST_POSTGRES_URL, else a throwaway PostgreSQL server when this machine has one (initdb and
+    pg_ctl on PATH, psycopg installed), else skip. As root the server runs as the ``postgres`` user."""
+    if os.environ.get("GAPAUDIT_TEST_POSTGRES_URL"):
+        yield os.environ["GAPAUDIT_TEST_POSTGRES_URL"]
+        return
+    import pwd
+    import shutil
+    import socket
+    import subprocess
+    import tempfile
+
+    pytest.importorskip("psycopg", reason="psycopg is not installed: pip install 'gapaudit[postgres]'")
+    initdb, pg_ctl = shutil.which("initdb"), shutil.which("pg_ctl")
+    if not (initdb and pg_ctl):
+        pytest.skip("no PostgreSQL server here: set GAPAUDIT_TEST_POSTGRES_URL=postgresql+psycopg://… to test one")
+    prefix: list[str] = []
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+        try:
+            pwd.getpwnam("postgres")
+        except KeyError:
+            pytest.skip("running as root and there is no postgres user to run a test server as")
+        prefix = ["runuser", "-u", "postgres", "--"]
+    folder = Path(tempfile.mkdtemp(prefix="gapaudit-pg-"))
+    if prefix:
+        shutil.chown(folder, "postgres")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    data = folder / "data"
+    run = dict(check=True, capture_output=True, timeout=120)
+    try:
+        subprocess.run([*prefix, initdb, "-D", str(data), "-A", "trust", "-U", "postgres"], **run)
+        subprocess.run([*prefix, pg_ctl, "-D", str(data), "-l", str(folder / "log"), "-w", "-o",
+                        f"-p {port} -k {folder} -c listen_addresses=''", "start"], **run)
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        pytest.skip(f"could not start a test PostgreSQL server: {exc}")
+    try:
+        yield f"postgresql+psycopg://postgres@/postgres?host={folder}&port={port}"
+    finally:
+        subprocess.run([*prefix, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True,
+                       timeout=120)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_postgresql_server(postgres_url):
+    h = History(postgres_url)
     try:
         with h.engine.begin() as conn:
             conn.execute(h.scores.delete().where(h.scores.c.store_id.like("PGTEST%")))
