@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from conftest import CRASHING_PLUGIN, FAILING_PLUGIN
+from gapaudit import batch
 from gapaudit.batch import (BatchOptions, StoreOutcome, Worker, expand_sources, output_names, run_batch,
                             worker_for)
 from gapaudit.cli import main
@@ -111,6 +113,23 @@ def test_a_worker_that_dies_fails_only_its_own_store(tmp_path, stores, plugin_fi
     assert report.failures[0].kind == "unexpected" and "died" in report.failures[0].messages[0]
     assert report.succeeded == 5
     assert len(list((tmp_path / "out").glob("*.json"))) == 5
+
+
+def test_document_workers_are_replaced_after_their_share_of_stores(tmp_path, stores, monkeypatch, plugin_file):
+    """Workers laying out documents are replaced every DOCUMENTS_PER_WORKER stores (native memory does not
+    pile up); every store is still written once, and a crash in a later generation is still isolated."""
+    monkeypatch.setattr(batch, "DOCUMENTS_PER_WORKER", 2)
+    paths = stores(9)
+    opts = BatchOptions(run=RunOptions(formats=("html",), output=tmp_path / "out", many=True),
+                        plugins=(plugin_file(CRASHING_PLUGIN, "crash"),))
+    seen: list[StoreOutcome] = []
+    report = run_batch(paths, opts, workers=2, progress=False, on_outcome=seen.append)
+    assert [Path(f.source).parent.name for f in report.failures] == ["S0003"]
+    assert report.succeeded == 8 and len(list((tmp_path / "out").glob("*.html"))) == 8
+    per_worker = Counter(o.worker for o in seen if o.ok)
+    assert max(per_worker.values()) <= 2 and len(per_worker) >= 4
+    json_report = run_batch(stores(6, folder="j"), _options(tmp_path / "json"), workers=1, progress=False)
+    assert len(json_report.worker_ids) == 1  # data-only batches keep their worker
 
 
 def test_fail_under_lists_low_stores_and_exits_1(tmp_path, stores):
