@@ -48,10 +48,10 @@ EXECUTORS = ("process", "dask")
 EXIT_UNEXPECTED = 1
 #: tasks queued per worker: enough to keep workers busy, few enough to keep the parent small
 QUEUE_PER_WORKER = 2
-#: stores a local worker lays out before it is replaced by a fresh process. WeasyPrint's native
-#: libraries keep about 0.5–1 MB per document that no collection returns (a worker had grown to
-#: 447 MB after 500 PDFs); replacing workers keeps memory flat for about 1 % of the batch's time.
-#: Data-only batches (json, csv) do not grow and keep their workers.
+#: stores per local worker (workers × this per pool) laid out before the pool is replaced by fresh
+#: processes. WeasyPrint's native libraries keep about 0.5–1 MB per document that no collection
+#: returns (a worker had grown to 447 MB after 500 PDFs); replacing workers keeps memory flat for
+#: about 1 % of the batch's time. Data-only batches (json, csv) do not grow and keep their workers.
 DOCUMENTS_PER_WORKER = 50
 
 EXIT_RULE = ("exit code of a batch = the highest exit code among its stores: 0 all written, 1 a score below "
@@ -444,8 +444,9 @@ def _run_processes(tasks: list[Task], options: BatchOptions, workers: int,
                    done: Callable[[StoreOutcome], None]) -> None:
     """A local process pool, at most QUEUE_PER_WORKER tasks per worker queued at once.
 
-    For documents the pool is replaced by a fresh one every DOCUMENTS_PER_WORKER
-    stores per worker, so workers do not accumulate WeasyPrint's native memory.
+    For documents the pool is replaced by a fresh one after workers ×
+    DOCUMENTS_PER_WORKER stores, so workers do not accumulate WeasyPrint's
+    native memory.
 
     If a worker process dies (killed, out of memory, a crash in native code)
     the pool breaks and every store in flight fails with it. The pool is

@@ -116,18 +116,21 @@ def test_a_worker_that_dies_fails_only_its_own_store(tmp_path, stores, plugin_fi
 
 
 def test_document_workers_are_replaced_after_their_share_of_stores(tmp_path, stores, monkeypatch, plugin_file):
-    """Workers laying out documents are replaced every DOCUMENTS_PER_WORKER stores (native memory does not
-    pile up); every store is still written once, and a crash in a later generation is still isolated."""
-    monkeypatch.setattr(batch, "DOCUMENTS_PER_WORKER", 2)
-    paths = stores(9)
-    opts = BatchOptions(run=RunOptions(formats=("html",), output=tmp_path / "out", many=True),
-                        plugins=(plugin_file(CRASHING_PLUGIN, "crash"),))
+    """A pool laying out documents is replaced after DOCUMENTS_PER_WORKER stores per worker (native memory does
+    not pile up); every store is still written once, and a crash in a later pool is still isolated."""
+    monkeypatch.setattr(batch, "DOCUMENTS_PER_WORKER", 1)
     seen: list[StoreOutcome] = []
-    report = run_batch(paths, opts, workers=2, progress=False, on_outcome=seen.append)
+    opts = BatchOptions(run=RunOptions(formats=("html",), output=tmp_path / "out", many=True))
+    report = run_batch(stores(12), opts, workers=2, progress=False, on_outcome=seen.append)
+    assert report.succeeded == 12 and len(list((tmp_path / "out").glob("*.html"))) == 12
+    per_worker = Counter(o.worker for o in seen)
+    assert max(per_worker.values()) <= 2 and len(per_worker) >= 6  # pools of 2 stores: 6 pools or more
+
+    crash = BatchOptions(run=RunOptions(formats=("html",), output=tmp_path / "crash", many=True),
+                         plugins=(plugin_file(CRASHING_PLUGIN, "crash"),))
+    report = run_batch(stores(9, folder="c"), crash, workers=2, progress=False)
     assert [Path(f.source).parent.name for f in report.failures] == ["S0003"]
-    assert report.succeeded == 8 and len(list((tmp_path / "out").glob("*.html"))) == 8
-    per_worker = Counter(o.worker for o in seen if o.ok)
-    assert max(per_worker.values()) <= 2 and len(per_worker) >= 4
+    assert report.succeeded == 8 and len(list((tmp_path / "crash").glob("*.html"))) == 8
     json_report = run_batch(stores(6, folder="j"), _options(tmp_path / "json"), workers=1, progress=False)
     assert len(json_report.worker_ids) == 1  # data-only batches keep their worker
 
