@@ -51,8 +51,8 @@ QUEUE_PER_WORKER = 2
 #: stores per local worker (workers × this per pool) laid out before the pool is replaced by fresh
 #: processes. WeasyPrint's native libraries keep about 0.5–1 MB per document that no collection
 #: returns (a worker had grown to 447 MB after 500 PDFs); replacing workers keeps memory flat for
-#: about 1 % of the batch's time. Data-only batches (json, csv) do not grow and keep their workers.
-DOCUMENTS_PER_WORKER = 50
+#: about 1 % of the batch's time. Batches without PDF do not grow and keep their workers.
+PDFS_PER_WORKER = 50
 
 EXIT_RULE = ("exit code of a batch = the highest exit code among its stores: 0 all written, 1 a score below "
              "--fail-under or an unexpected error, 2 invalid input, 3 a plugin or module failed, 4 output or "
@@ -440,13 +440,19 @@ def _progress_bar(total: int, enabled: bool) -> Any:
                 bar_format="{desc} {n_fmt}/{total_fmt} |{bar}| {elapsed}<{remaining}, {rate_fmt}{postfix}")
 
 
+def stores_per_pool(formats: Sequence[str], workers: int) -> int | None:
+    """Stores a local pool runs before it is replaced by fresh processes (None: never). Only workers
+    writing PDFs grow (WeasyPrint's native memory), so only they are replaced."""
+    return workers * max(1, PDFS_PER_WORKER) if "pdf" in formats else None
+
+
 def _run_processes(tasks: list[Task], options: BatchOptions, workers: int,
                    done: Callable[[StoreOutcome], None]) -> None:
     """A local process pool, at most QUEUE_PER_WORKER tasks per worker queued at once.
 
-    For documents the pool is replaced by a fresh one after workers ×
-    DOCUMENTS_PER_WORKER stores, so workers do not accumulate WeasyPrint's
-    native memory.
+    For PDFs the pool is replaced by a fresh one after
+    :func:`stores_per_pool` stores, so workers do not accumulate
+    WeasyPrint's native memory.
 
     If a worker process dies (killed, out of memory, a crash in native code)
     the pool breaks and every store in flight fails with it. The pool is
@@ -459,8 +465,7 @@ def _run_processes(tasks: list[Task], options: BatchOptions, workers: int,
     pending: Iterator[Task] = iter(tasks)
     suspects: list[Task] = []  # in flight when a worker died: retried alone
     limit = workers * QUEUE_PER_WORKER
-    documents = any(f in DOCUMENT_FORMATS for f in options.run.formats)
-    generation = workers * DOCUMENTS_PER_WORKER if documents else None  # stores per pool, then a fresh one
+    generation = stores_per_pool(options.run.formats, workers)
     exhausted = False
     while True:
         pool = ProcessPoolExecutor(max_workers=workers, initializer=init_worker, initargs=(options,))

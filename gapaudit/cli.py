@@ -73,9 +73,13 @@ def _formats(values: tuple[str, ...], choices: dict[str, str], default: list[str
                 raise click.BadParameter(f"{part!r}; choose from {', '.join(choices)}", param_hint="-f/--format")
             if part not in out:
                 out.append(part)
-    if not out and output is not None and not _output_is_folder():
+    if not out and output is not None and not _output_is_folder() and output.suffix and not output.is_dir():
         out = [fmt for fmt, suffix in choices.items()
                if output.suffix.lower() == "." + suffix.rsplit(".", 1)[-1]][:1]
+        if not out:
+            names = ", ".join(dict.fromkeys("." + suffix.rsplit(".", 1)[-1] for suffix in choices.values()))
+            raise click.BadParameter(f"cannot tell the format from {output.name!r}: name the file {names}, "
+                                     "or give -f (for a folder, end it with /)", param_hint="-o/--output")
     return out or list(default)
 
 
@@ -152,6 +156,12 @@ def _output_option(ctx: click.Context, _param: click.Parameter, value: str | Non
         return None
     ctx.meta["gapaudit.output_is_folder"] = value.endswith(("/", os.sep))
     return Path(value)
+
+
+def _check_output_folder(output: Path | None, why: str) -> None:
+    """``-o`` must name a folder here: refuse an existing file before any work is done."""
+    if output is not None and output.exists() and not output.is_dir():
+        raise click.BadParameter(f"{output} is a file, but {why}", param_hint="-o/--output")
 
 
 def _output_is_folder() -> bool:
@@ -272,6 +282,9 @@ def _run_single(audit: Path, output: Path | None, formats: tuple[str, ...], lang
     from gapaudit.load.audit import display_path
     from gapaudit.runner import RunOptions, run_one
 
+    if len(formats) > 1 or _output_is_folder():
+        _check_output_folder(output, "several formats need a folder" if len(formats) > 1
+                             else "a trailing / asks for a folder")
     options = RunOptions(formats=formats, output=output, lang=lang, template_dirs=template_dirs,
                          many=_output_is_folder())
     msg_lang = lang
@@ -316,8 +329,7 @@ def _run_batch(audits: tuple[str, ...], output: Path | None, formats: tuple[str,
 
     if scheduler and executor != "dask":
         raise click.BadParameter("--scheduler needs --executor dask", param_hint="--scheduler")
-    if output is not None and output.exists() and not output.is_dir():
-        raise click.BadParameter(f"{output} is a file; several audits need an output folder", param_hint="-o")
+    _check_output_folder(output, "several audits need a folder")
     options = BatchOptions(run=RunOptions(formats=formats, output=output, lang=lang, many=True,
                                           template_dirs=template_dirs),
                            plugins=plugin, history=history_url, fail_under=fail_under)

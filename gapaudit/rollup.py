@@ -140,7 +140,7 @@ def expand_results(args: Iterable[str | Path]) -> list[Path]:
             add(Path(name))
     if empty:
         raise InputError([InputIssue("no result files found (looked for *.json files written by gapaudit run "
-                                     "-f json)", (), e) for e in empty])
+                                     "-f json)", (), e) for e in empty], what="results")
     return out
 
 
@@ -213,6 +213,8 @@ _intern = sys.intern
 PARALLEL_FROM = 400
 
 
+#: unreadable files listed one by one when nothing could be rolled up
+SKIPPED_SHOWN = 20
 #: a store's result is a few hundred KB; anything far larger is not one, and is not read into memory
 RESULT_MAX_BYTES = 64 * 2**20
 
@@ -223,14 +225,16 @@ def read_result(path: str) -> tuple[str, Any, str | None]:
     Runs in a worker process for large roll-ups, so only this small extract
     crosses back to the parent, never the whole result.
     """
+    limit = f"{RESULT_MAX_BYTES / 2**20:g} MB" if RESULT_MAX_BYTES >= 2**20 else f"{RESULT_MAX_BYTES:,} bytes"
+    too_large = f"larger than {limit}: too large for a store's result, not read"
     try:
         with open(path, "rb") as fh:
-            raw = fh.read(RESULT_MAX_BYTES + 1)
+            if os.fstat(fh.fileno()).st_size > RESULT_MAX_BYTES:
+                return path, None, too_large
+            raw = fh.read(RESULT_MAX_BYTES + 1)  # bounded also for pipes and other files without a size
         if len(raw) > RESULT_MAX_BYTES:
-            limit = (f"{RESULT_MAX_BYTES / 2**20:g} MB" if RESULT_MAX_BYTES >= 2**20
-                     else f"{RESULT_MAX_BYTES:,} bytes")
-            return path, None, f"larger than {limit}: too large for a store's result, not read"
-        data = orjson.loads(raw)
+            return path, None, too_large
+        data = orjson.loads(raw.removeprefix(b"\xef\xbb\xbf"))  # a BOM, as an editor on Windows may add
     except FileNotFoundError:
         return path, None, "file not found"
     except OSError as exc:
@@ -612,8 +616,11 @@ def build(paths: Iterable[Path], *, history: "History | None" = None, lang: str 
     acc = Rollup(options)
     acc.add_files(paths, workers or default_workers())
     if not acc.stores:
-        raise InputError([InputIssue(f"not a readable result: {s['reason']}", (), s["file"])
-                          for s in acc.skipped[:20]] or [InputIssue("no result files given")], what="results")
+        shown = SKIPPED_SHOWN
+        issues = [InputIssue(f"not a readable result: {s['reason']}", (), s["file"]) for s in acc.skipped[:shown]]
+        if len(acc.skipped) > shown:
+            issues.append(InputIssue(f"… and {len(acc.skipped) - shown:,} more file(s) that are not readable results"))
+        raise InputError(issues or [InputIssue("no result files given")], what="results")
     return acc.finish(history=history, lang=lang, title=title)
 
 

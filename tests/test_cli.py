@@ -94,6 +94,18 @@ def test_output_file_suffix_picks_the_format_and_a_trailing_slash_means_a_folder
     assert not (tmp_path / "chain.pdf").exists() and not (tmp_path / "chain.html").exists()
 
 
+def test_output_that_cannot_be_right_is_refused_before_any_work(runner, audit, tmp_path):
+    result = runner.invoke(main, ["run", str(audit), "--plugin", "fixed.py", "-o", "notes.txt"])
+    assert result.exit_code == 2
+    assert "cannot tell the format from 'notes.txt': name the file .pdf, .html, .md, .json, .csv, or give -f " \
+           "(for a folder, end it with /)" in result.output
+    (tmp_path / "taken.json").write_text("{}")
+    for args in (["-f", "json,md", "-o", "taken.json"], ["-f", "json", "-o", "taken.json/"]):
+        result = runner.invoke(main, ["run", str(audit), "--plugin", "fixed.py", *args])
+        assert result.exit_code == 2 and "taken.json is a file, but" in result.output, result.output
+    assert (tmp_path / "taken.json").read_text() == "{}"
+
+
 def test_rollup_of_nothing_readable_says_why_per_file(runner, audit):
     result = runner.invoke(main, ["rollup", "missing.json"])
     assert result.exit_code == 2

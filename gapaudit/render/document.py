@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from gapaudit.errors import OutputError, PluginError
 from gapaudit.model.report import ReportSection, Theme
-from gapaudit.model.result import AuditResult, Finding, ModuleResult
+from gapaudit.model.result import AuditResult, Finding
 from gapaudit.render import charts, fonts, i18n
 from gapaudit.render.fetcher import FetchRefused, allowed_roots, data_url, read_allowed
 

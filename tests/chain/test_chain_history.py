@@ -250,8 +250,10 @@ def postgres_url():
     try:
         subprocess.run([*prefix, initdb, "-D", str(data), "-A", "trust", "-U", "postgres"], **run)
         subprocess.run([*prefix, pg_ctl, "-D", str(data), "-l", str(folder / "log"), "-w", "-o",
-                        f"-p {port} -k {folder} -c listen_addresses=''", "start"], **run)
+                        f"-p {port} -k '{folder}' -c listen_addresses=''", "start"], **run)
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as exc:
+        subprocess.run([*prefix, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True,
+                       timeout=120)  # in case it started after all
         shutil.rmtree(folder, ignore_errors=True)
         pytest.skip(f"could not start a test PostgreSQL server: {exc}")
     try:

@@ -254,6 +254,28 @@ def test_unreadable_files_are_skipped_and_listed(tmp_path):
     assert paths[0] in found
 
 
+def test_a_result_with_a_byte_order_mark_is_read(tmp_path):
+    path = tmp_path / "bom.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(make_result("B", 61.0)).encode())
+    assert rollup.build([path])["counts"]["stores"] == 1
+
+
+def test_nothing_readable_lists_the_first_files_and_counts_the_rest(tmp_path):
+    paths = []
+    for i in range(rollup.SKIPPED_SHOWN + 5):
+        paths.append(tmp_path / f"bad{i:02d}.json")
+        paths[-1].write_text("{")
+    with pytest.raises(InputError) as err:
+        rollup.build(paths)
+    issues = err.value.issues
+    assert len(issues) == rollup.SKIPPED_SHOWN + 1 and issues[0].file.endswith("bad00.json")
+    assert issues[-1].message == "… and 5 more file(s) that are not readable results"
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputError) as err:
+        rollup.expand_results([tmp_path / "empty"])
+    assert err.value.what == "results"  # the CLI says "nothing to roll up", not "invalid audit"
+
+
 def test_a_huge_file_is_skipped_without_being_read_into_memory(tmp_path, monkeypatch):
     monkeypatch.setattr(rollup, "RESULT_MAX_BYTES", 1000)
     big = tmp_path / "big.json"
