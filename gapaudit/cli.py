@@ -74,12 +74,12 @@ def _formats(values: tuple[str, ...], choices: dict[str, str], default: list[str
             if part not in out:
                 out.append(part)
     if not out and output is not None and not _output_is_folder() and output.suffix and not output.is_dir():
-        out = [fmt for fmt, suffix in choices.items()
-               if output.suffix.lower() == "." + suffix.rsplit(".", 1)[-1]][:1]
+        extensions = {fmt: "." + suffix.rsplit(".", 1)[-1] for fmt, suffix in choices.items()}  # .actions.csv: .csv
+        out = [fmt for fmt, ext in extensions.items() if output.suffix.lower() == ext][:1]
         if not out:
-            names = ", ".join(dict.fromkeys("." + suffix.rsplit(".", 1)[-1] for suffix in choices.values()))
-            raise click.BadParameter(f"cannot tell the format from {output.name!r}: name the file {names}, "
-                                     "or give -f (for a folder, end it with /)", param_hint="-o/--output")
+            raise click.BadParameter(f"cannot tell the format from {output.name!r}: name the file "
+                                     f"{', '.join(dict.fromkeys(extensions.values()))}, or give -f (for a folder, "
+                                     "end it with /)", param_hint="-o/--output")
     return out or list(default)
 
 
@@ -239,9 +239,9 @@ def run(audits: tuple[str, ...], output: Path | None, formats: tuple[str, ...], 
         _fail(exc, debug, lang)
     from gapaudit.render import DEFAULT_FORMAT, FORMATS
 
-    formats = tuple(_formats(formats, {fmt: spec[2] for fmt, spec in FORMATS.items()}, [DEFAULT_FORMAT],
-                             output if _is_single(audits) else None))
     single = _is_single(audits)
+    formats = tuple(_formats(formats, {fmt: spec[2] for fmt, spec in FORMATS.items()}, [DEFAULT_FORMAT],
+                             output if single else None))
     _startup_warnings(formats, single)
     if single:
         _run_single(Path(audits[0]), output, formats, lang, fail_under, plugin, debug, history_url, template_dirs)

@@ -479,11 +479,12 @@ class HistoryPlugin:
 def report_sections(result: "AuditResult", lang: str) -> list[Any] | None:
     """The store report's "change since the last audit" section, when the result carries a comparison."""
     from gapaudit.model.report import ReportSection
+    from gapaudit.render.i18n import lookup
 
     history = result.extra.get("history")
     if not isinstance(history, dict):
         return None
-    texts = {key: entry.get(lang) or entry["en"] for key, entry in SECTION_TEXT.items()}
+    texts = {key: lookup(SECTION_TEXT, key, lang) for key in SECTION_TEXT}
     return [ReportSection(id="history", title=texts["since_title"], template=SECTION_TEMPLATE, order=SECTION_ORDER,
                           context={"history": history, "text": texts, "metric_rows": 20})]
 

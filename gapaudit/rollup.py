@@ -219,21 +219,24 @@ SKIPPED_SHOWN = 20
 RESULT_MAX_BYTES = 64 * 2**20
 
 
+def _too_large() -> str:
+    limit = f"{RESULT_MAX_BYTES / 2**20:g} MB" if RESULT_MAX_BYTES >= 2**20 else f"{RESULT_MAX_BYTES:,} bytes"
+    return f"larger than {limit}: too large for a store's result, not read"
+
+
 def read_result(path: str) -> tuple[str, Any, str | None]:
     """(path, the parts of a result file the roll-up reads, None) or (path, None, why it cannot be read).
 
     Runs in a worker process for large roll-ups, so only this small extract
     crosses back to the parent, never the whole result.
     """
-    limit = f"{RESULT_MAX_BYTES / 2**20:g} MB" if RESULT_MAX_BYTES >= 2**20 else f"{RESULT_MAX_BYTES:,} bytes"
-    too_large = f"larger than {limit}: too large for a store's result, not read"
     try:
         with open(path, "rb") as fh:
             if os.fstat(fh.fileno()).st_size > RESULT_MAX_BYTES:
-                return path, None, too_large
+                return path, None, _too_large()
             raw = fh.read(RESULT_MAX_BYTES + 1)  # bounded also for pipes and other files without a size
         if len(raw) > RESULT_MAX_BYTES:
-            return path, None, too_large
+            return path, None, _too_large()
         data = orjson.loads(raw.removeprefix(b"\xef\xbb\xbf"))  # a BOM, as an editor on Windows may add
     except FileNotFoundError:
         return path, None, "file not found"
@@ -616,10 +619,11 @@ def build(paths: Iterable[Path], *, history: "History | None" = None, lang: str 
     acc = Rollup(options)
     acc.add_files(paths, workers or default_workers())
     if not acc.stores:
-        shown = SKIPPED_SHOWN
-        issues = [InputIssue(f"not a readable result: {s['reason']}", (), s["file"]) for s in acc.skipped[:shown]]
-        if len(acc.skipped) > shown:
-            issues.append(InputIssue(f"… and {len(acc.skipped) - shown:,} more file(s) that are not readable results"))
+        issues = [InputIssue(f"not a readable result: {s['reason']}", (), s["file"])
+                  for s in acc.skipped[:SKIPPED_SHOWN]]
+        if len(acc.skipped) > SKIPPED_SHOWN:
+            more = len(acc.skipped) - SKIPPED_SHOWN
+            issues.append(InputIssue(f"… and {more:,} more file(s) that are not readable results"))
         raise InputError(issues or [InputIssue("no result files given")], what="results")
     return acc.finish(history=history, lang=lang, title=title)
 

@@ -89,7 +89,8 @@ def to_markdown(result: AuditResult, *, host: "PluginHost | None" = None, audit:
         out.append(md(t("no_findings")))
     for i, top in enumerate(findings, 1):
         finding = top.finding
-        out.append(f"{i}. **{md(finding.title)}** ({md(t('sev_' + finding.severity))}, {md(top.module_names(result, lang))})")
+        where = top.module_names(result, lang)
+        out.append(f"{i}. **{md(finding.title)}** ({md(t('sev_' + finding.severity))}, {md(where)})")
         if finding.detail:
             out.append(f"   {md(finding.detail)}")
     out.append("")
