@@ -73,8 +73,13 @@ def _formats(values: tuple[str, ...], choices: dict[str, str], default: list[str
                 raise click.BadParameter(f"{part!r}; choose from {', '.join(choices)}", param_hint="-f/--format")
             if part not in out:
                 out.append(part)
-    if not out and output is not None and not _output_is_folder() and output.suffix and not output.is_dir():
-        extensions = {fmt: "." + suffix.rsplit(".", 1)[-1] for fmt, suffix in choices.items()}  # .actions.csv: .csv
+    named_file = output is not None and not _output_is_folder() and bool(output.suffix) and not output.is_dir()
+    extensions = {fmt: "." + suffix.rsplit(".", 1)[-1] for fmt, suffix in choices.items()}  # .actions.csv: .csv
+    if named_file and len(out) == 1 and output.suffix.lower() in extensions.values() \
+            and output.suffix.lower() != extensions[out[0]]:
+        click.echo(f"warning: -o {output.name} has another format's suffix; -f {out[0]} writes "
+                   f"{output.stem}{choices[out[0]]}", err=True)
+    if not out and named_file:
         out = [fmt for fmt, ext in extensions.items() if output.suffix.lower() == ext][:1]
         if not out:
             raise click.BadParameter(f"cannot tell the format from {output.name!r}: name the file "

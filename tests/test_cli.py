@@ -86,7 +86,9 @@ def test_output_file_suffix_picks_the_format_and_a_trailing_slash_means_a_folder
     assert (tmp_path / "plan.csv").read_text("utf-8-sig").startswith("priority,id,title")
     run("-o", "new-folder/", "-f", "json")  # one audit, one format, a folder that does not exist yet
     assert [p.name for p in (tmp_path / "new-folder").iterdir()] == ["store.json"]
-    run("-o", "explicit.pdf", "-f", "md")  # an explicit -f wins; the suffix follows the format
+    result = runner.invoke(main, ["run", str(audit), "--plugin", "fixed.py", "-o", "explicit.pdf", "-f", "md"])
+    assert result.exit_code == 0  # an explicit -f wins; the suffix follows the format, with a warning
+    assert "warning: -o explicit.pdf has another format's suffix; -f md writes explicit.md" in result.output
     assert (tmp_path / "explicit.md").is_file() and not (tmp_path / "explicit.pdf").exists()
     result = runner.invoke(main, ["rollup", "out.json", "-o", "chain.json"])
     assert result.exit_code == 0, result.output
