@@ -63,6 +63,8 @@ def _formats(values: tuple[str, ...], choices: dict[str, str], default: list[str
     Without ``-f``, an output file's suffix picks the format (``-o store.json``
     writes JSON, not a PDF named store.json); otherwise ``default``.
     """
+    from gapaudit.render import extension
+
     out: list[str] = []
     for value in values:
         for part in value.split(","):
@@ -73,14 +75,15 @@ def _formats(values: tuple[str, ...], choices: dict[str, str], default: list[str
                 raise click.BadParameter(f"{part!r}; choose from {', '.join(choices)}", param_hint="-f/--format")
             if part not in out:
                 out.append(part)
-    named_file = output is not None and not _output_is_folder() and bool(output.suffix) and not output.is_dir()
-    extensions = {fmt: "." + suffix.rsplit(".", 1)[-1] for fmt, suffix in choices.items()}  # .actions.csv: .csv
-    if named_file and len(out) == 1 and output.suffix.lower() in extensions.values() \
-            and output.suffix.lower() != extensions[out[0]]:
+    if output is None or _output_is_folder() or not output.suffix or output.is_dir():
+        return out or list(default)
+    given = output.suffix.lower()
+    extensions = {fmt: extension(suffix) for fmt, suffix in choices.items()}
+    if len(out) == 1 and given in extensions.values() and given != extensions[out[0]]:
         click.echo(f"warning: -o {output.name} has another format's suffix; -f {out[0]} writes "
                    f"{output.stem}{choices[out[0]]}", err=True)
-    if not out and named_file:
-        out = [fmt for fmt, ext in extensions.items() if output.suffix.lower() == ext][:1]
+    if not out:
+        out = [fmt for fmt, ext in extensions.items() if given == ext][:1]
         if not out:
             raise click.BadParameter(f"cannot tell the format from {output.name!r}: name the file "
                                      f"{', '.join(dict.fromkeys(extensions.values()))}, or give -f (for a folder, "

@@ -30,6 +30,11 @@ def writer(fmt: str) -> Callable[..., bytes]:
     return getattr(importlib.import_module(module), func)
 
 
+def extension(suffix: str) -> str:
+    """The file extension a format's suffix ends in: ".actions.csv" → ".csv"."""
+    return "." + suffix.rsplit(".", 1)[-1]
+
+
 def output_path(source: Path, fmt: str, output: Path | None, many: bool) -> Path:
     """Where a format's file goes: next to the input, in an output folder, or at ``output``."""
     suffix = FORMATS[fmt][2]
@@ -38,7 +43,7 @@ def output_path(source: Path, fmt: str, output: Path | None, many: bool) -> Path
         return source.with_name(stem + suffix)
     if output.is_dir() or many or str(output).endswith(("/", "\\")):
         return output / (stem + suffix)
-    if output.suffix.lower() == "." + suffix.rsplit(".", 1)[-1]:  # the file asked for (plan.csv, not plan.actions.csv)
+    if output.suffix.lower() == extension(suffix):  # the file asked for (plan.csv, not plan.actions.csv)
         return output
     return output.with_name(output.name.rsplit(".", 1)[0] + suffix) if output.suffix else output.with_suffix(suffix)
 
