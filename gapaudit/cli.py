@@ -239,7 +239,7 @@ def run(audits: tuple[str, ...], output: Path | None, formats: tuple[str, ...], 
     with the highest code among its stores.
     """
     from gapaudit.errors import GapauditError
-    from gapaudit.history import resolve_url
+    from gapaudit.chain.history import resolve_url
 
     try:
         history_url = resolve_url(history)
@@ -300,7 +300,7 @@ def _run_single(audit: Path, output: Path | None, formats: tuple[str, ...], lang
         host = _host(plugin)
         recorder = None
         if history_url:
-            from gapaudit.history import History, attach
+            from gapaudit.chain.history import History, attach
 
             recorder = History(history_url)
             attach(host, recorder)
@@ -329,8 +329,8 @@ def _run_batch(audits: tuple[str, ...], output: Path | None, formats: tuple[str,
                fail_under: float | None, plugin: tuple[str, ...], debug: bool, history_url: str | None,
                executor: str, scheduler: str | None, workers: int | None, progress: bool | None,
                template_dirs: tuple[Path, ...] = ()) -> None:
-    """Several audits in parallel: one report each, failures listed at the end (see gapaudit.batch)."""
-    from gapaudit.batch import BatchOptions, expand_sources, run_batch
+    """Several audits in parallel: one report each, failures listed at the end (see gapaudit.chain.batch)."""
+    from gapaudit.chain.batch import BatchOptions, expand_sources, run_batch
     from gapaudit.errors import GapauditError
     from gapaudit.load.audit import display_path
     from gapaudit.runner import RunOptions
@@ -402,9 +402,9 @@ def rollup(results: tuple[str, ...], output: Path | None, formats: tuple[str, ..
     Exit codes: 0 written, 2 no readable result (each file says why), or some files were skipped
     (listed; the report is still written), 4 output could not be written.
     """
-    from gapaudit import rollup as chain
+    from gapaudit.chain import rollup as chain
     from gapaudit.errors import GapauditError
-    from gapaudit.history import History, resolve_url
+    from gapaudit.chain.history import History, resolve_url
     from gapaudit.load.audit import display_path
     from gapaudit.render.output import write_atomic
 

@@ -17,9 +17,9 @@ from gapaudit.load.audit import LoadedAudit
 from gapaudit.model.result import AuditResult, ModuleResult, OverallScore, PluginInfo
 from gapaudit.module import ModuleContext
 from gapaudit.plugins import PluginHost
-from gapaudit.scoring import OVERALL_RULE, OVERALL_RULE_ZH, PRIORITY_RULE, PRIORITY_RULE_ZH, cap_grade, grade_for, \
+from gapaudit.analysis.scoring import OVERALL_RULE, OVERALL_RULE_ZH, PRIORITY_RULE, PRIORITY_RULE_ZH, cap_grade, grade_for, \
     rule_text
-from gapaudit.stats import weighted_mean
+from gapaudit.analysis.stats import weighted_mean
 
 
 def run(loaded: LoadedAudit, host: PluginHost, lang: str | None = None) -> AuditResult:

@@ -17,15 +17,15 @@ from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 from pydantic import BaseModel
 
-from gapaudit.checklist import ChecklistScore, Question, score_checklist
+from gapaudit.analysis.checklist import ChecklistScore, Question, score_checklist
 from gapaudit.model.base import Model
 from gapaudit.model.result import Action, ActionKind, DataQualityNote, Finding, FindingSeverity, Horizon, Metric, \
     ModuleResult
 from gapaudit.model.vocab import label as vocab_label
-from gapaudit.scoring import grade_for, priority
+from gapaudit.analysis.scoring import grade_for, priority
 
 if TYPE_CHECKING:
-    from gapaudit.evidence import SurveyData
+    from gapaudit.analysis.evidence import SurveyData
     from gapaudit.model.audit import AuditInput
 
 MODULE_ID = re.compile(r"^[a-z][a-z0-9_]{0,62}$")

@@ -91,7 +91,7 @@ def memory_probe(folder: Path, out: Path, fmt: str, workers: int) -> tuple[float
     code = (
         "import json, resource, sys, time\n"
         "from pathlib import Path\n"
-        "from gapaudit.batch import BatchOptions, expand_sources, run_batch\n"
+        "from gapaudit.chain.batch import BatchOptions, expand_sources, run_batch\n"
         "from gapaudit.runner import RunOptions\n"
         "t = time.perf_counter()\n"
         f"opts = BatchOptions(run=RunOptions(formats=({fmt!r},), output=Path({str(out)!r}), many=True))\n"

@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 from scipy.stats import norm
 
-from gapaudit.complaints import (ComplaintSettings, analyse, complaint_stats, customers_at_risk, iceberg,
+from gapaudit.analysis.complaints import (ComplaintSettings, analyse, complaint_stats, customers_at_risk, iceberg,
                                  log_provided, loss_reasons, per_thousand, six_steps)
 from gapaudit.model.audit import Complaint, ComplaintHandling, Evidence, LostCustomer
-from gapaudit.stats import percentile
+from gapaudit.analysis.stats import percentile
 
 
 def complaints(*rows: dict) -> list[Complaint]:

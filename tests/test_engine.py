@@ -11,7 +11,7 @@ from gapaudit import AuditModule, ModuleResult, hookimpl
 from gapaudit.actions import merge_actions
 from gapaudit.model.result import Action
 from gapaudit.render.data import to_json
-from gapaudit.scoring import cap_grade, grade_for, priority
+from gapaudit.analysis.scoring import cap_grade, grade_for, priority
 from gapaudit.model.audit import DEFAULT_BANDS
 from gapaudit.testing import make_host, minimal_audit, run_audit
 

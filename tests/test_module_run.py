@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import Field, ValidationError
 
-from gapaudit.checklist import ChecklistConfig, ChecklistField, Question
+from gapaudit.analysis.checklist import ChecklistConfig, ChecklistField, Question
 from gapaudit.model.result import Metric
 from gapaudit.module import ModuleContext, ModuleRun, Remedy
 from gapaudit.testing import load, make_host, minimal_audit

@@ -1,4 +1,4 @@
-"""Tests for gapaudit.stats: known published answers, and agreement with
+"""Tests for gapaudit.analysis.stats: known published answers, and agreement with
 independent implementations (scipy, numpy) which are test-only dependencies."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import scipy.stats as st
 from hypothesis import given, settings
 from hypothesis import strategies as hs
 
-from gapaudit import stats
-from gapaudit.stats import (
+from gapaudit.analysis import stats
+from gapaudit.analysis.stats import (
     AlphaResult,
     Correlation,
     Estimate,
@@ -501,7 +501,7 @@ def test_spearman_property_bounds(pairs):
 def test_import_does_not_load_numpy_or_scipy():
     root = Path(__file__).resolve().parents[1]
     code = (
-        "import sys, gapaudit.stats; "
+        "import sys, gapaudit.analysis.stats; "
         "heavy = [m for m in sys.modules if m.split('.')[0] in ('numpy', 'scipy')]; "
         "print(heavy)"
     )

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ValidationError
 
 from gapaudit.errors import InputError, InputIssue
-from gapaudit.evidence import SurveyData, check_references, parse_survey, suggest
+from gapaudit.analysis.evidence import SurveyData, check_references, parse_survey, suggest
 from gapaudit.load.tables import read_table, resolve_evidence_path
 from gapaudit.load.yamlpos import load_yaml
 from gapaudit.model.audit import AuditInput, Evidence

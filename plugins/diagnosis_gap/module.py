@@ -49,17 +49,17 @@ from typing import Any
 
 from pydantic import Field
 
-from gapaudit import stats
+from gapaudit.analysis import stats
 from gapaudit.actions import merge_actions
-from gapaudit.checklist import CHECKLIST_RULE, CHECKLIST_RULE_ZH, ChecklistConfig, ChecklistField
-from gapaudit.evidence import IMPORTANCE_RULE, IMPORTANCE_RULE_ZH, TIERS_RULE, TIERS_RULE_ZH, SurveyData, \
+from gapaudit.analysis.checklist import CHECKLIST_RULE, CHECKLIST_RULE_ZH, ChecklistConfig, ChecklistField
+from gapaudit.analysis.evidence import IMPORTANCE_RULE, IMPORTANCE_RULE_ZH, TIERS_RULE, TIERS_RULE_ZH, SurveyData, \
     importance_tiers
 from gapaudit.model.audit import QuestionItem
 from gapaudit.model.base import ANSWER_VALUE
 from gapaudit.model.result import Finding, Metric, ModuleResult
 from gapaudit.model.vocab import label as vocab_label
 from gapaudit.module import AuditModule, ModuleContext, ModuleRun
-from gapaudit.scoring import SEVERITY_WEIGHT, SUBSCORE_RULE, SUBSCORE_RULE_ZH, combine_subscores, \
+from gapaudit.analysis.scoring import SEVERITY_WEIGHT, SUBSCORE_RULE, SUBSCORE_RULE_ZH, combine_subscores, \
     mean_shortfall_confidence, priority
 
 from .texts import QUESTION_REMEDY, QUESTIONS, REMEDIES

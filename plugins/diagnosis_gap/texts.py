@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gapaudit.checklist import Question
+from gapaudit.analysis.checklist import Question
 from gapaudit.module import Remedy
 
 QUESTIONS = [

@@ -6,7 +6,7 @@ deduction for complaints and one for errors, each read from a stated
 piecewise-linear curve of events per 1,000 transactions (or customers);
 floored at 0. Each positive factor is scored from tagged evidence, or from the
 auditor's rubric where there is none. The complaint recovery analysis
-(:mod:`gapaudit.complaints`) is reported here in full.
+(:mod:`gapaudit.analysis.complaints`) is reported here in full.
 
 ``ModuleResult.data``::
 
@@ -36,14 +36,14 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from gapaudit.complaints import Basis, ComplaintSettings, Rate, analyse, by_count, per_thousand, present
+from gapaudit.analysis.complaints import Basis, ComplaintSettings, Rate, analyse, by_count, per_thousand, present
 from gapaudit.model.audit import Severity
 from gapaudit.model.base import Model
 from gapaudit.model.result import Action, DataQualityNote, Finding, Metric, ModuleResult
 from gapaudit.model.vocab import NEGATIVE_FACTORS, POSITIVE_FACTORS, Factor
 from gapaudit.module import AuditModule, ModuleContext
-from gapaudit.stats import weighted_mean
-from gapaudit.tagged import (QualityConfig, SourceScore, TagScore, basis_text, coverage_notes, fmt1,
+from gapaudit.analysis.stats import weighted_mean
+from gapaudit.analysis.tagged import (QualityConfig, SourceScore, TagScore, basis_text, coverage_notes, fmt1,
                              grade_with_critical, listing, merge_weights, round1, tag_data, tag_metric, tag_rules,
                              tag_scores, weakness)
 

@@ -28,12 +28,12 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from gapaudit.complaints import ComplaintSettings, analyse, present
+from gapaudit.analysis.complaints import ComplaintSettings, analyse, present
 from gapaudit.model.result import Action, DataQualityNote, Finding, Metric, ModuleResult
 from gapaudit.model.vocab import CORNER_OF, ELEMENTS, TRIANGLE, Element
 from gapaudit.module import AuditModule, ModuleContext
-from gapaudit.stats import weighted_mean
-from gapaudit.tagged import (QualityConfig, SourceScore, TagScore, basis_text, coverage_notes, fmt1,
+from gapaudit.analysis.stats import weighted_mean
+from gapaudit.analysis.tagged import (QualityConfig, SourceScore, TagScore, basis_text, coverage_notes, fmt1,
                              grade_with_critical, listing, merge_weights, round1, tag_data, tag_metric, tag_rules,
                              tag_scores, weakness)
 

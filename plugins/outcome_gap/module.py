@@ -45,13 +45,13 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from gapaudit import stats
-from gapaudit.checklist import CHECKLIST_RULE, CHECKLIST_RULE_ZH, ChecklistConfig, ChecklistField
-from gapaudit.evidence import IMPORTANCE_RULE, IMPORTANCE_RULE_ZH, SurveyData
+from gapaudit.analysis import stats
+from gapaudit.analysis.checklist import CHECKLIST_RULE, CHECKLIST_RULE_ZH, ChecklistConfig, ChecklistField
+from gapaudit.analysis.evidence import IMPORTANCE_RULE, IMPORTANCE_RULE_ZH, SurveyData
 from gapaudit.model.result import Action, Finding, Metric, ModuleResult
 from gapaudit.model.vocab import TRIANGLE
 from gapaudit.module import AuditModule, ModuleContext, ModuleRun
-from gapaudit.scoring import (CONFIDENCE_RULE, CONFIDENCE_RULE_ZH, SUBSCORE_RULE, SUBSCORE_RULE_ZH,
+from gapaudit.analysis.scoring import (CONFIDENCE_RULE, CONFIDENCE_RULE_ZH, SUBSCORE_RULE, SUBSCORE_RULE_ZH,
                               combine_subscores, mean_shortfall_confidence, rate_shortfall_confidence)
 
 from .promises import PromiseRecord, promise_records

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Sequence
 
-from gapaudit import stats
+from gapaudit.analysis import stats
 from gapaudit.model.audit import Promise, PromiseCheck
 
 Status = Literal["kept", "possible_over_promise", "over_promise", "unverified"]

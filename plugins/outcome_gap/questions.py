@@ -8,7 +8,7 @@ casually; plus explaining at the sale what the customer will get.
 
 from __future__ import annotations
 
-from gapaudit.checklist import Question
+from gapaudit.analysis.checklist import Question
 from gapaudit.module import Remedy
 
 QUESTIONS: list[Question] = [

@@ -1,6 +1,6 @@
 """The customer gap (SERVQUAL Gap 5) from survey answers: item and dimension gaps, the
 SERVQUAL and SERVPERF scores with intervals, scale reliability and importance–performance
-quadrants. Pure functions of :class:`gapaudit.evidence.SurveyData`.
+quadrants. Pure functions of :class:`gapaudit.analysis.evidence.SurveyData`.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import statistics
 from dataclasses import dataclass
 from typing import Literal, Sequence
 
-from gapaudit import stats
-from gapaudit.evidence import SurveyData
+from gapaudit.analysis import stats
+from gapaudit.analysis.evidence import SurveyData
 
 Values = list[float | None]  # one value per respondent, None = missing
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from gapaudit import stats
+from gapaudit.analysis import stats
 from gapaudit.model.audit import Observation
 
 COMPLIANCE_RULE = (

@@ -32,12 +32,12 @@ from typing import Any
 
 from pydantic import Field
 
-from gapaudit import stats
-from gapaudit.checklist import CHECKLIST_RULE, CHECKLIST_RULE_ZH, ChecklistConfig, ChecklistField
+from gapaudit.analysis import stats
+from gapaudit.analysis.checklist import CHECKLIST_RULE, CHECKLIST_RULE_ZH, ChecklistConfig, ChecklistField
 from gapaudit.model.base import slug
 from gapaudit.model.result import Action, Finding, Metric, ModuleResult
 from gapaudit.module import AuditModule, ModuleContext, ModuleRun
-from gapaudit.scoring import CONFIDENCE_RULE, CONFIDENCE_RULE_ZH, combine_subscores, critical_failure_topic, \
+from gapaudit.analysis.scoring import CONFIDENCE_RULE, CONFIDENCE_RULE_ZH, combine_subscores, critical_failure_topic, \
     rate_shortfall_confidence
 
 from .compliance import COMPLIANCE_RULE, GROUP_RULE, WILSON_RULE, StandardTally, Tally, compare, spread, tally

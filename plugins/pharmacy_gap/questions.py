@@ -7,7 +7,7 @@ material's advice on closing the delivery gap.
 
 from __future__ import annotations
 
-from gapaudit.checklist import Question
+from gapaudit.analysis.checklist import Question
 from gapaudit.module import Remedy
 
 #: root causes in report order, with their labels

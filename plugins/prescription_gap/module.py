@@ -38,15 +38,15 @@ from dataclasses import dataclass
 
 from pydantic import Field
 
-from gapaudit import stats
+from gapaudit.analysis import stats
 from gapaudit.actions import merge_actions
-from gapaudit.checklist import CHECKLIST_RULE, CHECKLIST_RULE_ZH, ChecklistConfig, ChecklistField
-from gapaudit.evidence import IMPORTANCE_RULE, IMPORTANCE_RULE_ZH, TIERS_RULE, TIERS_RULE_ZH, importance_tiers
+from gapaudit.analysis.checklist import CHECKLIST_RULE, CHECKLIST_RULE_ZH, ChecklistConfig, ChecklistField
+from gapaudit.analysis.evidence import IMPORTANCE_RULE, IMPORTANCE_RULE_ZH, TIERS_RULE, TIERS_RULE_ZH, importance_tiers
 from gapaudit.model.audit import QuestionItem, Standard
 from gapaudit.model.base import ANSWER_VALUE
 from gapaudit.model.result import Finding, Metric, ModuleResult
 from gapaudit.module import AuditModule, ModuleContext, ModuleRun
-from gapaudit.scoring import SUBSCORE_RULE, SUBSCORE_RULE_ZH, combine_subscores
+from gapaudit.analysis.scoring import SUBSCORE_RULE, SUBSCORE_RULE_ZH, combine_subscores
 
 from .texts import ATTRIBUTES, QUESTION_REMEDY, QUESTIONS, REMEDIES
 

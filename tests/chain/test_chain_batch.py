@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import CRASHING_PLUGIN, FAILING_PLUGIN
-from gapaudit import batch
-from gapaudit.batch import (BatchOptions, StoreOutcome, Worker, expand_sources, output_names, run_batch,
+from gapaudit.chain import batch
+from gapaudit.chain.batch import (BatchOptions, StoreOutcome, Worker, expand_sources, output_names, run_batch,
                             worker_for)
 from gapaudit.cli import main
 from gapaudit.errors import InputError

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from gapaudit.batch import BatchOptions, run_batch
+from gapaudit.chain.batch import BatchOptions, run_batch
 from gapaudit.cli import main
 from gapaudit.errors import InputError
-from gapaudit.history import (CONFIG_FILE, HISTORY_ENV, History, compare, digest, normalise_url, quarter_of,
+from gapaudit.chain.history import (CONFIG_FILE, HISTORY_ENV, History, compare, digest, normalise_url, quarter_of,
                               resolve_url)
 from gapaudit.runner import RunOptions
 

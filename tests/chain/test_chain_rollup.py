@@ -14,11 +14,11 @@ import pytest
 from click.testing import CliRunner
 from scipy import stats as sps
 
-from gapaudit import rollup
-from gapaudit.batch import BatchOptions, run_batch
+from gapaudit.chain import rollup
+from gapaudit.chain.batch import BatchOptions, run_batch
 from gapaudit.cli import main
 from gapaudit.errors import InputError
-from gapaudit.history import History, normalise_url
+from gapaudit.chain.history import History, normalise_url
 from gapaudit.model.result import AuditResult
 from gapaudit.runner import RunOptions
 

@@ -14,9 +14,9 @@ from scipy import stats as sps
 
 import gapaudit_plugins.diagnosis_gap as plugin
 from gapaudit.errors import InputError
-from gapaudit.evidence import importance_tiers
+from gapaudit.analysis.evidence import importance_tiers
 from gapaudit.render.data import to_json
-from gapaudit.scoring import check_weights, combine_subscores
+from gapaudit.analysis.scoring import check_weights, combine_subscores
 from gapaudit.testing import make_host, minimal_audit, run_audit
 
 HOST = make_host(plugin, builtins=False)

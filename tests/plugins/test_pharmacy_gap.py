@@ -13,7 +13,7 @@ from scipy import stats as sps
 
 import gapaudit_plugins.pharmacy_gap as plugin
 from gapaudit.errors import InputError
-from gapaudit.scoring import SEVERITY_WEIGHT
+from gapaudit.analysis.scoring import SEVERITY_WEIGHT
 from gapaudit.testing import make_host, minimal_audit, run_audit
 from gapaudit_plugins.pharmacy_gap.questions import QUESTIONS
 

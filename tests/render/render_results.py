@@ -12,7 +12,7 @@ from typing import Any
 
 from gapaudit.model.result import (Action, AuditResult, DataQualityNote, Finding, Metric, ModuleResult,
                                    OverallScore, PluginInfo)
-from gapaudit.scoring import OVERALL_RULE, PRIORITY_RULE
+from gapaudit.analysis.scoring import OVERALL_RULE, PRIORITY_RULE
 
 INJECT = '<script>alert(1)</script><link rel=attachment href=file:///etc/passwd>{{ 7*7 }}{% if 1 %}X{% endif %}'
 

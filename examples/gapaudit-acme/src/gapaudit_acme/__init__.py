@@ -22,7 +22,7 @@ from typing import Any
 from gapaudit import Action, AuditResult, ModuleResult, ReportSection, Theme, hookimpl
 from gapaudit.model.audit import AuditInput
 from gapaudit.module import DUE_DAYS
-from gapaudit.scoring import priority
+from gapaudit.analysis.scoring import priority
 
 from gapaudit_acme.house_standards import LABELS, HouseStandards
 

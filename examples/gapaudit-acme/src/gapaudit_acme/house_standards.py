@@ -28,8 +28,8 @@ from pydantic import Field, model_validator
 
 from gapaudit import AuditModule, Finding, Metric, ModuleContext, ModuleResult
 from gapaudit.model.base import Answer, Identifier, Model, table
-from gapaudit.scoring import CONFIDENCE_RULE, rate_shortfall_confidence
-from gapaudit.stats import mean_ci, proportion
+from gapaudit.analysis.scoring import CONFIDENCE_RULE, rate_shortfall_confidence
+from gapaudit.analysis.stats import mean_ci, proportion
 
 StandardId = Literal["walk", "smile", "complaint"]
 

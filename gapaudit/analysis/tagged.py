@@ -19,8 +19,8 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from gapaudit.model.audit import Evidence, GradeBand, Scoring, Standard
 from gapaudit.model.base import ANSWER_VALUE, Model
 from gapaudit.model.result import DataQualityNote, Finding, Metric
-from gapaudit.scoring import cap_grade, critical_failure_topic, grade_for
-from gapaudit.stats import drop_missing, mean_ci
+from gapaudit.analysis.scoring import cap_grade, critical_failure_topic, grade_for
+from gapaudit.analysis.stats import drop_missing, mean_ci
 
 if TYPE_CHECKING:
     from gapaudit.module import ModuleContext

@@ -238,7 +238,7 @@ class BatchReport:
 
 def error_outcome(source: str, exc: BaseException, seconds: float = 0.0) -> StoreOutcome:
     """The outcome of a store whose processing raised ``exc``."""
-    from gapaudit.history import HistoryError
+    from gapaudit.chain.history import HistoryError
 
     if isinstance(exc, InputError):
         kind, messages = "input", [i.format() for i in exc.issues]
@@ -271,7 +271,7 @@ class Worker:
         self.host: PluginHost = PluginHost.create(local=options.plugins)
         self.history = None
         if options.history:
-            from gapaudit.history import History, attach
+            from gapaudit.chain.history import History, attach
 
             self.history = History(options.history)
             attach(self.host, self.history)
@@ -425,7 +425,7 @@ def _preflight(options: BatchOptions) -> None:
     PluginHost.create(local=options.plugins)
     _resolve_fonts(options.run.formats)
     if options.history:
-        from gapaudit.history import History
+        from gapaudit.chain.history import History
 
         History(options.history).close()
 

@@ -22,8 +22,8 @@ from pydantic import Field, field_validator, model_validator
 from gapaudit.model.audit import Complaint, ComplaintHandling, Evidence, LossReason, LostCustomer, Volume
 from gapaudit.model.base import ANSWER_VALUE, Model
 from gapaudit.model.result import Action, DataQualityNote, Finding, Metric
-from gapaudit.stats import Estimate, percentile, proportion
-from gapaudit.tagged import confidence_for_n, listing
+from gapaudit.analysis.stats import Estimate, percentile, proportion
+from gapaudit.analysis.tagged import confidence_for_n, listing
 
 if TYPE_CHECKING:
     from gapaudit.module import ModuleContext

@@ -33,13 +33,13 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 import orjson
 
 from gapaudit.errors import InputError, InputIssue
-from gapaudit.history import QUARTER_RULE, SECTION_TEXT, quarter_of
+from gapaudit.chain.history import QUARTER_RULE, SECTION_TEXT, quarter_of
 from gapaudit.render.document import short_title
 from gapaudit.render.i18n import lookup
-from gapaudit.stats import mean_ci, percentile
+from gapaudit.analysis.stats import mean_ci, percentile
 
 if TYPE_CHECKING:
-    from gapaudit.history import History
+    from gapaudit.chain.history import History
     from gapaudit.plugins import PluginHost
 
 ROLLUP_SCHEMA = 1
@@ -95,7 +95,7 @@ def looks_like_result(path: Path) -> bool:
 
 def expand_results(args: Iterable[str | Path]) -> list[Path]:
     """Result files from files, folders (every result ``*.json`` below, hidden folders skipped) and globs."""
-    from gapaudit.batch import _GLOB_CHARS  # the same rule as for audits
+    from gapaudit.chain.batch import _GLOB_CHARS  # the same rule as for audits
 
     import glob
 
@@ -614,7 +614,7 @@ def build(paths: Iterable[Path], *, history: "History | None" = None, lang: str 
           title: str | None = None, options: RollupOptions = RollupOptions(),
           workers: int | None = None) -> dict[str, Any]:
     """Read every result file once (in ``workers`` processes, default one per core) and compute the roll-up."""
-    from gapaudit.batch import default_workers
+    from gapaudit.chain.batch import default_workers
 
     acc = Rollup(options)
     acc.add_files(paths, workers or default_workers())

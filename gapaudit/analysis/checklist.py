@@ -16,7 +16,7 @@ from pydantic import Field, field_validator, model_validator
 
 from gapaudit.model.base import ANSWER_VALUE, Answer, Model
 from gapaudit.model.result import Finding, Metric
-from gapaudit.scoring import check_weights
+from gapaudit.analysis.scoring import check_weights
 
 CHECKLIST_RULE = ("checklist score = 100 × mean of answered questions (yes = 1, partly = 0.5, no = 0); "
                   "'not applicable' and unanswered questions are left out of the mean; unanswered questions "
@@ -87,7 +87,7 @@ class ChecklistConfig(Model):
 
     The subclass declares both fields itself (so each keeps its place, default and description in the
     schema) and sets ``questions`` and ``default_weights``; the answers are checked against the questions
-    (:func:`check_ids`) and the weights laid over the defaults (:func:`gapaudit.scoring.check_weights`).
+    (:func:`check_ids`) and the weights laid over the defaults (:func:`gapaudit.analysis.scoring.check_weights`).
     """
 
     questions: ClassVar[list[Question]]

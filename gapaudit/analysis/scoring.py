@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping, Sequence
 
-from gapaudit.stats import weighted_mean
+from gapaudit.analysis.stats import weighted_mean
 
 SEVERITY_WEIGHT = {"critical": 1.0, "high": 0.8, "medium": 0.6, "low": 0.4, "info": 0.2}
 DEFAULT_IMPORTANCE = 0.75
@@ -134,7 +134,7 @@ def rate_shortfall_confidence(successes: int, n: int, target: float) -> float:
 
 def mean_shortfall_confidence(mean: float, sd: float | None, n: int, threshold: float = 0.0) -> float:
     """How sure we are that a mean from n observations with SD ``sd`` lies below ``threshold``."""
-    from gapaudit.stats import t_cdf
+    from gapaudit.analysis.stats import t_cdf
 
     if sd is None or n < 2:
         return 0.5

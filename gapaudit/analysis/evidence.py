@@ -11,10 +11,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from gapaudit import stats
+from gapaudit.analysis import stats
 from gapaudit.errors import InputIssue
 from gapaudit.model.audit import Evidence, ItemSummary, LikertScale, QuestionItem
-from gapaudit.stats import Estimate
+from gapaudit.analysis.stats import Estimate
 
 IMPORTANCE_RULE = (
     "customer importance of an item, 0–1: where customers rated item importance, (mean rating − scale minimum) "
@@ -66,7 +66,7 @@ class SurveyData:
         """Customers' mean ``kind`` rating of one item with its t interval; None when nobody answered.
 
         ``kind`` is ``expectation``, ``perception`` or ``importance``. Raw data:
-        :func:`gapaudit.stats.mean_ci` over the respondents who answered the
+        :func:`gapaudit.analysis.stats.mean_ci` over the respondents who answered the
         item. Summary data: the given mean, with mean ± t(n−1)·sd/√n when the
         summary row gives the SD (no interval otherwise).
         """
