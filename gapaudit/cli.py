@@ -105,7 +105,7 @@ def _fail(exc: BaseException, debug: bool, lang: str | None = None) -> NoReturn:
         key = "invalid" if exc.what == "audit" else "invalid_" + exc.what
         click.echo(msg(key, lang, file=exc.source or "audit", n=n, s="" if n == 1 else "s"), err=True)
         for issue in exc.issues:
-            click.echo("  " + issue.format(), err=True)
+            click.echo("  " + issue.format(lang), err=True)
     elif isinstance(exc, PluginError):
         click.echo(msg("plugin_failed", lang, msg=exc), err=True)
         if not debug:

@@ -26,6 +26,11 @@ class InputIssue:
     file: str | None = None
     line: int | None = None
     column: int | None = None
+    zh: str | None = None  # the message in Chinese, shown when the audit's language is zh
+
+    def text(self, lang: str | None = None) -> str:
+        """The message in ``lang`` (English when no translation exists)."""
+        return self.zh if lang == "zh" and self.zh else self.message
 
     @property
     def field(self) -> str:
@@ -38,8 +43,8 @@ class InputIssue:
                 out += ("." if out else "") + str(part)
         return out
 
-    def format(self) -> str:
-        """``file:line:column: field.path: message`` (parts we lack are left out)."""
+    def format(self, lang: str | None = None) -> str:
+        """``file:line:column: field.path: message`` (parts we lack are left out), in ``lang``."""
         where = ""
         if self.file:
             where = self.file
@@ -49,7 +54,7 @@ class InputIssue:
                     where += f":{self.column}"
             where += ": "
         field = f"{self.field}: " if self.path else ""
-        return f"{where}{field}{self.message}"
+        return f"{where}{field}{self.text(lang)}"
 
 
 class InputError(GapauditError):
@@ -65,9 +70,8 @@ class InputError(GapauditError):
         self.what = what  # "audit", or "results" for the roll-up's input
         super().__init__(self.format())
 
-    def format(self) -> str:
-        lines = [i.format() for i in self.issues]
-        return "\n".join(lines)
+    def format(self, lang: str | None = None) -> str:
+        return "\n".join(i.format(lang) for i in self.issues)
 
 
 class PluginError(GapauditError):

@@ -241,7 +241,7 @@ def error_outcome(source: str, exc: BaseException, seconds: float = 0.0) -> Stor
     from gapaudit.chain.history import HistoryError
 
     if isinstance(exc, InputError):
-        kind, messages = "input", [i.format() for i in exc.issues]
+        kind, messages = "input", [i.format(exc.lang) for i in exc.issues]
     elif isinstance(exc, PluginError):
         kind, messages = "plugin", [str(exc)]
     elif isinstance(exc, HistoryError):
