@@ -7,9 +7,12 @@ commands that need them, so ``gapaudit --help`` stays fast.
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, Iterator, NoReturn
 
 import click
 
@@ -128,14 +131,45 @@ plugin_option = click.option("--plugin", "plugin", multiple=True, metavar="MODUL
 debug_option = click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 
 
+@contextmanager
+def _interruptible() -> Iterator[None]:
+    """Ctrl-C and SIGTERM raise :class:`gapaudit.errors.Interrupted`, which plugin code cannot pass off as
+    its own failure; the previous handlers come back afterwards."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    from gapaudit.errors import Interrupted
+
+    def stop(signum: int, _frame: Any) -> None:
+        raise Interrupted(signum)
+
+    old = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+
+
 class _Group(click.Group):
-    """Turns an unexpected exception into one line and exit code 70; ``--debug`` shows the traceback."""
+    """Turns an unexpected exception into one line and exit code 70; ``--debug`` shows the traceback.
+
+    Ctrl-C (or SIGTERM) ends any command with "interrupted" and exit code 130 (143), after the
+    temporary files being written are removed.
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
+        with _interruptible():
+            return self._invoke(ctx)
+
+    def _invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except KeyboardInterrupt as exc:
+            click.echo(msg("interrupted"), err=True)
+            sys.exit(getattr(exc, "exit_code", 130))
         except Exception as exc:
             if "--debug" in sys.argv[1:]:
                 raise
@@ -348,9 +382,9 @@ def _run_batch(audits: tuple[str, ...], output: Path | None, formats: tuple[str,
                            progress=show)
     except GapauditError as exc:
         _fail(exc, debug, lang)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         click.echo(msg("interrupted", lang), err=True)
-        sys.exit(130)
+        sys.exit(getattr(exc, "exit_code", 130))
     failed = len(report.failures)
     click.echo(msg("batch_done", lang, n=report.total, ok=report.succeeded, failed=failed,
                    seconds=f"{report.seconds:.1f}", workers=report.workers, executor=report.executor), err=True)
@@ -406,7 +440,7 @@ def rollup(results: tuple[str, ...], output: Path | None, formats: tuple[str, ..
     from gapaudit.errors import GapauditError
     from gapaudit.chain.history import History, resolve_url
     from gapaudit.load.audit import display_path
-    from gapaudit.render.output import write_atomic
+    from gapaudit.render.output import commit
 
     fmts = _formats(formats, chain.FORMATS, ["pdf", "html"], output)
     if "pdf" in fmts:
@@ -420,8 +454,7 @@ def rollup(results: tuple[str, ...], output: Path | None, formats: tuple[str, ..
                            options=chain.RollupOptions(top=top))
         outputs = [(chain.output_path(fmt, output, len(fmts) > 1 or _output_is_folder()),
                     chain.render(data, fmt, host=host, template_dirs=template_dirs, lang=lang)) for fmt in fmts]
-        for target, body in outputs:
-            write_atomic(target, body)
+        commit(outputs)
     except GapauditError as exc:
         _fail(exc, debug, lang)
     finally:

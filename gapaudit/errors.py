@@ -90,3 +90,33 @@ class OutputError(GapauditError):
     """A report could not be written (permissions, disk, missing font, ...)."""
 
     exit_code = 4
+
+
+class Interrupted(KeyboardInterrupt):
+    """The user stopped the run (Ctrl-C, or SIGTERM): raised by the CLI's signal handler.
+
+    A plain KeyboardInterrupt raised by plugin code is the plugin's failure,
+    not the user's wish; this subclass tells the two apart.
+    """
+
+    def __init__(self, signum: int = 2):
+        super().__init__(signum)
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        """128 + the signal number, as a shell reports a process ended by it (Ctrl-C: 130)."""
+        return 128 + self.signum
+
+
+def is_user_interrupt(exc: BaseException) -> bool:
+    """Whether ``exc`` is the user stopping the run rather than code raising KeyboardInterrupt.
+
+    Without the CLI's handler installed (library use) every KeyboardInterrupt
+    is taken as the user's, as Python itself would.
+    """
+    import signal
+
+    if isinstance(exc, Interrupted):
+        return True
+    return isinstance(exc, KeyboardInterrupt) and signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -15,7 +15,7 @@ from gapaudit.load.audit import load_audit
 from gapaudit.model.result import AuditResult
 from gapaudit.plugins import PluginHost
 from gapaudit.render import output_path, render
-from gapaudit.render.output import write_atomic
+from gapaudit.render.output import commit
 
 
 @dataclass(frozen=True)
@@ -41,8 +41,9 @@ class RunOutcome:
 def run_one(path: Path, options: RunOptions, host: PluginHost, name: str | None = None) -> RunOutcome:
     """Process one audit file; raise a GapauditError on invalid input, plugin or output failure.
 
-    Every format is rendered before any file is written, so a failure in one
-    format never leaves a mix of new and stale reports. ``name`` replaces the
+    Every format is rendered before any file is written, and the files are
+    committed together (all replaced or none), so a failure never leaves a mix
+    of new and stale reports. ``name`` replaces the
     audit file's stem in output file names (a batch uses it to keep names unique).
     """
     loaded = load_audit(path, host)
@@ -53,10 +54,8 @@ def run_one(path: Path, options: RunOptions, host: PluginHost, name: str | None 
         rendered = [(output_path(naming, fmt, options.output, many),
                      render(result, fmt, host=host, template_dirs=options.template_dirs, audit=loaded.input))
                     for fmt in options.formats]
-        outcome = RunOutcome(source=path, result=result)
-        for target, data in rendered:
-            write_atomic(target, data)
-            outcome.written.append(target)
+        commit(rendered)
+        outcome = RunOutcome(source=path, result=result, written=[target for target, _ in rendered])
     except GapauditError as exc:
         exc.lang = exc.lang or options.lang or loaded.input.audit.language
         raise
