@@ -47,6 +47,12 @@ MESSAGES = {
     "kind_history": {"en": "report written, but not recorded in the history", "zh": "报告已写入，但未能记入历史库"},
     "kind_error": {"en": "error", "zh": "错误"},
     "kind_unexpected": {"en": "unexpected error", "zh": "意外错误"},
+    "kind_timeout": {"en": "stopped at the time limit", "zh": "超时被终止"},
+    "timeout_detail": {"en": "stopped after the time limit of {limit} s (--time-limit); its worker was replaced",
+                       "zh": "超过时限 {limit} 秒（--time-limit）被终止；其工作进程已替换"},
+    "not_regular": {"en": "{path}: skipped, not a regular file (a FIFO, socket or device is never opened)",
+                    "zh": "{path}：已跳过，不是普通文件（不会打开管道、套接字或设备文件）"},
+    "debug_hint": {"en": "(run with --debug for the traceback)", "zh": "（加 --debug 可查看调用栈）"},
     "interrupted": {"en": "interrupted", "zh": "已中断"},
     "rollup_done": {"en": "roll-up of {stores} store(s) from {results} result(s): mean overall score {mean}",
                     "zh": "汇总 {stores} 家门店（{results} 份结果）：平均总分 {mean}"},
@@ -255,12 +261,15 @@ def validate(audit: Path, plugin: tuple[str, ...], debug: bool) -> None:
                    "the change since each store's previous audit; also set by GAPAUDIT_HISTORY or gapaudit.toml.")
 @click.option("--progress/--no-progress", default=None,
               help="Several audits: show a progress bar on stderr (default: when stderr is a terminal).")
+@click.option("--time-limit", type=click.FloatRange(0), default=None, metavar="SECONDS",
+              help="Several audits: stop a store still running after SECONDS, replace its worker and report the "
+                   "store as failed (exit code 5); 0 = no limit. [default: 300]")
 @plugin_option
 @debug_option
 def run(audits: tuple[str, ...], output: Path | None, formats: tuple[str, ...], lang: str | None,
         template_dirs: tuple[Path, ...], fail_under: float | None, executor: str, scheduler: str | None,
-        workers: int | None, history: str | None, progress: bool | None, plugin: tuple[str, ...],
-        debug: bool) -> None:
+        workers: int | None, history: str | None, progress: bool | None, time_limit: float | None,
+        plugin: tuple[str, ...], debug: bool) -> None:
     """Validate each AUDIT, run every enabled audit module and write its report.
 
     AUDIT is an audit file; several files, folders (every audit YAML below
@@ -269,8 +278,9 @@ def run(audits: tuple[str, ...], output: Path | None, formats: tuple[str, ...], 
     the end.
 
     Exit codes: 0 success, 1 score below --fail-under, 2 invalid input,
-    3 a plugin or module failed, 4 output could not be written. A batch exits
-    with the highest code among its stores.
+    3 a plugin or module failed, 4 output could not be written, 5 a store was
+    stopped at the time limit (batch), 70 an unexpected error, 130 interrupted
+    (Ctrl-C). A batch exits with the highest code among its stores.
     """
     from gapaudit.errors import GapauditError
     from gapaudit.chain.history import resolve_url
@@ -289,7 +299,7 @@ def run(audits: tuple[str, ...], output: Path | None, formats: tuple[str, ...], 
         _run_single(Path(audits[0]), output, formats, lang, fail_under, plugin, debug, history_url, template_dirs)
     else:
         _run_batch(audits, output, formats, lang, fail_under, plugin, debug, history_url, executor, scheduler,
-                   workers, progress, template_dirs)
+                   workers, progress, template_dirs, time_limit)
 
 
 def _startup_warnings(formats: tuple[str, ...], single: bool = False) -> None:
@@ -362,9 +372,9 @@ def _run_single(audit: Path, output: Path | None, formats: tuple[str, ...], lang
 def _run_batch(audits: tuple[str, ...], output: Path | None, formats: tuple[str, ...], lang: str | None,
                fail_under: float | None, plugin: tuple[str, ...], debug: bool, history_url: str | None,
                executor: str, scheduler: str | None, workers: int | None, progress: bool | None,
-               template_dirs: tuple[Path, ...] = ()) -> None:
+               template_dirs: tuple[Path, ...] = (), time_limit: float | None = None) -> None:
     """Several audits in parallel: one report each, failures listed at the end (see gapaudit.chain.batch)."""
-    from gapaudit.chain.batch import BatchOptions, expand_sources, run_batch
+    from gapaudit.chain.batch import DEFAULT_TIME_LIMIT, BatchOptions, expand_sources, run_batch
     from gapaudit.errors import GapauditError
     from gapaudit.load.audit import display_path
     from gapaudit.runner import RunOptions
@@ -376,10 +386,14 @@ def _run_batch(audits: tuple[str, ...], output: Path | None, formats: tuple[str,
                                           template_dirs=template_dirs),
                            plugins=plugin, history=history_url, fail_under=fail_under)
     show = sys.stderr.isatty() if progress is None else progress
+    limit = DEFAULT_TIME_LIMIT if time_limit is None else (time_limit or None)
+    skipped: list[Path] = []
     try:
-        sources = expand_sources(audits)
+        sources = expand_sources(audits, skipped)
+        for path in skipped:
+            click.echo(msg("not_regular", lang, path=display_path(path)), err=True)
         report = run_batch(sources, options, executor=executor, workers=workers, scheduler=scheduler,
-                           progress=show)
+                           progress=show, time_limit=limit, debug=debug)
     except GapauditError as exc:
         _fail(exc, debug, lang)
     except KeyboardInterrupt as exc:
@@ -396,10 +410,17 @@ def _run_batch(audits: tuple[str, ...], output: Path | None, formats: tuple[str,
         for item in report.failures:
             click.echo(f"  {display_path(Path(item.source))}: {msg('kind_' + (item.kind or 'unexpected'), lang)}",
                        err=True)
-            for line in item.messages[:20]:
+            messages = item.messages
+            if item.kind == "timeout":
+                messages = [msg("timeout_detail", lang, limit=f"{item.seconds:g}")]
+            for line in messages[:20]:
                 click.echo("      " + line.rstrip().replace("\n", "\n      "), err=True)
-            if len(item.messages) > 20:
-                click.echo(f"      ... (+{len(item.messages) - 20})", err=True)
+            if len(messages) > 20:
+                click.echo(f"      ... (+{len(messages) - 20})", err=True)
+            if item.trace and debug:
+                click.echo("      " + "".join(item.trace).rstrip().replace("\n", "\n      "), err=True)
+        if not debug and any(item.trace for item in report.failures):
+            click.echo("  " + msg("debug_hint", lang), err=True)
     sys.exit(report.exit_code)
 
 

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 import orjson
 
+from gapaudit.chain import is_regular_file
 from gapaudit.errors import InputError, InputIssue
 from gapaudit.chain.history import QUARTER_RULE, SECTION_TEXT, quarter_of
 from gapaudit.render.document import short_title
@@ -85,7 +86,9 @@ RULES = [
 # --- which files ---------------------------------------------------------------------
 
 def looks_like_result(path: Path) -> bool:
-    """A JSON file whose first bytes hold the result contract's ``gapaudit_version`` key."""
+    """A regular JSON file whose first bytes hold the result contract's ``gapaudit_version`` key."""
+    if not is_regular_file(path):
+        return False
     try:
         with open(path, "rb") as fh:
             return b'"gapaudit_version"' in fh.read(512)
@@ -95,7 +98,7 @@ def looks_like_result(path: Path) -> bool:
 
 def expand_results(args: Iterable[str | Path]) -> list[Path]:
     """Result files from files, folders (every result ``*.json`` below, hidden folders skipped) and globs."""
-    from gapaudit.chain.batch import _GLOB_CHARS  # the same rule as for audits
+    from gapaudit.chain.batch import _GLOB_CHARS  # the same rules as for audits
 
     import glob
 
@@ -115,7 +118,9 @@ def expand_results(args: Iterable[str | Path]) -> list[Path]:
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in sorted(files):
                 f = Path(root) / name
-                if name.endswith(".json") and not name.startswith(".") and looks_like_result(f):
+                # a FIFO or device is never opened: it is listed as skipped (read_result says why)
+                if name.endswith(".json") and not name.startswith(".") and (looks_like_result(f)
+                                                                             or not is_regular_file(f)):
                     add(f)
                     count += 1
         return count
@@ -230,6 +235,8 @@ def read_result(path: str) -> tuple[str, Any, str | None]:
     Runs in a worker process for large roll-ups, so only this small extract
     crosses back to the parent, never the whole result.
     """
+    if os.path.exists(path) and not is_regular_file(path):
+        return path, None, "not a regular file (a FIFO, socket or device is never opened)"
     try:
         with open(path, "rb") as fh:
             if os.fstat(fh.fileno()).st_size > RESULT_MAX_BYTES:

@@ -94,7 +94,10 @@ def read_audit_text(path: Path) -> str:
     """The audit file's text; UTF-8 (with or without BOM) or GB18030."""
     display = display_path(path)
     if not path.is_file():
-        raise InputError([InputIssue("no such audit file", (), display)])
+        if path.exists():
+            raise InputError([InputIssue("not a regular file (a folder, FIFO or device cannot be an audit)", (),
+                                         display, zh="不是普通文件（文件夹、管道或设备文件不能作为审核文件）")])
+        raise InputError([InputIssue("no such audit file", (), display, zh="审核文件不存在")])
     size = path.stat().st_size
     if size > MAX_AUDIT_BYTES:
         raise InputError([InputIssue(f"audit file is {size / 1e6:.1f} MB; the limit is "
