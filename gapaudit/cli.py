@@ -340,20 +340,31 @@ def _run_single(audit: Path, output: Path | None, formats: tuple[str, ...], lang
     options = RunOptions(formats=formats, output=output, lang=lang, template_dirs=template_dirs,
                          many=_output_is_folder())
     msg_lang = lang
+    history_error: GapauditError | None = None
+    recorder = plugin_ = None
     try:
         host = _host(plugin)
-        recorder = None
         if history_url:
-            from gapaudit.chain.history import History, attach
+            from gapaudit.chain.history import History, HistoryError, attach, take_error
 
-            recorder = History(history_url)
-            attach(host, recorder)
+            try:  # a history that cannot be opened, read or written never costs the report
+                recorder = History(history_url)
+                plugin_ = attach(host, recorder)
+            except HistoryError as exc:
+                history_error = exc
         outcome = run_one(audit, options, host)
         if recorder is not None:
-            recorder.record(outcome.result)
-            recorder.close()
+            history_error = take_error(plugin_)
+            if history_error is None:
+                try:
+                    recorder.record(outcome.result)
+                except HistoryError as exc:
+                    history_error = exc
     except GapauditError as exc:
         _fail(exc, debug, msg_lang)
+    finally:
+        if recorder is not None:
+            recorder.close()
     result = outcome.result
     msg_lang = lang or result.audit.get("language")
     for path in outcome.written:
@@ -364,6 +375,9 @@ def _run_single(audit: Path, output: Path | None, formats: tuple[str, ...], lang
     else:
         click.echo(msg("score", msg_lang, store=store, score=f"{result.overall.score:.1f}",
                        grade=result.overall.grade))
+    if history_error is not None:
+        click.echo(f"{msg('kind_history', msg_lang)}: {history_error}", err=True)
+        sys.exit(EXIT_OUTPUT)
     if fail_under is not None and (result.overall.score is None or result.overall.score < fail_under):
         click.echo(msg("below", msg_lang, score=result.overall.score, limit=fail_under), err=True)
         sys.exit(EXIT_BELOW)

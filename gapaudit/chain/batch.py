@@ -312,12 +312,16 @@ class Worker:
 
         self.options = options
         self.host: PluginHost = PluginHost.create(local=options.plugins)
-        self.history = None
+        self.history = self.history_plugin = None
+        self.history_error: GapauditError | None = None  # the database could not be opened: reports go on
         if options.history:
-            from gapaudit.chain.history import History, attach
+            from gapaudit.chain.history import History, HistoryError, attach
 
-            self.history = History(options.history)
-            attach(self.host, self.history)
+            try:
+                self.history = History(options.history)
+                self.history_plugin = attach(self.host, self.history)
+            except HistoryError as exc:
+                self.history_error = exc
         for fmt in options.run.formats:
             writer(fmt)  # import each writer module (WeasyPrint for PDF) now, not inside the first store
         _resolve_fonts(options.run.formats)
@@ -334,7 +338,15 @@ class Worker:
         try:
             outcome = run_one(Path(source), self.options.run, self.host, name=name)
             result = outcome.result
+            # the report is written: a history failure is reported but costs nothing else
+            if self.history_error is not None:
+                raise self.history_error
             if self.history is not None:
+                from gapaudit.chain.history import take_error
+
+                error = take_error(self.history_plugin)
+                if error is not None:
+                    raise error
                 self.history.record(result)
         except Exception as exc:  # one store's failure must not stop the batch
             return error_outcome(source, exc, time.perf_counter() - start)
@@ -468,15 +480,19 @@ def run_batch(sources: Sequence[Path], options: BatchOptions, *, executor: str =
 
 
 def _preflight(options: BatchOptions) -> None:
-    """Fail fast on set-up every store shares; also creates the history tables once."""
+    """Fail fast on set-up every store shares; also creates the history tables once (a history that
+    cannot be opened fails no report: each store then says it was not recorded)."""
     from gapaudit.plugins import PluginHost
 
     PluginHost.create(local=options.plugins)
     _resolve_fonts(options.run.formats)
     if options.history:
-        from gapaudit.chain.history import History
+        from gapaudit.chain.history import History, HistoryError
 
-        History(options.history).close()
+        try:
+            History(options.history).close()
+        except HistoryError:
+            pass
 
 
 def _progress_bar(total: int, enabled: bool) -> Any:
