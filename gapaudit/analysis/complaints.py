@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal, Sequence
 from pydantic import Field, field_validator, model_validator
 
 from gapaudit.model.audit import Complaint, ComplaintHandling, Evidence, LossReason, LostCustomer, Volume
-from gapaudit.model.base import ANSWER_VALUE, Model
+from gapaudit.model.base import ANSWER_VALUE, MAX_HOURS, Model
 from gapaudit.model.result import Action, DataQualityNote, Finding, Metric
 from gapaudit.analysis.stats import Estimate, percentile, proportion
 from gapaudit.analysis.tagged import confidence_for_n, listing
@@ -74,9 +74,11 @@ class ReturnRates(Model):
 class ComplaintSettings(Model):
     """Assumptions and thresholds of the complaint analysis; every one can be overridden."""
 
-    quick_hours: float = Field(24, gt=0, description="a complaint resolved within this many hours counts as quick")
-    iceberg_ratio: float = Field(25, ge=1, description="dissatisfied customers behind each complaint (source: 25)")
-    serious_ratio: float = Field(6, ge=0, description="of those who do not complain, how many per complaint have "
+    quick_hours: float = Field(24, gt=0, le=MAX_HOURS,
+                               description="a complaint resolved within this many hours counts as quick")
+    iceberg_ratio: float = Field(25, ge=1, le=1000,
+                                 description="dissatisfied customers behind each complaint (source: 25)")
+    serious_ratio: float = Field(6, ge=0, le=1000, description="of those who do not complain, how many per complaint have "
                                                       "a serious problem (source: 6)")
     return_rates: ReturnRates = Field(default_factory=ReturnRates)
     loss_benchmark: dict[LossReason, float] = Field(

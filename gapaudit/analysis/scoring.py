@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Iterable, Mapping, Sequence
 
 from gapaudit.analysis.stats import weighted_mean
+from gapaudit.model.base import check_weight
 
 SEVERITY_WEIGHT = {"critical": 1.0, "high": 0.8, "medium": 0.6, "low": 0.4, "info": 0.2}
 DEFAULT_IMPORTANCE = 0.75
@@ -60,8 +61,7 @@ def check_weights(given: Mapping[str, float], defaults: Mapping[str, float]) -> 
     for key, value in given.items():
         if key not in defaults:
             raise ValueError(f"unknown sub-score {key!r}; sub-scores are {', '.join(defaults)}")
-        if value < 0:
-            raise ValueError(f"weight of {key!r} must not be negative")
+        check_weight(value, repr(key))
     merged = {**defaults, **given}
     if not any(merged.values()):
         raise ValueError("at least one sub-score weight must be above 0")

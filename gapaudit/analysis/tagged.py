@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal, Mapping, Sequence
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from gapaudit.model.audit import Evidence, GradeBand, Scoring, Standard
-from gapaudit.model.base import ANSWER_VALUE, Model
+from gapaudit.model.base import ANSWER_VALUE, Model, check_weight
 from gapaudit.model.result import DataQualityNote, Finding, Metric
 from gapaudit.analysis.scoring import cap_grade, critical_failure_topic, grade_for
 from gapaudit.analysis.stats import drop_missing, mean_ci
@@ -42,8 +42,8 @@ def listing(ctx: "ModuleContext", items) -> str:
 def merge_weights(given: dict[str, float], keys: Sequence[str], what: str, *,
                   need_positive: bool = True) -> dict[str, float]:
     """Weights given in settings laid over a default of 1 for every key, so a partial list keeps the rest."""
-    if any(w < 0 for w in given.values()):
-        raise ValueError(f"{what} weights must not be negative")
+    for key, w in given.items():
+        check_weight(w, f"{what} {key!r}")
     merged = {k: 1.0 for k in keys} | given
     if need_positive and not any(merged.values()):
         raise ValueError(f"at least one {what} weight must be above 0")

@@ -213,6 +213,15 @@ def _num(v: Any) -> float | None:
     return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
 
 
+def _within(v: Any, high: float, what: str) -> float | None:
+    """A number of the result contract that must lie in 0..high (scores and priorities 0–100, rates 0–1);
+    ValueError otherwise, so a tampered or corrupted result is skipped, never averaged."""
+    x = _num(v)
+    if x is not None and not 0 <= x <= high:
+        raise ValueError(f"{what} {x:g} is outside 0–{high:g}")
+    return x
+
+
 _intern = sys.intern
 #: fewer files than this are read in the parent process: starting workers would cost more than it saves
 PARALLEL_FROM = 400
@@ -357,7 +366,10 @@ class Rollup:
             return
         try:
             row = self._row(data, source)
-        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        except ValueError as exc:
+            self.skipped.append({"file": source, "reason": f"not a valid result: {exc}"})
+            return
+        except (KeyError, TypeError, AttributeError) as exc:
             self.skipped.append({"file": source, "reason": f"incomplete result: {type(exc).__name__}: {exc}"})
             return
         self.results += 1
@@ -382,7 +394,7 @@ class Rollup:
         for mid, mod in data["modules"].items():
             mid = _intern(mid)
             self.module_titles.setdefault(mid, mod.get("title") or mid)
-            modules[mid] = (_num(mod.get("score")), mod.get("grade"))
+            modules[mid] = (_within(mod.get("score"), 100, f"score of module {mid}"), mod.get("grade"))
             for f in mod.get("findings") or []:
                 key = (mid, _intern(f["id"]))
                 self.finding_titles.setdefault(key, f.get("title") or f["id"])
@@ -394,13 +406,13 @@ class Rollup:
                         continue
                     key = (mid, _intern(str(s["id"])))
                     self.standard_titles.setdefault(key, str(s.get("title") or s["id"]))
-                    standards.append((mid, key[1], _intern(str(s["status"])), _num(s.get("rate")),
+                    standards.append((mid, key[1], _intern(str(s["status"])), _within(s.get("rate"), 1, "rate"),
                                       bool(s.get("critical_failure"))))
         actions = []
         for a in data.get("actions") or []:
             aid = _intern(a["id"])
             self.action_info.setdefault(aid, (a.get("title") or aid, a.get("gap") or ""))
-            actions.append((aid, _num(a.get("priority")) or 0.0))
+            actions.append((aid, _within(a.get("priority"), 100, "priority") or 0.0))
         hist = (data.get("extra") or {}).get("history")
         has_comparison = isinstance(hist, dict) and "previous" in hist
         delta = _num(((hist or {}).get("overall") or {}).get("delta")) if has_comparison else None
@@ -408,7 +420,7 @@ class Rollup:
             store_id=str(store["id"]), name=str(store.get("name") or store["id"]),
             region=str(store.get("region") or NO_REGION), chain=str(store.get("chain") or ""),
             audit_id=str(audit["id"]), date=str(audit.get("date") or ""), quarter=quarter_of(audit),
-            language=str(audit.get("language") or "en"), score=_num(overall.get("score")),
+            language=str(audit.get("language") or "en"), score=_within(overall.get("score"), 100, "overall score"),
             grade=overall.get("grade"), modules=modules, actions=tuple(actions), findings=tuple(findings),
             standards=tuple(standards), delta=delta, has_comparison=has_comparison, source=source)
 

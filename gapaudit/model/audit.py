@@ -14,7 +14,8 @@ from typing import Any, Literal
 
 from pydantic import Field, PrivateAttr, model_validator
 
-from gapaudit.model.base import Answer, Flag, Identifier, IdList, Model, table
+from gapaudit.model.base import MAX_DAYS, MAX_HOURS, Answer, Count, Date, Flag, Identifier, IdList, Model, \
+    check_weight, table
 from gapaudit.model.vocab import ELEMENTS, POSITIVE_FACTORS, Element, Factor, Language
 
 SCHEMA_VERSION = 1
@@ -29,7 +30,7 @@ class AuditInfo(Model):
     """The audit itself."""
 
     id: Identifier = Field(description="audit id, unique per store (e.g. 2026Q3-S001)")
-    date: dt.date = Field(description="date of the audit (YYYY-MM-DD)")
+    date: Date = Field(description="date of the audit (YYYY-MM-DD)")
     auditor: str | None = Field(None, max_length=200)
     language: Language = Field("en", description="report language: zh or en")
     period: str | None = Field(None, max_length=50, description="period audited, e.g. 2026-Q3")
@@ -74,8 +75,7 @@ class Scoring(Model):
     @model_validator(mode="after")
     def _check(self) -> "Scoring":
         for key, w in self.weights.items():
-            if w < 0:
-                raise ValueError(f"weight of {key!r} must not be negative")
+            check_weight(w, repr(key))
         mins = [b.min for b in self.bands]
         if mins != sorted(mins, reverse=True):
             raise ValueError("grade bands must be listed from the highest minimum to the lowest")
@@ -146,13 +146,13 @@ class ItemSummary(Model):
     """Summary survey results for one item, for stores without raw responses."""
 
     item: Identifier
-    n: int = Field(ge=1, description="respondents behind the means")
+    n: int = Field(ge=1, le=10_000_000, description="respondents behind the means")
     expectation: float | None = None
     perception: float | None = None
     importance: float | None = None
-    expectation_sd: float | None = Field(None, ge=0)
-    perception_sd: float | None = Field(None, ge=0)
-    gap_sd: float | None = Field(None, ge=0, description="SD of per-respondent P−E, for its interval")
+    expectation_sd: float | None = Field(None, ge=0, le=100)
+    perception_sd: float | None = Field(None, ge=0, le=100)
+    gap_sd: float | None = Field(None, ge=0, le=200, description="SD of per-respondent P−E, for its interval")
 
 
 class ManagementEstimate(Model):
@@ -171,7 +171,7 @@ class Listening(Model):
     survey_owner: str | None = Field(None, max_length=200, description="department that owns satisfaction surveys")
     complaint_channels: list[str] = Field(default_factory=list, description="e.g. hotline, counter, wechat, app")
     rewards_for_feedback: Answer | None = Field(None, description="are staff rewarded for collecting customer information?")
-    feedback_reaches_management_days: float | None = Field(None, ge=0)
+    feedback_reaches_management_days: float | None = Field(None, ge=0, le=MAX_DAYS)
 
 
 # --- standards, delivery, promises -------------------------------------------
@@ -202,7 +202,7 @@ class Observation(Model):
     visit: Identifier
     standard: Identifier
     result: Answer = Field(description="yes = compliant, no = not compliant, na = not applicable")
-    date: dt.date | None = None
+    date: Date | None = None
     shift: str | None = Field(None, max_length=50)
     role: str | None = Field(None, max_length=100)
     staff: str | None = Field(None, max_length=100)
@@ -217,8 +217,8 @@ class Promise(Model):
     id: Identifier
     text: str = Field(min_length=1, max_length=1000)
     channel: Literal["advertising", "poster", "staff", "contract", "website", "packaging", "other"] = "other"
-    kept: int | None = Field(None, ge=0, description="occasions the promise was kept")
-    total: int | None = Field(None, ge=0, description="occasions checked")
+    kept: Count | None = Field(None, description="occasions the promise was kept")
+    total: Count | None = Field(None, description="occasions checked")
     items: IdList = Field(default_factory=list, description="questionnaire items the promise speaks to")
 
     @model_validator(mode="after")
@@ -235,7 +235,7 @@ class PromiseCheck(Model):
 
     promise: Identifier
     kept: Flag
-    date: dt.date | None = None
+    date: Date | None = None
     note: str | None = Field(None, max_length=2000)
 
 
@@ -243,12 +243,12 @@ class PromiseCheck(Model):
 
 class Complaint(Model):
     id: Identifier
-    date: dt.date | None = None
+    date: Date | None = None
     channel: str | None = Field(None, max_length=100)
     category: str | None = Field(None, max_length=100)
     severity: Severity = "medium"
     resolved: Flag = False
-    hours_to_resolve: float | None = Field(None, ge=0)
+    hours_to_resolve: float | None = Field(None, ge=0, le=MAX_HOURS)
     outcome: Literal["kept", "lost", "unknown"] = Field("unknown", description="customer kept or lost, where known")
 
     @model_validator(mode="after")
@@ -273,7 +273,7 @@ class ComplaintHandling(Model):
 
 class ServiceError(Model):
     id: Identifier
-    date: dt.date | None = None
+    date: Date | None = None
     category: str | None = Field(None, max_length=100)
     severity: Severity = "medium"
 
@@ -281,9 +281,9 @@ class ServiceError(Model):
 class Volume(Model):
     """How much business the logs cover, to normalise counts per 1,000."""
 
-    transactions: int | None = Field(None, ge=0)
-    customers: int | None = Field(None, ge=0)
-    period_days: int | None = Field(None, ge=1)
+    transactions: Count | None = None
+    customers: Count | None = None
+    period_days: int | None = Field(None, ge=1, le=MAX_DAYS)
     logs_kept: list[Literal["complaints", "errors"]] = Field(
         default_factory=list,
         description="logs kept in full for the period: an empty log listed here means none occurred "
@@ -297,7 +297,7 @@ class LostCustomer(Model):
     """A lost-customer interview, or a count of customers giving one reason."""
 
     reason: LossReason
-    count: int = Field(1, ge=0)
+    count: Count = 1
     note: str | None = Field(None, max_length=2000)
 
 

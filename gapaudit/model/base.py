@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
@@ -106,6 +107,31 @@ IdList = Annotated[list[str], BeforeValidator(_split_list)]
 """A list of ids; a CSV cell may hold them separated by ``;`` ``,`` ``、`` or spaces."""
 
 Identifier = Annotated[str, Field(min_length=1, max_length=100)]
+
+# --- sane ranges: a value outside them is a slip of the keyboard (9999-12-31, a 400-digit count) and
+# would overflow the arithmetic; refusing it here makes it a located input error like any other ---------
+
+#: dates an audit or its evidence may carry
+DATE_MIN, DATE_MAX = dt.date(1980, 1, 1), dt.date(2099, 12, 31)
+#: the largest count of anything a store's audit counts (transactions, customers, occasions)
+MAX_COUNT = 1_000_000_000
+#: the largest weight of anything (module, sub-score, factor, element, corner, severity)
+MAX_WEIGHT = 1000.0
+#: the longest span in days (ten years), and in hours
+MAX_DAYS = 3660
+MAX_HOURS = 24 * MAX_DAYS
+
+Date = Annotated[dt.date, Field(ge=DATE_MIN, le=DATE_MAX,
+                                description=f"YYYY-MM-DD, between {DATE_MIN} and {DATE_MAX}")]
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
+
+
+def check_weight(value: float, what: str) -> None:
+    """A weight must be 0..MAX_WEIGHT (ValueError naming ``what`` otherwise)."""
+    if value < 0:
+        raise ValueError(f"weight of {what} must not be negative")
+    if value > MAX_WEIGHT:
+        raise ValueError(f"weight of {what} is {value:g}; weights go up to {MAX_WEIGHT:g} (only their ratios matter)")
 
 
 def slug(text: str) -> str:
