@@ -17,6 +17,13 @@ class GapauditError(Exception):
     lang: str | None = None
 
 
+def quoted(value: object, limit: int = 60) -> str:
+    """``repr(value)`` for a message, shortened to ``limit`` characters: a message never echoes a
+    100,000-character key or value whole."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 @dataclass(frozen=True)
 class InputIssue:
     """One problem in the audit input, located as precisely as we can."""
@@ -40,7 +47,8 @@ class InputIssue:
             if isinstance(part, int):
                 out += f"[{part}]"
             else:
-                out += ("." if out else "") + str(part)
+                text = str(part)  # a key may be as long as the user typed it: shown shortened
+                out += ("." if out else "") + (text if len(text) <= 60 else text[:57] + "...")
         return out
 
     def format(self, lang: str | None = None) -> str:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, Sequence
 
 from pydantic import Field, field_validator, model_validator
 
+from gapaudit.errors import quoted
 from gapaudit.model.audit import Complaint, ComplaintHandling, Evidence, LossReason, LostCustomer, Volume
 from gapaudit.model.base import ANSWER_VALUE, MAX_HOURS, Model
 from gapaudit.model.result import Action, DataQualityNote, Finding, Metric
@@ -104,7 +105,7 @@ class ComplaintSettings(Model):
     def _benchmark(cls, value: dict[str, float]) -> dict[str, float]:
         for key, pct in value.items():
             if not 0 <= pct <= 100:
-                raise ValueError(f"benchmark share of {key!r} must be 0..100 (percent), found {pct}")
+                raise ValueError(f"benchmark share of {quoted(key)} must be 0..100 (percent), found {pct}")
         if sum(value.values()) > 100 + 1e-6:
             raise ValueError(f"benchmark shares add up to {sum(value.values()):g}%, more than 100%")
         return value

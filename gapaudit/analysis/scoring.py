@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping, Sequence
 
+from gapaudit.errors import quoted
 from gapaudit.analysis.stats import weighted_mean
 from gapaudit.model.base import check_weight
 
@@ -60,7 +61,7 @@ def check_weights(given: Mapping[str, float], defaults: Mapping[str, float]) -> 
     """Sub-score weights: the defaults with the given ones replacing them; ValueError for unknown keys or < 0."""
     for key, value in given.items():
         if key not in defaults:
-            raise ValueError(f"unknown sub-score {key!r}; sub-scores are {', '.join(defaults)}")
+            raise ValueError(f"unknown sub-score {quoted(key)}; sub-scores are {', '.join(defaults)}")
         check_weight(value, repr(key))
     merged = {**defaults, **given}
     if not any(merged.values()):

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Literal, Mapping, Sequence
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from gapaudit.errors import quoted
 from gapaudit.model.audit import Evidence, GradeBand, Scoring, Standard
 from gapaudit.model.base import ANSWER_VALUE, Model, check_weight
 from gapaudit.model.result import DataQualityNote, Finding, Metric
@@ -43,7 +44,7 @@ def merge_weights(given: dict[str, float], keys: Sequence[str], what: str, *,
                   need_positive: bool = True) -> dict[str, float]:
     """Weights given in settings laid over a default of 1 for every key, so a partial list keeps the rest."""
     for key, w in given.items():
-        check_weight(w, f"{what} {key!r}")
+        check_weight(w, f"{what} {quoted(key)}")
     merged = {k: 1.0 for k in keys} | given
     if need_positive and not any(merged.values()):
         raise ValueError(f"at least one {what} weight must be above 0")

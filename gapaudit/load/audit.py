@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
-from gapaudit.errors import InputError, InputIssue
+from gapaudit.errors import InputError, InputIssue, quoted
 from gapaudit.analysis.evidence import SurveyData, check_references, parse_survey, suggest
 from gapaudit.load.tables import read_table, resolve_evidence_path
 from gapaudit.load.yamlpos import load_yaml
@@ -163,12 +163,12 @@ def load_audit_data(data: Any, host: "PluginHost", *, source: str | Path = "<aud
     disable = list(dict.fromkeys(audit.plugins.disable))
     for idx, name in enumerate(audit.plugins.require):
         if name not in host.records:
-            col.add(f"plugin {name!r} is required by this audit but not installed"
+            col.add(f"plugin {quoted(name)} is required by this audit but not installed"
                     f"{suggest(name, set(host.records))} (installed: {', '.join(sorted(host.records))})",
                     ("plugins", "require", idx))
     for idx, name in enumerate(audit.plugins.disable):
         if name not in host.records and name not in modules:
-            col.add(f"nothing to disable called {name!r}{suggest(name, set(host.records) | set(modules))}",
+            col.add(f"nothing to disable called {quoted(name)}{suggest(name, set(host.records) | set(modules))}",
                     ("plugins", "disable", idx))
     disabled_plugins = [p for p in disable if p in host.records]
     enabled = [m for m in modules if m not in disable and host.plugin_of(m) not in disabled_plugins]
@@ -177,7 +177,7 @@ def load_audit_data(data: Any, host: "PluginHost", *, source: str | Path = "<aud
     configs: dict[str, BaseModel] = {}
     for mid in audit.modules:
         if mid not in modules:
-            col.add(f"no module {mid!r} is registered{suggest(mid, set(modules))}; is its plugin installed?",
+            col.add(f"no module {quoted(mid)} is registered{suggest(mid, set(modules))}; is its plugin installed?",
                     ("modules", mid))
     for mid in enabled:
         block = audit.modules.get(mid, {})
@@ -188,7 +188,7 @@ def load_audit_data(data: Any, host: "PluginHost", *, source: str | Path = "<aud
             configs[mid] = cfg
     for idx, key in enumerate(audit.scoring.weights):
         if key not in modules:
-            col.add(f"no module {key!r}{suggest(key, set(modules))}", ("scoring", "weights", key))
+            col.add(f"no module {quoted(key)}{suggest(key, set(modules))}", ("scoring", "weights", key))
 
     survey = _check_evidence(audit.evidence, col)
     col.raise_if_any()
@@ -369,7 +369,7 @@ def _add_validation_errors(exc: ValidationError, model: type[BaseModel], path: P
             key = str(loc[-1])
             hint = suggest(key, set(allowed))
             listing = f" (allowed: {', '.join(allowed)})" if allowed and not hint else ""
-            col.add(f"unknown key {key!r}{hint}{listing}", full)
+            col.add(f"unknown key {quoted(key)}{hint}{listing}", full)
             continue
         msg = err["msg"]
         if msg.startswith("Value error, "):

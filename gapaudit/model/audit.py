@@ -10,11 +10,12 @@ evidence is missing reports "no data" with the reason.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, PrivateAttr, model_validator
 
-from gapaudit.model.base import MAX_DAYS, MAX_HOURS, Answer, Count, Date, Flag, Identifier, IdList, Model, \
+from gapaudit.errors import quoted
+from gapaudit.model.base import MAX_DAYS, MAX_HOURS, Answer, Count, Date, Flag, Identifier, IdList, Model, Name, \
     check_weight, table
 from gapaudit.model.vocab import ELEMENTS, POSITIVE_FACTORS, Element, Factor, Language
 
@@ -91,7 +92,7 @@ class LikertScale(Model):
 
     min: int = Field(1, ge=0, le=10)
     max: int = Field(7, ge=1, le=100)
-    labels: dict[str, int] = Field(default_factory=dict,
+    labels: dict[Name, int] = Field(default_factory=dict,
                                    description="answer text → number, e.g. {非常同意: 7}")
 
     @model_validator(mode="after")
@@ -100,7 +101,7 @@ class LikertScale(Model):
             raise ValueError(f"max ({self.max}) must be above min ({self.min})")
         for text, value in self.labels.items():
             if not self.min <= value <= self.max:
-                raise ValueError(f"label {text!r} maps to {value}, outside {self.min}..{self.max}")
+                raise ValueError(f"label {quoted(text)} maps to {value}, outside {self.min}..{self.max}")
         return self
 
 
@@ -135,11 +136,11 @@ class Survey(Model):
     """
 
     responses: table(dict[str, Any])
-    respondent_column: str = "respondent"
-    expectation_prefix: str = "E_"
-    perception_prefix: str = "P_"
-    importance_prefix: str = "I_"
-    points_prefix: str = "W_"
+    respondent_column: Name = "respondent"
+    expectation_prefix: Name = "E_"
+    perception_prefix: Name = "P_"
+    importance_prefix: Name = "I_"
+    points_prefix: Name = "W_"
 
 
 class ItemSummary(Model):
@@ -169,7 +170,8 @@ class Listening(Model):
 
     survey_cadence: Literal["monthly", "quarterly", "half_yearly", "yearly", "ad_hoc", "never"] | None = None
     survey_owner: str | None = Field(None, max_length=200, description="department that owns satisfaction surveys")
-    complaint_channels: list[str] = Field(default_factory=list, description="e.g. hotline, counter, wechat, app")
+    complaint_channels: list[Name] = Field(default_factory=list, max_length=50,
+                                           description="e.g. hotline, counter, wechat, app")
     rewards_for_feedback: Answer | None = Field(None, description="are staff rewarded for collecting customer information?")
     feedback_reaches_management_days: float | None = Field(None, ge=0, le=MAX_DAYS)
 
@@ -306,14 +308,14 @@ class Rubric(Model):
 
     scale: LikertScale = Field(default_factory=lambda: LikertScale(min=1, max=5))
     scores: dict[str, float] = Field(default_factory=dict)
-    notes: dict[str, str] = Field(default_factory=dict)
+    notes: dict[str, Annotated[str, Field(max_length=2000)]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _keys(self) -> "Rubric":
         allowed = set(POSITIVE_FACTORS) | set(ELEMENTS)
         for key, value in self.scores.items():
             if key not in allowed:
-                raise ValueError(f"unknown rubric key {key!r}; expected a factor or element: "
+                raise ValueError(f"unknown rubric key {quoted(key)}; expected a factor or element: "
                                  + ", ".join(sorted(allowed)))
             if not self.scale.min <= value <= self.scale.max:
                 raise ValueError(f"rubric score {key}={value} is outside {self.scale.min}..{self.scale.max}")

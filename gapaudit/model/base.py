@@ -16,6 +16,11 @@ class Model(BaseModel):
                               validate_default=False, frozen=False)
 
 
+Identifier = Annotated[str, Field(min_length=1, max_length=100)]
+#: a short name or label (a channel, a column name, a scale label): every text reaching the report has a limit
+Name = Annotated[str, Field(min_length=1, max_length=100)]
+
+
 class TableMarker:
     """Annotation marking a field that may be given inline or as ``{file: ...}``.
 
@@ -45,11 +50,14 @@ def table(row: Any) -> Any:
 class TableRef(Model):
     """A reference to tabular evidence stored next to the audit YAML."""
 
-    file: str = Field(description="CSV or XLSX file, relative to the audit YAML's folder")
-    sheet: str | None = Field(None, description="XLSX sheet name (default: the first sheet)")
-    encoding: str | None = Field(None, description="CSV encoding (default: UTF-8 with or without BOM, then GB18030)")
-    delimiter: str | None = Field(None, description="CSV delimiter (default: detected from the header: , ; or tab)")
-    columns: dict[str, str] = Field(default_factory=dict, description="rename file columns: {file column: field name}")
+    file: str = Field(max_length=500, description="CSV or XLSX file, relative to the audit YAML's folder")
+    sheet: str | None = Field(None, max_length=100, description="XLSX sheet name (default: the first sheet)")
+    encoding: str | None = Field(None, max_length=50,
+                                 description="CSV encoding (default: UTF-8 with or without BOM, then GB18030)")
+    delimiter: str | None = Field(None, max_length=5,
+                                  description="CSV delimiter (default: detected from the header: , ; or tab)")
+    columns: dict[Name, Name] = Field(default_factory=dict,
+                                      description="rename file columns: {file column: field name}")
 
 
 # --- answers ----------------------------------------------------------------
@@ -103,10 +111,8 @@ def _split_list(value: Any) -> Any:
     return value
 
 
-IdList = Annotated[list[str], BeforeValidator(_split_list)]
+IdList = Annotated[list[Identifier], BeforeValidator(_split_list)]
 """A list of ids; a CSV cell may hold them separated by ``;`` ``,`` ``、`` or spaces."""
-
-Identifier = Annotated[str, Field(min_length=1, max_length=100)]
 
 # --- sane ranges: a value outside them is a slip of the keyboard (9999-12-31, a 400-digit count) and
 # would overflow the arithmetic; refusing it here makes it a located input error like any other ---------

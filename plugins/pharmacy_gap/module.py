@@ -64,7 +64,7 @@ class Config(ChecklistConfig):
     spread_tolerance: float = Field(0.3, ge=0, le=1, description="difference in compliance between shifts or "
                                                                  "roles that marks a standard as variable")
     worst_count: int = Field(3, ge=1, description="how many of the worst standards to name")
-    critical_cap: str | None = Field("C", description="grade cap when a critical standard is not delivered "
+    critical_cap: str | None = Field("C", max_length=10, description="grade cap when a critical standard is not delivered "
                                                       "(null: no cap)")
     confidence: float = Field(0.95, gt=0.5, lt=1, description="confidence level of the intervals")
     weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS),
