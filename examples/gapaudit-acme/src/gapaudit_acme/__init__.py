@@ -33,9 +33,10 @@ CHAIN_NAMES = {"Acme Mart", "安心超市"}
 HERE = Path(__file__).parent
 
 
-def is_acme(chain: str | None) -> bool:
-    """True for an Acme Mart store."""
-    return (chain or "").strip() in CHAIN_NAMES
+def is_acme(chain: object) -> bool:
+    """True for an Acme Mart store. ``chain`` may come from the raw audit file (gapaudit_audit_defaults),
+    where it can be anything a user typed (a number, a list, missing): only a string can match."""
+    return isinstance(chain, str) and chain.strip() in CHAIN_NAMES
 
 
 # --- 1. the chain's own audit module ----------------------------------------------
@@ -75,6 +76,7 @@ CHAIN_DEFAULTS: dict[str, Any] = {
 
 @hookimpl
 def gapaudit_audit_defaults(audit: dict[str, Any]) -> dict[str, Any] | None:
+    # the audit as typed, not yet validated: check every type before using a value
     store = audit.get("store") if isinstance(audit, dict) else None
     if is_acme(store.get("chain") if isinstance(store, dict) else None):
         return CHAIN_DEFAULTS
