@@ -110,12 +110,13 @@ CONFIDENCE_RULE = (
     "confidence that a shortfall is real = the one-sided probability from the test behind the interval: for a "
     "rate below its target p0, Φ((p0 − k/n) ÷ √(p0(1 − p0)/n)), the score test the Wilson interval inverts (with "
     "a 100 % target any failure is certain); for a mean below a threshold, P(T ≤ (threshold − mean) ÷ (sd/√n)) "
-    "with Student's t on n − 1 degrees of freedom; 0.5 where no interval can be computed."
+    "with Student's t on n − 1 degrees of freedom; 0.5 where no interval can be computed (fewer than two "
+    "answers, or all answers the same)."
 )
 CONFIDENCE_RULE_ZH = (
     "问题真实存在的确信度 = 区间所依据检验的单侧概率：比率低于目标 p0 时为 Φ((p0 − k/n) ÷ √(p0(1 − p0)/n))，即 "
     "Wilson 区间所对应的得分检验（目标为 100% 时任何一次失误都是确定的）；均值低于阈值时为自由度 n − 1 的 t 分布下 "
-    "P(T ≤ (阈值 − 均值) ÷ (sd/√n))；无法计算区间时取 0.5。"
+    "P(T ≤ (阈值 − 均值) ÷ (sd/√n))；无法计算区间时（回答少于两个，或所有回答相同）取 0.5。"
 )
 
 
@@ -137,8 +138,6 @@ def mean_shortfall_confidence(mean: float, sd: float | None, n: int, threshold: 
     """How sure we are that a mean from n observations with SD ``sd`` lies below ``threshold``."""
     from gapaudit.analysis.stats import t_cdf
 
-    if sd is None or n < 2:
+    if sd is None or n < 2 or sd == 0.0:  # identical answers say nothing about the spread: not certain
         return 0.5
-    if sd == 0.0:
-        return 1.0 if mean < threshold else 0.0 if mean > threshold else 0.5
     return t_cdf((threshold - mean) / (sd / n ** 0.5), n - 1)
