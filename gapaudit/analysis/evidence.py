@@ -146,126 +146,45 @@ def suggest(word: str, options: list[str] | set[str]) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
-def _to_number(value: Any, scale: LikertScale) -> float | None | str:
-    """A rating as a float, None when blank, or an error message."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return f"expected a rating {scale.min}..{scale.max}, found {value!r}"
-    if isinstance(value, (int, float)):
-        number = float(value)
-    else:
-        text = str(value).strip()
-        if text in scale.labels:
-            return float(scale.labels[text])
-        if text.lower() in ("na", "n/a", "不适用", "-"):
-            return None
-        try:
-            number = float(text)
-        except ValueError:
-            hint = f" or one of the labels {', '.join(scale.labels)}" if scale.labels else ""
-            return f"expected a number {scale.min}..{scale.max}{hint}, found {text!r}"
-    if not math.isfinite(number):
-        return f"expected a rating {scale.min}..{scale.max}, found {value!r}"
-    if not scale.min <= number <= scale.max:
-        return f"rating {number:g} is outside the scale {scale.min}..{scale.max}"
-    return number
-
-
 def parse_survey(ev: Evidence, issues: list[InputIssue]) -> SurveyData | None:
-    """Parse the survey evidence into :class:`SurveyData`; append problems to ``issues``."""
+    """Parse the survey evidence into :class:`SurveyData`; append problems to ``issues``.
+
+    Columns are settled from the header first (:func:`gapaudit.load.survey.resolve_columns`): a column
+    that names no item is reported once, and only the columns that matter are read from the file.
+    """
     if ev.questionnaire is None or not ev.questionnaire.items:
         if ev.survey is not None or ev.survey_summary:
             issues.append(InputIssue("survey data needs evidence.questionnaire.items to say what was asked",
-                                     ("evidence", "questionnaire")))
+                                     ("evidence", "questionnaire"),
+                                     zh="问卷数据需要 evidence.questionnaire.items 说明问了哪些题"))
         return None
     q = ev.questionnaire
     data = SurveyData(items=list(q.items), scale=q.scale, importance_scale=q.importance_scale or q.scale)
     item_ids = {i.id for i in q.items}
-    dims = set(data.dimensions())
     for idx, row in enumerate(ev.survey_summary):
         if row.item not in item_ids:
             issues.append(InputIssue(f"unknown questionnaire item {row.item!r}{suggest(row.item, item_ids)}",
-                                     ("evidence", "survey_summary", idx, "item")))
+                                     ("evidence", "survey_summary", idx, "item"),
+                                     zh=f"未知的问卷题项 {row.item!r}{suggest(row.item, item_ids)}"))
             continue
         for name in ("expectation", "perception"):
             value = getattr(row, name)
             if value is not None and not q.scale.min <= value <= q.scale.max:
                 issues.append(InputIssue(f"mean {value:g} is outside the scale {q.scale.min}..{q.scale.max}",
-                                         ("evidence", "survey_summary", idx, name)))
+                                         ("evidence", "survey_summary", idx, name),
+                                         zh=f"均值 {value:g} 超出量表范围 {q.scale.min}..{q.scale.max}"))
         if row.importance is not None and not data.importance_scale.min <= row.importance <= data.importance_scale.max:
             issues.append(InputIssue(f"mean {row.importance:g} is outside the importance scale",
-                                     ("evidence", "survey_summary", idx, "importance")))
+                                     ("evidence", "survey_summary", idx, "importance"),
+                                     zh=f"均值 {row.importance:g} 超出重要性量表范围"))
         data.summary[row.item] = row
     if ev.survey is None:
         return data if data.summary else None
-    s = ev.survey
-    prefixes = [(s.expectation_prefix, data.expectation, q.scale, item_ids),
-                (s.perception_prefix, data.perception, q.scale, item_ids),
-                (s.importance_prefix, data.importance, data.importance_scale, item_ids)]
-    base: Path = ("evidence", "survey", "responses")
-    n = len(s.responses)
-    columns: dict[str, tuple[dict[str, list], str, LikertScale | None]] = {}
-    all_columns = list(dict.fromkeys(k for row in s.responses for k in row))
-    known = {s.respondent_column} | {p + i for p, *_ in prefixes for i in item_ids} | \
-            {s.points_prefix + d for d in dims}
-    for col in all_columns:
-        if col == s.respondent_column:
-            continue
-        target = None
-        for prefix, store, scale, _ in prefixes:
-            if col.startswith(prefix) and col[len(prefix):] in item_ids:
-                target = (store, col[len(prefix):], scale)
-                break
-        if target is None and col.startswith(s.points_prefix) and col[len(s.points_prefix):] in dims:
-            target = (data.points, col[len(s.points_prefix):], None)
-        if target is None:
-            issues.append(InputIssue(
-                f"unknown survey column {col!r}{suggest(col, known)} (expected {s.respondent_column!r}, "
-                f"{s.expectation_prefix}/{s.perception_prefix}/{s.importance_prefix}<item id> or "
-                f"{s.points_prefix}<dimension>)", base + ("columns", col)))
-            continue
-        columns[col] = target
-    for store in (data.expectation, data.perception, data.importance):
-        for item in item_ids:
-            store[item] = [None] * n
-    for dim in dims:
-        data.points[dim] = [None] * n
-    bad = 0
-    for r, row in enumerate(s.responses):
-        data.respondents.append(str(row.get(s.respondent_column) or r + 1))
-        for col, (store, key, scale) in columns.items():
-            value = row.get(col)
-            if scale is None:  # 100-point allocation
-                parsed = _points(value)
-            else:
-                parsed = _to_number(value, scale)
-            if isinstance(parsed, str):
-                bad += 1
-                if bad <= 50:
-                    issues.append(InputIssue(parsed, base + (r, col)))
-                continue
-            store[key][r] = parsed
-    if bad > 50:
-        issues.append(InputIssue(f"... and {bad - 50} more invalid survey answers", base))
-    if not any(v is not None for vals in data.points.values() for v in vals):
-        data.points = {}
-    for store in (data.importance,):
-        if not any(v is not None for vals in store.values() for v in vals):
-            store.clear()
-    return data
+    from gapaudit.load.survey import read_responses
 
-
-def _points(value: Any) -> float | None | str:
-    if value is None:
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return f"expected importance points 0..100, found {value!r}"
-    if not math.isfinite(number) or not 0 <= number <= 100:
-        return f"expected importance points 0..100, found {value!r}"
-    return number
+    if read_responses(ev.survey, data, issues):
+        return data
+    return data if data.summary else None
 
 
 def check_references(ev: Evidence, issues: list[InputIssue]) -> None:

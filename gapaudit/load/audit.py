@@ -10,7 +10,8 @@ import os
 import re
 import types
 import typing
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +19,8 @@ from pydantic import BaseModel, ValidationError
 
 from gapaudit.errors import InputError, InputIssue
 from gapaudit.analysis.evidence import SurveyData, check_references, parse_survey, suggest
-from gapaudit.load.tables import read_table, resolve_evidence_path
+from gapaudit.load.mapping import TableInfo, read_records
+from gapaudit.load.tables import ReadOptions, open_table, resolve_evidence_path
 from gapaudit.load.yamlpos import load_yaml
 from gapaudit.model.audit import AuditInput, Evidence
 from gapaudit.model.base import TABLE, TableRef
@@ -56,17 +58,17 @@ def display_path(path: Path) -> str:
 
 
 class _Collector:
-    """Issues plus the positions that locate them."""
+    """Issues plus the positions that locate them: YAML nodes by field path, table cells by table."""
 
     def __init__(self, source: str):
         self.source = source
         self.positions: dict[Path_, Location] = {}
+        self.tables: dict[Path_, TableInfo] = {}
         self.issues: list[InputIssue] = []
         self.lang: str | None = None
 
-    def add(self, message: str, path: Path_ = ()) -> None:
-        file, line, col = self.locate(path)
-        self.issues.append(InputIssue(message, tuple(path), file, line, col))
+    def add(self, message: str, path: Path_ = (), zh: str | None = None, group: str | None = None) -> None:
+        self.issues.append(self.relocate(InputIssue(message, tuple(path), zh=zh, group=group)))
 
     def locate(self, path: Path_) -> Location:
         for end in range(len(path), -1, -1):
@@ -75,19 +77,82 @@ class _Collector:
                 return hit
         return (self.source, None, None)
 
+    def _table_of(self, path: Path_) -> tuple[Path_, TableInfo] | None:
+        for end in range(len(path) - 1, 0, -1):
+            info = self.tables.get(tuple(path[:end]))
+            if info is not None:
+                return tuple(path[:end]), info
+        return None
+
     def relocate(self, issue: InputIssue) -> InputIssue:
+        """Give an issue found by field path its place: a table cell, or the YAML node."""
+        if issue.file is None and issue.table is None:
+            found = self._table_of(issue.path)
+            if found is not None:
+                prefix, info = found
+                rest = issue.path[len(prefix):]
+                if rest and isinstance(rest[0], int) and rest[0] < len(info.row_numbers):
+                    name = next((p for p in rest[1:] if isinstance(p, str)), None)
+                    row, col, header = info.cell(rest[0], name)
+                    sheet = info.sheet
+                    return replace(issue, file=sheet.display, line=row, column=col, column_name=header,
+                                   table="sheet" if sheet.is_workbook else "csv", path=tuple(rest[1:]))
+                if rest and rest[0] == "columns" and len(rest) > 1:
+                    row, col, header = info.header_cell(str(rest[1]))
+                    sheet = info.sheet
+                    return replace(issue, file=sheet.display, line=row, column=col, column_name=header,
+                                   table="sheet" if sheet.is_workbook else "csv", path=())
         file, line, col = self.locate(issue.path)
-        return InputIssue(issue.message, issue.path, issue.file or file, issue.line or line,
-                          issue.column or col)
+        return replace(issue, file=issue.file or file, line=issue.line or line, column=issue.column or col)
 
     def raise_if_any(self) -> None:
         if not self.issues:
             return
-        issues = self.issues
+        issues = group_issues(self.issues)
         if len(issues) > MAX_ISSUES:
-            extra = len(issues) - MAX_ISSUES
-            issues = issues[:MAX_ISSUES] + [InputIssue(f"... and {extra} more problems", (), self.source)]
+            cut = issues[MAX_ISSUES:]
+            kinds = Counter(_kind_of(i) for i in cut)
+            listing = "; ".join(f"{n} × {k}" for k, n in kinds.most_common(8))
+            issues = issues[:MAX_ISSUES] + [InputIssue(
+                f"... and {len(cut)} more problems not shown ({listing})", (), self.source,
+                zh=f"……另有 {len(cut)} 处问题未列出（{listing}）")]
         raise InputError(issues, self.source, self.lang)
+
+
+#: issues of one column and one kind are shown as one line from this many rows on
+GROUP_FROM = 3
+
+
+def group_issues(issues: list[InputIssue]) -> list[InputIssue]:
+    """One line per column and kind of problem, with the rows counted, instead of one line per row."""
+    buckets: dict[tuple[Any, ...], list[InputIssue]] = {}
+    order: list[tuple[Any, ...]] = []
+    for i, issue in enumerate(issues):
+        key: tuple[Any, ...] = ((issue.file, issue.column, issue.group) if issue.table and issue.group
+                                else ("single", i))
+        if key not in buckets:
+            buckets[key] = []
+            order.append(key)
+        buckets[key].append(issue)
+    out: list[InputIssue] = []
+    for key in order:
+        bucket = buckets[key]
+        if len(bucket) < GROUP_FROM:
+            out.extend(bucket)
+            continue
+        first = bucket[0]
+        rows = tuple(sorted({b.line for b in bucket if b.line is not None}))
+        more = len(bucket) - 1
+        out.append(replace(first, rows=rows,
+                           message=f"{first.message} (at row {first.line}; {more} more like it)",
+                           zh=f"{first.zh or first.message}（首见于第 {first.line} 行；另有 {more} 处同类问题）"))
+    return out
+
+
+def _kind_of(issue: InputIssue) -> str:
+    if issue.group:
+        return issue.group.split(":", 1)[0]
+    return issue.message.split(":", 1)[0].split("(", 1)[0].strip()[:40]
 
 
 def read_audit_text(path: Path) -> str:
@@ -275,6 +340,16 @@ def _models_in(annotation: Any) -> list[tuple[str, type[BaseModel]]]:
     return []
 
 
+def _row_type(annotation: Any) -> Any:
+    """``X`` of a TABLE field's ``list[X]`` (None for the survey's response table)."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _row_type(typing.get_args(annotation)[0])
+    if origin is list:
+        return typing.get_args(annotation)[0]
+    return None
+
+
 def _resolve_tables(model: type[BaseModel], data: Any, path: Path_, base_dir: Path, col: _Collector) -> Any:
     """Replace ``{file: ...}`` references in TABLE fields by the rows they name (recursively)."""
     if not isinstance(data, dict):
@@ -287,7 +362,7 @@ def _resolve_tables(model: type[BaseModel], data: Any, path: Path_, base_dir: Pa
         value = data[key]
         here = path + (key,)
         if TABLE in info.metadata and isinstance(value, dict):
-            out[key] = _read_ref(value, here, base_dir, col)
+            out[key] = _read_ref(value, _row_type(info.annotation), here, base_dir, col)
             continue
         for kind, sub in _models_in(info.annotation):
             if kind == "one" and isinstance(value, dict):
@@ -300,7 +375,14 @@ def _resolve_tables(model: type[BaseModel], data: Any, path: Path_, base_dir: Pa
     return out
 
 
-def _read_ref(value: dict[str, Any], path: Path_, base_dir: Path, col: _Collector) -> Any:
+def _read_ref(value: dict[str, Any], row: Any, path: Path_, base_dir: Path, col: _Collector) -> Any:
+    """The rows a ``{file: ...}`` reference names, read with its options; ``[]`` after reporting a problem.
+
+    Rows of a model become dicts of field → value (cells located through
+    ``col.tables``); the survey's responses (no row model) become a
+    :class:`~gapaudit.load.survey.FileResponses`, read later for the columns
+    the questionnaire needs.
+    """
     try:
         ref = TableRef.model_validate(value)
     except ValidationError as exc:
@@ -308,23 +390,29 @@ def _read_ref(value: dict[str, Any], path: Path_, base_dir: Path, col: _Collecto
         return []
     try:
         file = resolve_evidence_path(base_dir, ref.file, col.source)
-        display = display_path(file)
-        rows = read_table(file, display, sheet=ref.sheet, encoding=ref.encoding, delimiter=ref.delimiter,
-                          columns=ref.columns)
+        options = ReadOptions(sheet=ref.sheet, encoding=ref.encoding, delimiter=ref.delimiter,
+                              header_row=ref.header_row, header_rows=ref.header_rows, data_from_row=ref.data_from_row)
+        sheet = open_table(file, display_path(file), options)
+        if not (isinstance(row, type) and issubclass(row, BaseModel)):
+            from gapaudit.load.survey import FileResponses
+
+            return FileResponses(sheet, ref)
+        records, info, issues = read_records(sheet, ref, row, _table_name(path), path)
     except InputError as exc:
         for issue in exc.issues:
             if issue.file:
-                col.issues.append(InputIssue(issue.message, path, issue.file, issue.line, issue.column))
+                col.issues.append(replace(issue, path=path if not issue.path else issue.path))
             else:
-                col.add(issue.message, path + ("file",))
+                col.add(issue.message, path + ("file",), zh=issue.zh)
         return []
-    for name, c in rows.col_index.items():
-        col.positions[path + ("columns", name)] = (rows.display, 1, c)
-    for i, line in enumerate(rows.row_pos):
-        col.positions[path + (i,)] = (rows.display, line, 1)
-        for name, c in rows.col_index.items():
-            col.positions[path + (i, name)] = (rows.display, line, c)
-    return rows.rows
+    col.tables[path] = info
+    for issue in issues:
+        col.issues.append(col.relocate(issue) if not issue.file else issue)
+    return records
+
+
+def _table_name(path: Path_) -> str:
+    return next((str(p) for p in reversed(path) if isinstance(p, str)), "table")
 
 
 def _validate(model: type[BaseModel], data: Any, path: Path_, col: _Collector) -> Any:
