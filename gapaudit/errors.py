@@ -119,6 +119,17 @@ def _cell(issue: InputIssue, zh: bool) -> str:
     return f'{file}: row {line}, column "{name}" ({letter})' if name else f"{file}: row {line}, column {letter}"
 
 
+class Invalid(ValueError):
+    """A validation failure worded in both languages; raise it from model validators.
+
+    pydantic wraps it like any ValueError; the loader shows ``zh`` when the audit is in Chinese.
+    """
+
+    def __init__(self, en: str, zh: str):
+        super().__init__(en)
+        self.zh = zh
+
+
 class InputError(GapauditError):
     """The audit input is invalid; carries every issue found, not just the first."""
 

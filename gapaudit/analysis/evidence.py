@@ -140,10 +140,12 @@ def importance_tiers(values: dict[str, float], share: float) -> tuple[list[str],
     return high, low
 
 
-def suggest(word: str, options: list[str] | set[str]) -> str:
-    """``; did you mean 'x'?`` or an empty string."""
+def suggest(word: str, options: list[str] | set[str], lang: str | None = None) -> str:
+    """``; did you mean 'x'?`` (``；是否应为 'x'？`` in Chinese) or an empty string."""
     close = difflib.get_close_matches(word, sorted(options), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    if not close:
+        return ""
+    return f"；是否应为 {close[0]!r}？" if lang == "zh" else f"; did you mean {close[0]!r}?"
 
 
 def parse_survey(ev: Evidence, issues: list[InputIssue]) -> SurveyData | None:
@@ -187,29 +189,67 @@ def parse_survey(ev: Evidence, issues: list[InputIssue]) -> SurveyData | None:
     return data if data.summary else None
 
 
+def resolve_names(ev: Evidence) -> None:
+    """Let tables name standards and items as people write them: a standard by its title, an item by its text.
+
+    An observation whose ``standard`` is a standard's title (compared without
+    spaces, punctuation or case) takes that standard's id; a management row
+    whose ``item`` is an item's text takes the item's id. Ids always win.
+    """
+    from gapaudit.load.survey import norm
+
+    if ev.standards:
+        ids = {s.id for s in ev.standards}
+        by_title = {norm(s.title): s.id for s in ev.standards}
+        for obs in ev.observations:
+            if obs.standard not in ids:
+                obs.standard = by_title.get(norm(obs.standard), obs.standard)
+    if ev.questionnaire and ev.questionnaire.items:
+        ids = {i.id for i in ev.questionnaire.items}
+        by_text = {norm(i.text): i.id for i in ev.questionnaire.items}
+        for est in ev.management:
+            if est.item not in ids:
+                est.item = by_text.get(norm(est.item), est.item)
+
+
 def check_references(ev: Evidence, issues: list[InputIssue]) -> None:
     """Cross-references between evidence tables: every id used must exist."""
+    from gapaudit.model.vocab import SERVQUAL_DIMENSIONS
+
     items = {i.id for i in ev.questionnaire.items} if ev.questionnaire else set()
     standards = {s.id for s in ev.standards}
     promises = {p.id for p in ev.promises}
 
-    def need(value: str, known: set[str], what: str, path: Path) -> None:
+    def need(value: str, known: set[str], what: str, what_zh: str, path: Path) -> None:
         if value not in known:
             hint = suggest(value, known) if known else f" (no {what}s are defined)"
-            issues.append(InputIssue(f"unknown {what} {value!r}{hint}", path))
+            hint_zh = suggest(value, known, "zh") if known else f"（没有定义任何{what_zh}）"
+            issues.append(InputIssue(f"unknown {what} {value!r}{hint}", path, zh=f"未知的{what_zh} {value!r}{hint_zh}",
+                                     group=f"unknown {what}"))
 
+    if ev.questionnaire:
+        dims = set(SERVQUAL_DIMENSIONS) | set(ev.questionnaire.dimensions)
+        for idx, item in enumerate(ev.questionnaire.items):
+            if item.dimension not in dims:
+                hint = suggest(item.dimension, dims)
+                issues.append(InputIssue(
+                    f"dimension {item.dimension!r} is not a SERVQUAL dimension{hint}; a dimension of your own "
+                    "must be declared in questionnaire.dimensions",
+                    ("evidence", "questionnaire", "items", idx, "dimension"),
+                    zh=f"维度 {item.dimension!r} 不是 SERVQUAL 维度{suggest(item.dimension, dims, 'zh')}；"
+                       "自定义维度须在 questionnaire.dimensions 中声明", group="dimension"))
     for idx, std in enumerate(ev.standards):
         for j, item in enumerate(std.covers):
-            need(item, items, "questionnaire item", ("evidence", "standards", idx, "covers", j))
+            need(item, items, "questionnaire item", "问卷题项", ("evidence", "standards", idx, "covers", j))
     for idx, est in enumerate(ev.management):
-        need(est.item, items, "questionnaire item", ("evidence", "management", idx, "item"))
+        need(est.item, items, "questionnaire item", "问卷题项", ("evidence", "management", idx, "item"))
     for idx, obs in enumerate(ev.observations):
-        need(obs.standard, standards, "standard", ("evidence", "observations", idx, "standard"))
+        need(obs.standard, standards, "standard", "服务标准", ("evidence", "observations", idx, "standard"))
     for idx, prom in enumerate(ev.promises):
         for j, item in enumerate(prom.items):
-            need(item, items, "questionnaire item", ("evidence", "promises", idx, "items", j))
+            need(item, items, "questionnaire item", "问卷题项", ("evidence", "promises", idx, "items", j))
     for idx, check in enumerate(ev.promise_checks):
-        need(check.promise, promises, "promise", ("evidence", "promise_checks", idx, "promise"))
+        need(check.promise, promises, "promise", "承诺", ("evidence", "promise_checks", idx, "promise"))
     if ev.questionnaire:
         sc, isc = ev.questionnaire.scale, ev.questionnaire.importance_scale or ev.questionnaire.scale
         for idx, est in enumerate(ev.management):

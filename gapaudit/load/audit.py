@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ValidationError
 
 from gapaudit.errors import InputError, InputIssue
-from gapaudit.analysis.evidence import SurveyData, check_references, parse_survey, suggest
+from gapaudit.analysis.evidence import SurveyData, check_references, parse_survey, resolve_names, suggest
 from gapaudit.load.mapping import TableInfo, read_records
-from gapaudit.load.tables import ReadOptions, open_table, resolve_evidence_path
+from gapaudit.load.tables import ReadOptions, open_table, resolve_evidence_path, shorten
 from gapaudit.load.yamlpos import load_yaml
 from gapaudit.model.audit import AuditInput, Evidence
 from gapaudit.model.base import TABLE, TableRef
@@ -119,17 +119,24 @@ class _Collector:
         raise InputError(issues, self.source, self.lang)
 
 
+def group_issues(issues: list[InputIssue]) -> list[InputIssue]:
+    """One line per column and kind of problem, with the rows counted, instead of one line per row;
+    the same problem in many columns of one file is one line too."""
+    out = _group(issues, lambda i: (i.file, i.column, i.group), _rows_line)
+    return _group(out, lambda i: (i.file, "columns", i.group), _columns_line, at_least=COLUMNS_FROM)
+
+
 #: issues of one column and one kind are shown as one line from this many rows on
 GROUP_FROM = 3
+#: ... and the same problem in this many columns of one file becomes one line
+COLUMNS_FROM = 4
 
 
-def group_issues(issues: list[InputIssue]) -> list[InputIssue]:
-    """One line per column and kind of problem, with the rows counted, instead of one line per row."""
+def _group(issues: list[InputIssue], key_of: Any, merge: Any, at_least: int = GROUP_FROM) -> list[InputIssue]:
     buckets: dict[tuple[Any, ...], list[InputIssue]] = {}
     order: list[tuple[Any, ...]] = []
     for i, issue in enumerate(issues):
-        key: tuple[Any, ...] = ((issue.file, issue.column, issue.group) if issue.table and issue.group
-                                else ("single", i))
+        key = key_of(issue) if issue.table and issue.group else ("single", i)
         if key not in buckets:
             buckets[key] = []
             order.append(key)
@@ -137,16 +144,35 @@ def group_issues(issues: list[InputIssue]) -> list[InputIssue]:
     out: list[InputIssue] = []
     for key in order:
         bucket = buckets[key]
-        if len(bucket) < GROUP_FROM:
-            out.extend(bucket)
-            continue
-        first = bucket[0]
-        rows = tuple(sorted({b.line for b in bucket if b.line is not None}))
-        more = len(bucket) - 1
-        out.append(replace(first, rows=rows,
-                           message=f"{first.message} (at row {first.line}; {more} more like it)",
-                           zh=f"{first.zh or first.message}（首见于第 {first.line} 行；另有 {more} 处同类问题）"))
+        out.extend(bucket if len(bucket) < at_least else [merge(bucket)])
     return out
+
+
+def _cells(issue: InputIssue) -> int:
+    return max(1, len(issue.rows))
+
+
+def _rows_line(bucket: list[InputIssue]) -> InputIssue:
+    first = bucket[0]
+    rows = tuple(sorted({b.line for b in bucket if b.line is not None}))
+    more = len(bucket) - 1
+    return replace(first, rows=rows, message=f"{first.message} (at row {first.line}; {more} more like it)",
+                   zh=f"{first.zh or first.message}（首见于第 {first.line} 行；另有 {more} 处同类问题）")
+
+
+def _columns_line(bucket: list[InputIssue]) -> InputIssue:
+    from gapaudit.errors import column_letter
+
+    first = bucket[0]
+    cells = sum(_cells(b) for b in bucket)
+    letters = ", ".join(column_letter(b.column) for b in bucket[:8] if b.column) + (", …" if len(bucket) > 8 else "")
+    base = first.message.split(" (at row ")[0]
+    base_zh = (first.zh or first.message).split("（首见于第")[0]
+    where = f'{first.file}: {cells} cells in {len(bucket)} columns ({letters})'
+    where_zh = f"{first.file}：{len(bucket)} 列（{letters}）共 {cells} 个单元格"
+    return InputIssue(f"{where}: {base} (first at row {first.line}, column {column_letter(first.column or 0)})",
+                      first.path, zh=f"{where_zh}：{base_zh}（首见于第 {first.line} 行 {column_letter(first.column or 0)} 列）",
+                      group=first.group)
 
 
 def _kind_of(issue: InputIssue) -> str:
@@ -264,6 +290,7 @@ def _check_evidence(evidence: Evidence, col: _Collector) -> SurveyData | None:
     """Checks that need validated evidence: survey answers and cross-references."""
     issues: list[InputIssue] = []
     survey = parse_survey(evidence, issues)
+    resolve_names(evidence)
     check_references(evidence, issues)
     col.issues.extend(col.relocate(i) for i in issues)
     return survey
@@ -443,33 +470,68 @@ def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] |
     return current if isinstance(current, type) and issubclass(current, BaseModel) else None
 
 
+#: pydantic's error types in Chinese ({ctx} values filled in); the English message comes from pydantic
+_ZH = {
+    "string_too_short": "文本太短（至少 {min_length} 个字符）",
+    "string_too_long": "文本太长（最多 {max_length} 个字符）",
+    "too_short": "至少需要 {min_length} 项",
+    "too_long": "最多 {max_length} 项",
+    "int_parsing": "应为整数", "int_from_float": "应为整数", "int_type": "应为整数",
+    "float_parsing": "应为数字", "float_type": "应为数字", "finite_number": "应为有限的数字",
+    "greater_than_equal": "应大于或等于 {ge}", "greater_than": "应大于 {gt}",
+    "less_than_equal": "应小于或等于 {le}", "less_than": "应小于 {lt}",
+    "date_parsing": "应为日期，写成 2026-09-15", "date_from_datetime_parsing": "应为日期，写成 2026-09-15",
+    "date_from_datetime_inexact": "应为日期（不带时间），写成 2026-09-15", "date_type": "应为日期，写成 2026-09-15",
+    "bool_parsing": "应为 是/否（true/false）", "bool_type": "应为 是/否（true/false）",
+    "string_type": "应为文本", "list_type": "应为列表", "dict_type": "应为映射（键: 值）",
+    "model_type": "应为映射（键: 值）", "model_attributes_type": "应为映射（键: 值）",
+    "literal_error": "应为 {expected}", "enum": "应为 {expected}",
+}
+
+
+def _zh_message(kind: str, err: dict[str, Any]) -> str | None:
+    template = _ZH.get(kind)
+    if template is None:
+        return None
+    ctx = {k: str(v).replace(" or ", " 或 ") for k, v in (err.get("ctx") or {}).items()}
+    try:
+        return template.format(**ctx)
+    except (KeyError, IndexError):
+        return template.split("{", 1)[0].rstrip("（ ")
+
+
 def _add_validation_errors(exc: ValidationError, model: type[BaseModel], path: Path_, col: _Collector) -> None:
+    """Each pydantic error as an issue at its place, in English and Chinese; quoted values are shortened."""
     for err in exc.errors(include_url=False):
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p and p.endswith("]")))
         full = path + loc
         kind = err["type"]
+        group = f"{kind}:{next((p for p in reversed(loc) if isinstance(p, str)), '')}"
         if kind == "extra_forbidden":
             owner = _model_at(model, loc[:-1])
             allowed = sorted(owner.model_fields) if owner else []
             key = str(loc[-1])
             hint = suggest(key, set(allowed))
             listing = f" (allowed: {', '.join(allowed)})" if allowed and not hint else ""
-            col.add(f"unknown key {key!r}{hint}{listing}", full)
+            col.add(f"unknown key {shorten(key)}{hint}{listing}", full,
+                    zh=f"未知的键 {shorten(key)}{hint}{listing.replace(' (allowed: ', '（可用：').replace(')', '）')}",
+                    group=group)
             continue
         msg = err["msg"]
         if msg.startswith("Value error, "):
             msg = msg[len("Value error, "):]
         if kind == "missing":
-            col.add("required field is missing", full)
+            col.add("required field is missing", full, zh="缺少必填字段", group=group)
             continue
-        if kind.endswith(("_error",)) and kind == "value_error" or kind == "assertion_error":
-            col.add(msg, full)
+        if kind in ("value_error", "assertion_error"):
+            cause = (err.get("ctx") or {}).get("error")
+            col.add(msg, full, zh=getattr(cause, "zh", None), group=group)
             continue
         found = err.get("input")
-        shown = repr(found)
-        if len(shown) > 60:
-            shown = shown[:57] + "..."
+        shown = shorten(found)
         hint = ""
         if kind == "literal_error" and isinstance(found, str):
             hint = suggest(found, set(re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", "")))))
-        col.add(f"{msg[0].lower() + msg[1:]}, found {shown}{hint}", full)
+        zh = _zh_message(kind, err)
+        col.add(f"{msg[0].lower() + msg[1:]}, found {shown}{hint}", full,
+                zh=f"{zh}，实际为 {shown}{hint}" if zh else None, group=group)

@@ -220,7 +220,13 @@ class MissingCodes:
         if value is None:
             return True
         if isinstance(value, str):
-            return normal_text(value).lower() in self.text
+            key = normal_text(value).lower()
+            if key in self.text:
+                return True
+            if self.numbers and key[:1] in "+-.0123456789":
+                number = parse_number(key)
+                return isinstance(number, (int, float)) and float(number) in self.numbers
+            return False
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return float(value) in self.numbers
         return False

@@ -162,7 +162,7 @@ class Sheet:
 
 # --- opening ---------------------------------------------------------------------------
 
-def open_table(path: Path, display: str, options: ReadOptions | None = None) -> Sheet:
+def open_table(path: Path, display: str, options: ReadOptions | None = None, *, unique: bool = True) -> Sheet:
     """Open a CSV or spreadsheet file and read its header; raise InputError naming the file on failure.
 
     Only the header (and the rows above it) are read here; rows are read when
@@ -189,11 +189,11 @@ def open_table(path: Path, display: str, options: ReadOptions | None = None) -> 
         if options.sheet:
             raise fail("'sheet' applies to workbooks (XLSX) only", "“sheet”只适用于 Excel 工作簿（XLSX）", display)
         sheet = _open_csv(path, display, options)
-    _read_header(sheet)
+    _read_header(sheet, unique)
     return sheet
 
 
-def _read_header(sheet: Sheet) -> None:
+def _read_header(sheet: Sheet, unique: bool = True) -> None:
     o = sheet.options
     rows = _workbook_rows(sheet) if sheet.is_workbook else _csv_rows(sheet)
     last = max(o.header_row + o.header_rows - 1, HEAD_ROWS)
@@ -218,11 +218,12 @@ def _read_header(sheet: Sheet) -> None:
     for idx, name in enumerate(sheet.header, start=1):
         if not name:
             continue
-        if name in seen:
+        if name in seen and unique:
             raise InputError([issue(
-                f"duplicate column name {shorten(name)} (also column {column_letter(seen[name])}); "
-                "rename one of them, or tell the columns apart with 'columns:'",
-                f"列名 {shorten(name)} 重复（与 {column_letter(seen[name])} 列相同）；请改名其中一列",
+                f"duplicate column name {shorten(name)} (also column {column_letter(seen[name])}); rename one of "
+                "them in the file, or, when a question row sits above, combine both rows with header_rows: 2",
+                f"列名 {shorten(name)} 重复（与 {column_letter(seen[name])} 列相同）；请在文件中改名其中一列；"
+                "若上方还有一行题目，请用 header_rows: 2 合并两行作为列名",
                 sheet.display, o.header_row, idx)])
         seen[name] = idx
 

@@ -119,6 +119,9 @@ class QuestionItem(Model):
 class Questionnaire(Model):
     scale: LikertScale = Field(default_factory=LikertScale, description="scale of expectation and perception")
     importance_scale: LikertScale | None = Field(None, description="scale of importance ratings (default: scale)")
+    dimensions: list[Identifier] = Field(default_factory=list, description=(
+        "the questionnaire's own dimensions beyond the five SERVQUAL ones (tangibles, reliability, "
+        "responsiveness, assurance, empathy); an item's dimension must be one of these"))
     items: table(QuestionItem)
 
     @model_validator(mode="after")

@@ -142,11 +142,17 @@ Answer = Annotated[
 ANSWER_VALUE = {"yes": 1.0, "partly": 0.5, "no": 0.0}
 
 
+_FLAGS = {"已解决": True, "解决": True, "已处理": True, "已兑现": True, "兑现": True, "按时": True, "准时": True,
+          "未解决": False, "未处理": False, "未兑现": False, "超时": False, "延误": False}
+
+
 def _flag(value: Any) -> Any:
     if isinstance(value, str):
         key = value.strip().lower()
         if _ANSWERS.get(key) in ("yes", "no"):
             return _ANSWERS[key] == "yes"
+        if key in _FLAGS:
+            return _FLAGS[key]
     return value
 
 
