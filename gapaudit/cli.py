@@ -187,10 +187,16 @@ def _output_is_folder() -> bool:
 
 @main.command()
 @click.argument("audit", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--lang", type=click.Choice(["zh", "en"]), help="Language of the messages (default: the audit's).")
 @plugin_option
 @debug_option
-def validate(audit: Path, plugin: tuple[str, ...], debug: bool) -> None:
-    """Check an audit file and the evidence files it references, without running modules."""
+def validate(audit: Path, lang: str | None, plugin: tuple[str, ...], debug: bool) -> None:
+    """Check an audit file and the evidence files it references, without running modules.
+
+    Every problem is listed at once with its place: file:line:column in the
+    YAML, the cell in a table (survey.xlsx[Sheet1]!D6). Exit code 2 when
+    there are any.
+    """
     from gapaudit.errors import GapauditError
     from gapaudit.load.audit import display_path, load_audit
 
@@ -198,8 +204,8 @@ def validate(audit: Path, plugin: tuple[str, ...], debug: bool) -> None:
         host = _host(plugin)
         loaded = load_audit(audit, host)
     except GapauditError as exc:
-        _fail(exc, debug)
-    lang = loaded.input.audit.language
+        _fail(exc, debug, lang)
+    lang = lang or loaded.input.audit.language
     click.echo(msg("valid", lang, file=display_path(audit), modules=len(loaded.enabled_modules),
                    ids=", ".join(loaded.enabled_modules) or "-"))
 

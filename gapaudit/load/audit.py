@@ -97,11 +97,6 @@ class _Collector:
                     sheet = info.sheet
                     return replace(issue, file=sheet.display, line=row, column=col, column_name=header,
                                    table="sheet" if sheet.is_workbook else "csv", path=tuple(rest[1:]))
-                if rest and rest[0] == "columns" and len(rest) > 1:
-                    row, col, header = info.header_cell(str(rest[1]))
-                    sheet = info.sheet
-                    return replace(issue, file=sheet.display, line=row, column=col, column_name=header,
-                                   table="sheet" if sheet.is_workbook else "csv", path=())
         file, line, col = self.locate(issue.path)
         return replace(issue, file=issue.file or file, line=issue.line or line, column=issue.column or col)
 
@@ -513,9 +508,9 @@ def _add_validation_errors(exc: ValidationError, model: type[BaseModel], path: P
             key = str(loc[-1])
             hint = suggest(key, set(allowed))
             listing = f" (allowed: {', '.join(allowed)})" if allowed and not hint else ""
+            listing_zh = f"（可用：{', '.join(allowed)}）" if allowed and not hint else ""
             col.add(f"unknown key {shorten(key)}{hint}{listing}", full,
-                    zh=f"未知的键 {shorten(key)}{hint}{listing.replace(' (allowed: ', '（可用：').replace(')', '）')}",
-                    group=group)
+                    zh=f"未知的键 {shorten(key)}{suggest(key, set(allowed), 'zh')}{listing_zh}", group=group)
             continue
         msg = err["msg"]
         if msg.startswith("Value error, "):
@@ -529,9 +524,10 @@ def _add_validation_errors(exc: ValidationError, model: type[BaseModel], path: P
             continue
         found = err.get("input")
         shown = shorten(found)
-        hint = ""
+        hint = hint_zh = ""
         if kind == "literal_error" and isinstance(found, str):
-            hint = suggest(found, set(re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", "")))))
+            options = set(re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", ""))))
+            hint, hint_zh = suggest(found, options), suggest(found, options, "zh")
         zh = _zh_message(kind, err)
         col.add(f"{msg[0].lower() + msg[1:]}, found {shown}{hint}", full,
-                zh=f"{zh}，实际为 {shown}{hint}" if zh else None, group=group)
+                zh=f"{zh}，实际为 {shown}{hint_zh}" if zh else None, group=group)

@@ -23,7 +23,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from gapaudit.errors import InputError, InputIssue
-from gapaudit.load.mapping import CellReader, matches, model_fields, required_fields
+from gapaudit.load.mapping import DEFAULT_MISSING, CellReader, matches, model_fields, required_fields
 from gapaudit.load.tables import ReadOptions, Sheet, detect_header_row, normal_text, open_table, parse_date, shorten
 from gapaudit.model import audit as m
 from gapaudit.model.base import TableRef

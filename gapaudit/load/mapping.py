@@ -65,12 +65,6 @@ class TableInfo:
             return row, col, header
         return row, None, None
 
-    def header_cell(self, name: str) -> tuple[int, int | None, str | None]:
-        if name in self.columns:
-            col, header = self.columns[name]
-            return self.sheet.options.header_row, col, header
-        return self.sheet.options.header_row, None, None
-
 
 def table_issue(sheet: Sheet, row: int, column: int | None, column_name: str | None, en: str, zh: str,
                 path: Path_ = (), group: str | None = None) -> InputIssue:
@@ -159,13 +153,13 @@ def plan_columns(sheet: Sheet, ref: TableRef, known: dict[str, str], kind: str,
             plan.unknown.append(idx)
             from gapaudit.analysis.evidence import suggest
 
-            hint = suggest(target, set(known))
+            hint, hint_zh = suggest(target, set(known)), suggest(target, set(known), "zh")
             fields = ", ".join(known)
             issues.append(table_issue(
                 sheet, header_row, idx, name,
                 f"column {shorten(name)} is not a field of {kind}{hint} (fields: {fields}); rename it with "
                 f"columns: {{{name}: <field>}} or leave it out with ignore: [{name}]",
-                f"“{name}”列不是 {kind} 的字段{hint}（字段：{fields}）；请用 columns: {{{name}: <字段>}} 改名，"
+                f"“{name}”列不是 {kind} 的字段{hint_zh}（字段：{fields}）；请用 columns: {{{name}: <字段>}} 改名，"
                 f"或用 ignore: [{name}] 忽略", group="unknown column"))
             continue
         if target in plan.fields:
@@ -180,9 +174,10 @@ def plan_columns(sheet: Sheet, ref: TableRef, known: dict[str, str], kind: str,
         if name not in used_renames and name not in sheet.header:
             from gapaudit.analysis.evidence import suggest
 
-            hint = suggest(name, [h for h in sheet.header if h])
-            issues.append(InputIssue(f"no column {shorten(name)} in {sheet.display}{hint}", ref_path + ("columns", name),
-                                     zh=f"{sheet.display} 中没有“{name}”列{hint}"))
+            names = [h for h in sheet.header if h]
+            issues.append(InputIssue(f"no column {shorten(name)} in {sheet.display}{suggest(name, names)}",
+                                     ref_path + ("columns", name),
+                                     zh=f"{sheet.display} 中没有“{name}”列{suggest(name, names, 'zh')}"))
     if unpivot is not None:
         if not plan.value_columns:
             issues.append(InputIssue(f"no column of {sheet.display} matches unpivot.columns {unpivot.columns}",
@@ -193,7 +188,8 @@ def plan_columns(sheet: Sheet, ref: TableRef, known: dict[str, str], kind: str,
                 from gapaudit.analysis.evidence import suggest
 
                 issues.append(InputIssue(f"{target!r} is not a field of {kind}{suggest(target, set(known))}",
-                                         ref_path + ("unpivot",), zh=f"{target!r} 不是 {kind} 的字段"))
+                                         ref_path + ("unpivot",),
+                                         zh=f"{target!r} 不是 {kind} 的字段{suggest(target, set(known), 'zh')}"))
     for key in ref.values:
         if key not in plan.fields and key not in sheet.header and not (unpivot and key in (unpivot.name_to,
                                                                                            unpivot.value_to)):
@@ -316,7 +312,7 @@ def read_records(sheet: Sheet, ref: TableRef, model: type[BaseModel], kind: str,
             value, error = reader.convert(fieldname, col, cells[slot[col]])
             if error is not None:
                 issues.append(table_issue(sheet, row, col, sheet.header[col - 1], *error,
-                                          path=(fieldname,), group=f"{fieldname}:{error[0][:12]}"))
+                                          path=(fieldname,), group=f"{fieldname}:{reader.kinds.get(fieldname)}"))
             elif value is not None:
                 base[fieldname] = value
         if ref.unpivot is None:
@@ -333,7 +329,7 @@ def read_records(sheet: Sheet, ref: TableRef, model: type[BaseModel], kind: str,
             value, error = reader.convert(ref.unpivot.value_to, col, raw)
             if error is not None:
                 issues.append(table_issue(sheet, row, col, sheet.header[col - 1], *error,
-                                          path=(ref.unpivot.value_to,), group=f"{ref.unpivot.value_to}:{error[0][:12]}"))
+                                          path=(ref.unpivot.value_to,), group=f"{ref.unpivot.value_to}:value"))
             elif value is not None:
                 record[ref.unpivot.value_to] = value
             records.append(record)

@@ -526,7 +526,7 @@ def read_responses(survey: Any, data: Any, issues: list[InputIssue]) -> bool:
             if isinstance(parsed, tuple):
                 bad[col] = bad.get(col, 0) + 1
                 if bad[col] <= MAX_VALUE_ISSUES:
-                    issues.append(table.issue(row, col, parsed[0], parsed[1], base, group=f"answer:{parsed[0][:14]}"))
+                    issues.append(table.issue(row, col, parsed[0], parsed[1], base, group=_answer_group(parsed[0])))
                 parsed = None
             values[col].append(parsed)
     for col, n in bad.items():
@@ -543,6 +543,11 @@ def read_responses(survey: Any, data: Any, issues: list[InputIssue]) -> bool:
         store[key] = values[col]
     _drop_empty(data)
     return True
+
+
+def _answer_group(message: str) -> str:
+    """Problems with answers are grouped by kind, not by the value found."""
+    return "answer:outside the scale" if message.startswith("rating") else "answer:not a rating"
 
 
 def _points_parser(missing: MissingCodes | None):
@@ -602,7 +607,8 @@ def _read_long(survey: Any, table: ResponseTable, data: Any, items: dict[str, st
 
                 issues.append(table.issue(row, columns[1], f"unknown questionnaire item {shorten(raw_item)}"
                                                             f"{suggest(raw_item, set(items))}",
-                                          f"未知的问卷题项 {shorten(raw_item)}", base, group="long item"))
+                                          f"未知的问卷题项 {shorten(raw_item)}{suggest(raw_item, set(items), 'zh')}", base,
+                                          group="long item"))
             continue
         r = who.setdefault(respondent, len(who))
         for k, role in enumerate(roles):
@@ -610,9 +616,12 @@ def _read_long(survey: Any, table: ResponseTable, data: Any, items: dict[str, st
             if isinstance(parsed, tuple):
                 bad += 1
                 if bad <= MAX_VALUE_ISSUES:
-                    issues.append(table.issue(row, columns[2 + k], *parsed, base, group=f"answer:{parsed[0][:14]}"))
+                    issues.append(table.issue(row, columns[2 + k], *parsed, base, group=_answer_group(parsed[0])))
                 continue
-            if (role, item, r) in answers and answers[(role, item, r)] is not None:
+            if parsed is None:
+                answers.setdefault((role, item, r), None)
+                continue
+            if answers.get((role, item, r)) is not None:
                 issues.append(table.issue(row, columns[1], f"respondent {respondent!r} answers item {item} twice",
                                           f"受访者 {respondent!r} 对题项 {item} 作答了两次", base, group="twice"))
             answers[(role, item, r)] = parsed

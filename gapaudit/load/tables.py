@@ -147,8 +147,10 @@ class Sheet:
             if not any(_clean(c) is not None for c in record):
                 continue  # blank line, or a blank row between sections
             if not self.is_workbook and len(record) > width and any(_clean(c) is not None for c in record[width:]):
-                raise fail(f"row has {len(record)} cells but the header has {width} columns",
-                           f"该行有 {len(record)} 个单元格，但表头只有 {width} 列", self.display, number, width + 1)
+                hint, hint_zh = _header_hint(self)
+                raise fail(f"row has {len(record)} cells but the header has {width} columns{hint}",
+                           f"该行有 {len(record)} 个单元格，但表头只有 {width} 列{hint_zh}", self.display, number,
+                           width + 1)
             if columns is None:
                 cells = [_clean(record[i]) if i < len(record) else None for i in range(width)]
             else:
@@ -381,7 +383,7 @@ def _open_workbook(path: Path, display: str, options: ReadOptions, is_zip: bool)
     import python_calamine  # deferred: only audits with workbook evidence pay for it
 
     try:
-        book = python_calamine.CalamineWorkbook.from_path(str(path))
+        book = _calamine(path)
     except Exception as exc:  # calamine raises its own zoo for broken files
         text = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
         if "password" in text.lower() or "encrypt" in text.lower():
@@ -396,6 +398,21 @@ def _open_workbook(path: Path, display: str, options: ReadOptions, is_zip: bool)
                    f"没有名为 {options.sheet!r} 的工作表；现有工作表：{'、'.join(names)}", display)
     name = options.sheet or names[0]
     return Sheet(path, f"{display}[{name}]", options, [], is_workbook=True)
+
+
+def _calamine(path: Path) -> Any:
+    """The workbook, opened by its content: an XLSX saved as .xls (or the reverse) is common."""
+    import python_calamine
+
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    suffix = path.suffix.lower()
+    mismatch = (head.startswith(b"PK\x03\x04") and suffix not in (".xlsx", ".xlsm", ".xlsb", ".ods")) or \
+        (head.startswith(_OLE2) and suffix != ".xls")
+    if mismatch:
+        with path.open("rb") as fh:
+            return python_calamine.CalamineWorkbook.from_filelike(fh)
+    return python_calamine.CalamineWorkbook.from_path(str(path))
 
 
 def _check_zip(path: Path, display: str, sheet: str | None) -> None:
@@ -436,9 +453,7 @@ def _too_big(display: str, part: str, size: int, cap: int) -> InputError:
 
 
 def _workbook_rows(sheet: Sheet) -> Iterator[tuple[int, list[Any]]]:
-    import python_calamine
-
-    book = python_calamine.CalamineWorkbook.from_path(str(sheet.path))
+    book = _calamine(sheet.path)
     try:
         name = sheet.options.sheet or book.sheet_names[0]
         ws = book.get_sheet_by_name(name)
