@@ -43,6 +43,10 @@ class SurveyData:
     importance: dict[str, list[float | None]] = field(default_factory=dict)
     points: dict[str, list[float | None]] = field(default_factory=dict)
     summary: dict[str, ItemSummary] = field(default_factory=dict)
+    desired: dict[str, list[float | None]] = field(default_factory=dict)  # zone of tolerance: D_<item>
+    adequate: dict[str, list[float | None]] = field(default_factory=dict)  # zone of tolerance: A_<item>
+    overall: list[float | None] = field(default_factory=list)  # the overall question, when one is declared
+    overall_scale: LikertScale | None = None
 
     @property
     def n(self) -> int:
@@ -202,19 +206,25 @@ def parse_survey(ev: Evidence, issues: list[InputIssue]) -> SurveyData | None:
     s = ev.survey
     prefixes = [(s.expectation_prefix, data.expectation, q.scale, item_ids),
                 (s.perception_prefix, data.perception, q.scale, item_ids),
-                (s.importance_prefix, data.importance, data.importance_scale, item_ids)]
+                (s.importance_prefix, data.importance, data.importance_scale, item_ids),
+                (s.desired_prefix, data.desired, q.scale, item_ids),
+                (s.adequate_prefix, data.adequate, q.scale, item_ids)]
+    overall: dict[str, list] = {}
+    if s.overall_column:  # one exact column: a "prefix" that is the whole name, keyed by the empty id
+        data.overall_scale = s.overall_scale or q.scale
+        prefixes.append((s.overall_column, overall, data.overall_scale, {""}))
     base: Path = ("evidence", "survey", "responses")
     n = len(s.responses)
     columns: dict[str, tuple[dict[str, list], str, LikertScale | None]] = {}
     all_columns = list(dict.fromkeys(k for row in s.responses for k in row))
-    known = {s.respondent_column} | {p + i for p, *_ in prefixes for i in item_ids} | \
+    known = {s.respondent_column} | {p + i for p, _, _, ids in prefixes for i in ids} | \
             {s.points_prefix + d for d in dims}
     for col in all_columns:
         if col == s.respondent_column:
             continue
         target = None
-        for prefix, store, scale, _ in prefixes:
-            if col.startswith(prefix) and col[len(prefix):] in item_ids:
+        for prefix, store, scale, ids in prefixes:
+            if col.startswith(prefix) and col[len(prefix):] in ids:
                 target = (store, col[len(prefix):], scale)
                 break
         if target is None and col.startswith(s.points_prefix) and col[len(s.points_prefix):] in dims:
@@ -222,13 +232,21 @@ def parse_survey(ev: Evidence, issues: list[InputIssue]) -> SurveyData | None:
         if target is None:
             issues.append(InputIssue(
                 f"unknown survey column {col!r}{suggest(col, known)} (expected {s.respondent_column!r}, "
-                f"{s.expectation_prefix}/{s.perception_prefix}/{s.importance_prefix}<item id> or "
+                f"{s.expectation_prefix}/{s.perception_prefix}/{s.importance_prefix}/{s.desired_prefix}/"
+                f"{s.adequate_prefix}<item id> or "
                 f"{s.points_prefix}<dimension>)", base + ("columns", col)))
             continue
         columns[col] = target
-    for store in (data.expectation, data.perception, data.importance):
+    if s.overall_column and n and s.overall_column not in all_columns:
+        issues.append(InputIssue(
+            f"the overall question's column {s.overall_column!r} is not in the responses"
+            f"{suggest(s.overall_column, all_columns)}", ("evidence", "survey", "overall_column"),
+            zh=f"响应数据中没有总体问题的列 {s.overall_column!r}"))
+    for store in (data.expectation, data.perception, data.importance, data.desired, data.adequate):
         for item in item_ids:
             store[item] = [None] * n
+    if s.overall_column:
+        overall[""] = data.overall = [None] * n
     for dim in dims:
         data.points[dim] = [None] * n
     bad = 0
@@ -250,7 +268,7 @@ def parse_survey(ev: Evidence, issues: list[InputIssue]) -> SurveyData | None:
         issues.append(InputIssue(f"... and {bad - 50} more invalid survey answers", base))
     if not any(v is not None for vals in data.points.values() for v in vals):
         data.points = {}
-    for store in (data.importance,):
+    for store in (data.importance, data.desired, data.adequate):
         if not any(v is not None for vals in store.values() for v in vals):
             store.clear()
     return data

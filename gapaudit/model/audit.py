@@ -131,7 +131,11 @@ class Survey(Model):
 
     Columns are ``<prefix><item id>``: ``E_R1`` expectation, ``P_R1``
     perception, ``I_R1`` importance; ``W_<dimension>`` a 100-point importance
-    allocation across dimensions. Blank cells are missing answers.
+    allocation across dimensions. The three-column format (Parasuraman,
+    Zeithaml & Berry 1994) adds ``D_R1`` desired and ``A_R1`` adequate
+    (minimum acceptable) service, beside or instead of ``E_``. One overall
+    question (overall satisfaction, or intention to return or recommend) may
+    be named by ``overall_column``. Blank cells are missing answers.
     """
 
     responses: table(dict[str, Any])
@@ -140,6 +144,17 @@ class Survey(Model):
     perception_prefix: str = "P_"
     importance_prefix: str = "I_"
     points_prefix: str = "W_"
+    desired_prefix: str = Field("D_", description="column prefix of desired-service ratings (zone of tolerance)")
+    adequate_prefix: str = Field("A_", description="column prefix of adequate (minimum acceptable) service ratings "
+                                                   "(zone of tolerance)")
+    overall_column: str | None = Field(
+        None, max_length=200, description="column of one overall question (overall satisfaction, or intention to "
+                                          "return or recommend): what the key-driver analysis explains from the item "
+                                          "perceptions; none by default")
+    overall_question: str | None = Field(None, max_length=500, description="wording of the overall question, shown "
+                                                                            "in the report")
+    overall_scale: LikertScale | None = Field(None, description="scale of the overall question (default: the "
+                                                                "questionnaire's scale)")
 
 
 class ItemSummary(Model):

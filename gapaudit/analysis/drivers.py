@@ -1,0 +1,338 @@
+"""Derived importance: what drives an overall question (satisfaction, or intention to return).
+
+Two methods, both on the respondents' item perceptions:
+
+* **Relative weights** (Johnson 2000, *Multivariate Behavioral Research*
+  35(1)): R² of the regression of the overall question on the items, split
+  into one non-negative share per item even when the items are correlated.
+  Percentile intervals from a case-resampling bootstrap.
+* **Penalty–reward contrast analysis** (Mittal, Ross & Baldasare 1998,
+  *J. Marketing* 62(1)): the overall question regressed on two dummies per
+  attribute, a low and a high rating, against the middle ratings. The
+  penalty is how much a low rating lowers the overall answer, the reward how
+  much a high rating raises it. Impact-asymmetry analysis (Mikulić &
+  Prebežac 2008, *Managing Service Quality* 18(6)) classifies each attribute
+  as *basic* (it mostly hurts when bad), *excitement* (it mostly delights
+  when good) or *performance* (both).
+
+numpy is imported inside the functions that need it, so that ``gapaudit
+--help`` and ``validate`` never load it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal, Sequence
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+
+Values = Sequence[float | None]
+Kind = Literal["basic", "excitement", "performance", "unclear"]
+
+
+def green_needed(predictors: int) -> int:
+    """Respondents Green (1991) recommends for testing individual predictors of a regression: 104 + m."""
+    return 104 + predictors
+
+
+def minimum_needed(predictors: int) -> int:
+    """Respondents below which no driver analysis is computed: five per predictor, and at least 30."""
+    return max(30, 5 * predictors)
+
+
+@dataclass(frozen=True)
+class Interval:
+    value: float
+    low: float | None = None
+    high: float | None = None
+
+
+@dataclass(frozen=True)
+class RelativeWeights:
+    """Johnson's relative weights of p predictors, or the reason there are none."""
+
+    names: list[str]
+    n: int  # smallest number of respondents behind any correlation used (pairwise)
+    n_outcome: int  # respondents who answered the overall question
+    reason: str | None = None
+    r2: float | None = None
+    raw: list[Interval] = field(default_factory=list)  # ε_j, summing to R²
+    share: list[Interval] = field(default_factory=list)  # ε_j ÷ R², summing to 1
+    beta: list[float] = field(default_factory=list)  # standardised regression coefficients
+    replicates: int = 0  # bootstrap replicates that gave weights
+    needed: int = 0  # Green (1991): 104 + p
+
+
+def _as_matrix(columns: list[Values], outcome: Values) -> "np.ndarray":
+    import numpy as np
+
+    n = len(outcome)
+    for col in columns:
+        if len(col) != n:
+            raise ValueError("every column needs one value per respondent")
+    data = np.array([[np.nan if v is None else float(v) for v in col] for col in (*columns, outcome)], dtype=float)
+    return data.T  # respondents × (p + 1), outcome last
+
+
+def _pairwise_corr(x: "np.ndarray", w: "np.ndarray") -> tuple["np.ndarray", "np.ndarray"]:
+    """Pairwise-complete Pearson correlations of the columns of x with row weights w (bootstrap counts).
+
+    Returns (r, n) matrices; r is NaN where a pair has fewer than 3 rows or no variance.
+    """
+    import numpy as np
+
+    m = (~np.isnan(x)).astype(float)
+    x0 = np.where(np.isnan(x), 0.0, x)
+    wm = m * w[:, None]
+    n = m.T @ wm
+    sx = (x0 * w[:, None]).T @ m  # sx[i, j] = Σ w x_i over rows where i and j are present
+    sxx = (x0 * x0 * w[:, None]).T @ m
+    sxy = (x0 * w[:, None]).T @ x0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cov = n * sxy - sx * sx.T
+        var_i = n * sxx - sx * sx
+        r = cov / np.sqrt(var_i * var_i.T)
+    r[(n < 3) | ~np.isfinite(r)] = np.nan
+    np.fill_diagonal(r, 1.0)
+    return r, n
+
+
+def _weights_from_corr(r: "np.ndarray") -> tuple["np.ndarray", "np.ndarray"] | None:
+    """(raw relative weights, standardised betas) from a (p+1)×(p+1) correlation matrix, outcome last.
+
+    Johnson (2000): R_xx = V Λ V'; Λ_half = V Λ^½ V' relates the predictors to
+    their closest orthogonal counterparts Z; β* = Λ_half⁻¹ r_xy regresses y on
+    Z; ε_j = Σ_k Λ_half[j,k]² β*_k². None when R_xx is not positive definite.
+    """
+    import numpy as np
+
+    if not np.all(np.isfinite(r)):
+        return None
+    rxx, rxy = r[:-1, :-1], r[:-1, -1]
+    vals, vecs = np.linalg.eigh(rxx)
+    if vals.min() <= 1e-8 * max(vals.max(), 1.0):
+        return None
+    half = (vecs * np.sqrt(vals)) @ vecs.T
+    beta_star = (vecs / np.sqrt(vals)) @ (vecs.T @ rxy)
+    raw = (half ** 2) @ (beta_star ** 2)
+    beta = (vecs / vals) @ (vecs.T @ rxy)
+    return raw, beta
+
+
+def _percentile(values: "np.ndarray", confidence: float) -> tuple["np.ndarray", "np.ndarray"]:
+    import numpy as np
+
+    tail = 50 * (1 - confidence)
+    return np.percentile(values, tail, axis=0), np.percentile(values, 100 - tail, axis=0)
+
+
+def relative_weights(columns: dict[str, Values], outcome: Values, *, confidence: float = 0.95,
+                     replicates: int = 1000, seed: int = 0) -> RelativeWeights:
+    """Johnson's relative weights of the ``columns`` (predictors) on ``outcome``, with bootstrap intervals.
+
+    Correlations are pairwise-complete (each uses every respondent who
+    answered both questions). Intervals: percentile intervals over
+    ``replicates`` case resamples (replicates whose correlation matrix is not
+    positive definite are skipped and not counted). ``reason`` says why there
+    are no weights: fewer than two predictors, too few respondents
+    (:func:`minimum_needed`), no variation, or predictors so collinear that
+    their correlation matrix is singular.
+    """
+    import numpy as np
+
+    names = list(columns)
+    p = len(names)
+    if p < 2:
+        return RelativeWeights(names, 0, 0, "fewer than two items with answers")
+    x = _as_matrix([columns[k] for k in names], outcome)
+    n_outcome = int((~np.isnan(x[:, -1])).sum())
+    ones = np.ones(len(x))
+    r, counts = _pairwise_corr(x, ones)
+    n = int(counts.min()) if counts.size else 0
+    needed = green_needed(p)
+    base = dict(names=names, n=n, n_outcome=n_outcome, needed=needed)
+    if n < minimum_needed(p):
+        return RelativeWeights(**base, reason=f"{n} respondents answered every pair of questions; at least "
+                                              f"{minimum_needed(p)} are needed for {p} items (5 per item)")
+    if not np.all(np.isfinite(r)):
+        return RelativeWeights(**base, reason="an item or the overall question does not vary")
+    point = _weights_from_corr(r)
+    if point is None:
+        return RelativeWeights(**base, reason="the items' correlation matrix is singular (some items move together "
+                                              "exactly, or are combinations of others)")
+    raw, beta = point
+    r2 = float(raw.sum())
+    if r2 <= 0:
+        return RelativeWeights(**base, reason="the items explain none of the overall question's variation")
+    rng = np.random.default_rng(seed)
+    boot_raw = []
+    for _ in range(replicates):
+        w = rng.multinomial(len(x), ones / len(x)).astype(float)
+        got = _weights_from_corr(_pairwise_corr(x, w)[0])
+        if got is None or got[0].sum() <= 0:
+            continue
+        boot_raw.append(got[0])
+    if boot_raw:
+        b = np.array(boot_raw)
+        raw_lo, raw_hi = _percentile(b, confidence)
+        share_lo, share_hi = _percentile(b / b.sum(axis=1, keepdims=True), confidence)
+        raw_iv = [Interval(float(v), float(lo), float(hi)) for v, lo, hi in zip(raw, raw_lo, raw_hi)]
+        share_iv = [Interval(float(v / r2), float(lo), float(hi)) for v, lo, hi in zip(raw, share_lo, share_hi)]
+    else:
+        raw_iv = [Interval(float(v)) for v in raw]
+        share_iv = [Interval(float(v / r2)) for v in raw]
+    return RelativeWeights(**base, r2=r2, raw=raw_iv, share=share_iv, beta=[float(v) for v in beta],
+                           replicates=len(boot_raw))
+
+
+# --- penalty–reward contrast analysis ------------------------------------------------------
+
+@dataclass(frozen=True)
+class Attribute:
+    """One attribute's penalty and reward, its impact asymmetry and class."""
+
+    name: str
+    n_low: int  # respondents (of the n used) who rated it low
+    n_high: int
+    penalty: Interval | None  # drop in the overall answer for a low rating (positive = it hurts); None: too few lows
+    reward: Interval | None  # rise for a high rating (positive = it delights); None: too few highs
+    impact_range: float | None  # |penalty| + |reward|
+    asymmetry: Interval | None  # (|reward| − |penalty|) ÷ impact range, −1 … +1
+    kind: Kind | None  # None when penalty or reward could not be estimated
+
+
+@dataclass(frozen=True)
+class PenaltyReward:
+    """Penalty–reward contrast analysis of p attributes, or the reason there is none."""
+
+    names: list[str]
+    n: int  # respondents with every attribute and the overall question answered (listwise)
+    low_max: float
+    high_min: float
+    threshold: float
+    reason: str | None = None
+    r2: float | None = None
+    attributes: list[Attribute] = field(default_factory=list)
+    replicates: int = 0
+    needed: int = 0  # Green (1991): 104 + number of dummy coefficients
+
+
+def classify(penalty: float, reward: float, threshold: float) -> tuple[float | None, float | None, Kind]:
+    """(impact range, impact asymmetry, class) of one attribute (Mikulić & Prebežac 2008).
+
+    IA = |reward| ÷ range − |penalty| ÷ range; IA > threshold: excitement,
+    IA < −threshold: basic, otherwise performance. ``unclear`` when a
+    coefficient has the counter-intuitive sign (a low rating raising the
+    overall answer, or a high one lowering it) or both are 0.
+    """
+    rng = abs(penalty) + abs(reward)
+    if penalty < 0 or reward < 0 or rng == 0:
+        return (rng or None), None, "unclear"
+    ia = (abs(reward) - abs(penalty)) / rng
+    kind: Kind = "excitement" if ia > threshold else "basic" if ia < -threshold else "performance"
+    return rng, ia, kind
+
+
+def _ols(design: "np.ndarray", y: "np.ndarray") -> "np.ndarray | None":
+    import numpy as np
+
+    coef, _, rank, _ = np.linalg.lstsq(design, y, rcond=None)
+    return coef if rank == design.shape[1] else None
+
+
+def penalty_reward(columns: dict[str, Values], outcome: Values, *, low_max: float, high_min: float,
+                   threshold: float = 0.2, min_group: int = 10, confidence: float = 0.95,
+                   replicates: int = 1000, seed: int = 0) -> PenaltyReward:
+    """Penalty–reward contrast analysis of ``columns`` on ``outcome``, with bootstrap intervals.
+
+    A rating ≤ ``low_max`` is low, ≥ ``high_min`` high, anything between the
+    reference. Listwise: only respondents who answered every attribute and the
+    overall question. A dummy with fewer than ``min_group`` respondents is
+    left out (those respondents join the reference group) and that side of
+    the attribute is not estimated. One OLS regression of the outcome on all
+    dummies; intervals are bootstrap percentile intervals (replicates with a
+    rank-deficient design are skipped).
+    """
+    import numpy as np
+
+    names = list(columns)
+    x = _as_matrix([columns[k] for k in names], outcome)
+    rows = x[~np.isnan(x).any(axis=1)]
+    n = len(rows)
+    base = dict(names=names, n=n, low_max=low_max, high_min=high_min, threshold=threshold)
+    if not names:
+        return PenaltyReward(**base, reason="no attributes")
+    low = rows[:, :-1] <= low_max
+    high = rows[:, :-1] >= high_min
+    dummies, slots = [], []  # slots: (attribute index, "low" | "high")
+    for j in range(len(names)):
+        for side, mask in (("low", low[:, j]), ("high", high[:, j])):
+            if min_group <= mask.sum() <= n - min_group:
+                dummies.append(mask.astype(float))
+                slots.append((j, side))
+    k = len(dummies)
+    needed = green_needed(k)
+    base["needed"] = needed
+    if k == 0:
+        return PenaltyReward(**base, reason=f"no attribute has {min_group} or more low or high ratings among the "
+                                            f"{n} complete answers")
+    if n < minimum_needed(k + 1):
+        return PenaltyReward(**base, reason=f"{n} respondents answered every item and the overall question; at "
+                                            f"least {minimum_needed(k + 1)} are needed for {k} contrasts "
+                                            f"(5 per coefficient)")
+    y = rows[:, -1]
+    if np.ptp(y) == 0:
+        return PenaltyReward(**base, reason="every respondent gave the same overall answer")
+    design = np.column_stack([np.ones(n), *dummies])
+    coef = _ols(design, y)
+    if coef is None:
+        return PenaltyReward(**base, reason="the low/high dummies are collinear (the same respondents rate "
+                                            "several items low or high together)")
+    fitted = design @ coef
+    r2 = 1 - float(((y - fitted) ** 2).sum() / ((y - y.mean()) ** 2).sum())
+    rng = np.random.default_rng(seed)
+    boots = []
+    for _ in range(replicates):
+        idx = rng.integers(0, n, n)
+        got = _ols(design[idx], y[idx])
+        if got is not None:
+            boots.append(got)
+    boot = np.array(boots) if boots else None
+
+    def effect(j: int, side: str) -> tuple[float | None, "np.ndarray | None"]:
+        if (j, side) not in slots:
+            return None, None
+        col = 1 + slots.index((j, side))
+        sign = -1.0 if side == "low" else 1.0  # a penalty is the drop: −b_low
+        return sign * float(coef[col]), (sign * boot[:, col] if boot is not None else None)
+
+    attributes = []
+    tail = 50 * (1 - confidence)
+    for j, name in enumerate(names):
+        pen, pen_b = effect(j, "low")
+        rew, rew_b = effect(j, "high")
+
+        def iv(v: float | None, b: "np.ndarray | None") -> Interval | None:
+            if v is None:
+                return None
+            if b is None:
+                return Interval(v)
+            return Interval(v, float(np.percentile(b, tail)), float(np.percentile(b, 100 - tail)))
+
+        ir = ia = kind = None
+        ia_iv = None
+        if pen is not None and rew is not None:
+            ir, ia, kind = classify(pen, rew, threshold)
+            if ia is not None and pen_b is not None and rew_b is not None:
+                total = np.abs(pen_b) + np.abs(rew_b)
+                ok = total > 0
+                ia_b = (np.abs(rew_b[ok]) - np.abs(pen_b[ok])) / total[ok]
+                ia_iv = Interval(ia, float(np.percentile(ia_b, tail)), float(np.percentile(ia_b, 100 - tail))) \
+                    if ok.any() else Interval(ia)
+            elif ia is not None:
+                ia_iv = Interval(ia)
+        attributes.append(Attribute(name, int(low[:, j].sum()), int(high[:, j].sum()), iv(pen, pen_b),
+                                    iv(rew, rew_b), ir, ia_iv, kind))
+    return PenaltyReward(**base, r2=r2, attributes=attributes, replicates=len(boots))
+
