@@ -200,6 +200,7 @@ class Attribute:
     impact_range: float | None  # |penalty| + |reward|
     asymmetry: Interval | None  # (|reward| − |penalty|) ÷ impact range, −1 … +1
     kind: Kind | None  # None when penalty or reward could not be estimated
+    settled: bool = False  # the asymmetry's interval lies wholly inside the class's band
 
 
 @dataclass(frozen=True)
@@ -207,7 +208,7 @@ class PenaltyReward:
     """Penalty–reward contrast analysis of p attributes, or the reason there is none."""
 
     names: list[str]
-    n: int  # respondents with every attribute and the overall question answered (listwise)
+    n: int  # respondents used: the overall question and at least (1 − max_missing) of the attributes answered
     low_max: float
     high_min: float
     threshold: float
@@ -216,22 +217,34 @@ class PenaltyReward:
     attributes: list[Attribute] = field(default_factory=list)
     replicates: int = 0
     needed: int = 0  # Green (1991): 104 + number of dummy coefficients
+    missing: int = 0  # attribute answers missing among the respondents used (counted in neither group)
 
 
-def classify(penalty: float, reward: float, threshold: float) -> tuple[float | None, float | None, Kind]:
+def classify(penalty: float, reward: float, threshold: float, *, wrong_sign_clear: bool = True
+             ) -> tuple[float | None, float | None, Kind]:
     """(impact range, impact asymmetry, class) of one attribute (Mikulić & Prebežac 2008).
 
-    IA = |reward| ÷ range − |penalty| ÷ range; IA > threshold: excitement,
-    IA < −threshold: basic, otherwise performance. ``unclear`` when a
-    coefficient has the counter-intuitive sign (a low rating raising the
-    overall answer, or a high one lowering it) or both are 0.
+    A coefficient with the counter-intuitive sign (a low rating raising the
+    overall answer, or a high one lowering it) counts as 0 when its interval
+    includes 0 (``wrong_sign_clear`` False), else the class is ``unclear``.
+    Range = |penalty| + |reward|; IA = (|reward| − |penalty|) ÷ range;
+    IA > threshold: excitement, IA < −threshold: basic, otherwise
+    performance; ``unclear`` too when both effects are 0.
     """
-    rng = abs(penalty) + abs(reward)
-    if penalty < 0 or reward < 0 or rng == 0:
-        return (rng or None), None, "unclear"
-    ia = (abs(reward) - abs(penalty)) / rng
+    if (penalty < 0 or reward < 0) and wrong_sign_clear:
+        return None, None, "unclear"
+    penalty, reward = max(penalty, 0.0), max(reward, 0.0)
+    rng = penalty + reward
+    if rng == 0:
+        return None, None, "unclear"
+    ia = (reward - penalty) / rng
     kind: Kind = "excitement" if ia > threshold else "basic" if ia < -threshold else "performance"
     return rng, ia, kind
+
+
+def _band(kind: Kind | None, threshold: float) -> tuple[float, float] | None:
+    return {"excitement": (threshold, 1.0), "basic": (-1.0, -threshold),
+            "performance": (-threshold, threshold)}.get(kind or "")
 
 
 def _ols(design: "np.ndarray", y: "np.ndarray") -> "np.ndarray | None":
@@ -242,29 +255,36 @@ def _ols(design: "np.ndarray", y: "np.ndarray") -> "np.ndarray | None":
 
 
 def penalty_reward(columns: dict[str, Values], outcome: Values, *, low_max: float, high_min: float,
-                   threshold: float = 0.2, min_group: int = 10, confidence: float = 0.95,
-                   replicates: int = 1000, seed: int = 0) -> PenaltyReward:
+                   threshold: float = 0.2, min_group: int = 10, max_missing: float = 0.2,
+                   confidence: float = 0.95, replicates: int = 1000, seed: int = 0) -> PenaltyReward:
     """Penalty–reward contrast analysis of ``columns`` on ``outcome``, with bootstrap intervals.
 
     A rating ≤ ``low_max`` is low, ≥ ``high_min`` high, anything between the
-    reference. Listwise: only respondents who answered every attribute and the
-    overall question. A dummy with fewer than ``min_group`` respondents is
+    reference. Respondents count when they answered the overall question and
+    left at most ``max_missing`` of the attributes blank; a blank attribute
+    puts them in neither its low nor its high group (as if rated in the
+    middle), so a few blanks do not cost the whole answer. A dummy with fewer than ``min_group`` respondents is
     left out (those respondents join the reference group) and that side of
     the attribute is not estimated. One OLS regression of the outcome on all
     dummies; intervals are bootstrap percentile intervals (replicates with a
-    rank-deficient design are skipped).
+    rank-deficient design are skipped). An attribute whose penalty and reward
+    intervals both include 0 is ``unclear``: its class would be noise.
     """
     import numpy as np
 
     names = list(columns)
     x = _as_matrix([columns[k] for k in names], outcome)
-    rows = x[~np.isnan(x).any(axis=1)]
+    blank = np.isnan(x[:, :-1])
+    keep = ~np.isnan(x[:, -1]) & (blank.mean(axis=1) <= max_missing + 1e-12) if names else np.zeros(len(x), bool)
+    rows = x[keep]
     n = len(rows)
-    base = dict(names=names, n=n, low_max=low_max, high_min=high_min, threshold=threshold)
+    base = dict(names=names, n=n, low_max=low_max, high_min=high_min, threshold=threshold,
+                missing=int(blank[keep].sum()))
     if not names:
         return PenaltyReward(**base, reason="no attributes")
-    low = rows[:, :-1] <= low_max
-    high = rows[:, :-1] >= high_min
+    with np.errstate(invalid="ignore"):  # NaN (blank) compares False: in neither group
+        low = rows[:, :-1] <= low_max
+        high = rows[:, :-1] >= high_min
     dummies, slots = [], []  # slots: (attribute index, "low" | "high")
     for j in range(len(names)):
         for side, mask in (("low", low[:, j]), ("high", high[:, j])):
@@ -278,7 +298,7 @@ def penalty_reward(columns: dict[str, Values], outcome: Values, *, low_max: floa
         return PenaltyReward(**base, reason=f"no attribute has {min_group} or more low or high ratings among the "
                                             f"{n} complete answers")
     if n < minimum_needed(k + 1):
-        return PenaltyReward(**base, reason=f"{n} respondents answered every item and the overall question; at "
+        return PenaltyReward(**base, reason=f"{n} respondents answered the overall question and most items; at "
                                             f"least {minimum_needed(k + 1)} are needed for {k} contrasts "
                                             f"(5 per coefficient)")
     y = rows[:, -1]
@@ -321,18 +341,28 @@ def penalty_reward(columns: dict[str, Values], outcome: Values, *, low_max: floa
             return Interval(v, float(np.percentile(b, tail)), float(np.percentile(b, 100 - tail)))
 
         ir = ia = kind = None
-        ia_iv = None
+        ia_iv, settled = None, False
         if pen is not None and rew is not None:
-            ir, ia, kind = classify(pen, rew, threshold)
+            pen_iv, rew_iv = iv(pen, pen_b), iv(rew, rew_b)
+            clear_wrong = (pen < 0 and (pen_iv.high is None or pen_iv.high < 0)) or \
+                          (rew < 0 and (rew_iv.high is None or rew_iv.high < 0))
+            ir, ia, kind = classify(pen, rew, threshold, wrong_sign_clear=clear_wrong)
             if ia is not None and pen_b is not None and rew_b is not None:
-                total = np.abs(pen_b) + np.abs(rew_b)
+                pb, rb = np.clip(pen_b, 0, None), np.clip(rew_b, 0, None)
+                total = pb + rb
                 ok = total > 0
-                ia_b = (np.abs(rew_b[ok]) - np.abs(pen_b[ok])) / total[ok]
+                ia_b = (rb[ok] - pb[ok]) / total[ok]
                 ia_iv = Interval(ia, float(np.percentile(ia_b, tail)), float(np.percentile(ia_b, 100 - tail))) \
                     if ok.any() else Interval(ia)
             elif ia is not None:
                 ia_iv = Interval(ia)
+            if kind != "unclear" and pen_iv.low is not None and rew_iv.low is not None and pen_iv.low <= 0 \
+                    and rew_iv.low <= 0:
+                kind = "unclear"  # neither effect is distinguishable from 0: no class to read
+            band = _band(kind, threshold)
+            settled = bool(band and ia_iv and ia_iv.low is not None and band[0] <= ia_iv.low
+                           and ia_iv.high <= band[1])
         attributes.append(Attribute(name, int(low[:, j].sum()), int(high[:, j].sum()), iv(pen, pen_b),
-                                    iv(rew, rew_b), ir, ia_iv, kind))
+                                    iv(rew, rew_b), ir, ia_iv, kind, settled))
     return PenaltyReward(**base, r2=r2, attributes=attributes, replicates=len(boots))
 

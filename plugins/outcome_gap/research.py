@@ -20,7 +20,7 @@ notes and methodology. ``ModuleResult.data`` keys it adds::
         prca: {reason, level: items | dimensions, n, needed, r2, replicates, low_max, high_min,
                threshold, attributes: [{id, label, n_low, n_high, penalty, penalty_low, penalty_high,
                reward, reward_low, reward_high, impact_range, asymmetry, asymmetry_low,
-               asymmetry_high, kind}]}}
+               asymmetry_high, kind: basic | excitement | performance | unclear | None, settled}]}}
     scale_items: None | {basis: gap | perception, min_respondents,
         dimensions: [{dimension, label, k, n, alpha, too_few_items, too_few_respondents,
                       items: [{id, text, item_rest, alpha_if_deleted, hurts, weak}]}],
@@ -44,11 +44,6 @@ from gapaudit.model.result import Finding, Metric
 from .servqual import item_gaps, respondent_dimension_means
 
 ITEM_REST_MIN = 0.30  # a common convention for a weak item (e.g. Nunnally & Bernstein 1994)
-KIND_ZH = {"basic": "基本因素", "excitement": "兴奋因素", "performance": "绩效因素（混合）", "unclear": "不明确"}
-KIND_EN = {"basic": "basic", "excitement": "excitement", "performance": "performance (hybrid)",
-           "unclear": "unclear"}
-POSITION_ZH = {"below": "低于容忍区", "inside": "容忍区内", "above": "高于容忍区"}
-POSITION_EN = {"below": "below the zone", "inside": "inside the zone", "above": "above the zone"}
 
 
 class ResearchConfig(Model):
@@ -58,9 +53,9 @@ class ResearchConfig(Model):
                                                              "driver analysis (0 = no intervals)")
     bootstrap_seed: int = Field(1, ge=0, description="seed of the bootstrap, so a rerun gives the same intervals")
     prca_low_max: float | None = Field(None, description="a perception at or below this is 'low' in the "
-                                                         "penalty–reward analysis (default: the scale's bottom third)")
+                                                         "penalty–reward analysis (default: below the scale's midpoint, 1–3 on 1–7)")
     prca_high_min: float | None = Field(None, description="a perception at or above this is 'high' (default: the "
-                                                          "scale's top third)")
+                                                          "top two points of the scale, 6–7 on 1–7)")
     prca_threshold: float = Field(0.2, gt=0, lt=1, description="impact asymmetry beyond ± this makes an attribute "
                                                                "excitement (+) or basic (−); default 0.2")
     prca_min_group: int = Field(10, ge=2, description="respondents needed in a low or high group before its "
@@ -181,11 +176,10 @@ class ResearchRun:
     # --- derived importance -----------------------------------------------------------------------
 
     def prca_cuts(self) -> tuple[float, float]:
-        """(low_max, high_min): the settings, else the scale's bottom and top thirds."""
+        """(low_max, high_min): the settings, else below the scale's midpoint and its top two points."""
         sc = self.survey.scale
-        third = (sc.max - sc.min) / 3
-        low = self.cfg.prca_low_max if self.cfg.prca_low_max is not None else math.floor(sc.min + third - 1e-9)
-        high = self.cfg.prca_high_min if self.cfg.prca_high_min is not None else math.ceil(sc.max - third + 1e-9)
+        low = self.cfg.prca_low_max if self.cfg.prca_low_max is not None else math.ceil((sc.min + sc.max) / 2) - 1
+        high = self.cfg.prca_high_min if self.cfg.prca_high_min is not None else sc.max - 1
         return low, high
 
     def driver_analysis(self, dims: dict[str, list[str]]) -> None:
@@ -225,6 +219,7 @@ class ResearchRun:
             "relative_weights": {"reason": rw.reason, "n": rw.n, "needed": rw.needed, "r2": rw.r2,
                                  "replicates": rw.replicates, "items": rw_items, "dimensions": rw_dims},
             "prca": {"reason": pr.reason, "level": level, "n": pr.n, "needed": pr.needed, "r2": pr.r2,
+                     "missing": pr.missing,
                      "replicates": pr.replicates, "low_max": low_max, "high_min": high_min,
                      "threshold": cfg.prca_threshold, "item_reason": item_reason if level == "dimensions" else None,
                      "attributes": [self._attribute_row(a, labels) for a in pr.attributes]},
@@ -240,7 +235,8 @@ class ResearchRun:
         return {"id": a.name, "label": labels.get(a.name, a.name), "n_low": a.n_low, "n_high": a.n_high,
                 "penalty": pen[0], "penalty_low": pen[1], "penalty_high": pen[2], "reward": rew[0],
                 "reward_low": rew[1], "reward_high": rew[2], "impact_range": a.impact_range,
-                "asymmetry": ia[0], "asymmetry_low": ia[1], "asymmetry_high": ia[2], "kind": a.kind}
+                "asymmetry": ia[0], "asymmetry_low": ia[1], "asymmetry_high": ia[2], "kind": a.kind,
+                "settled": a.settled}
 
     def driver_notes(self, rw: drv.RelativeWeights, pr: drv.PenaltyReward, level: str, item_reason: str | None,
                      answered: int) -> None:
@@ -465,20 +461,25 @@ class ResearchRun:
                 "a group of fewer than {g} respondents is not estimated. Impact-asymmetry analysis (Mikulić & "
                 "Prebežac 2008, Managing Service Quality 18(6)): impact range = |penalty| + |reward|, asymmetry = "
                 "(|reward| − |penalty|) ÷ range; above +{t:g} excitement, below −{t:g} basic, otherwise performance "
-                "(hybrid); 'unclear' when a coefficient has the counter-intuitive sign. Listwise: respondents who "
-                "answered every {lvl} and the overall question; computed from 5 respondents per coefficient; "
-                "Green (1991) recommends {m}. n = {n}. Intervals: bootstrap as above.",
+                "(hybrid); a coefficient with the counter-intuitive sign counts as 0 when its interval includes 0, and "
+                "makes the class 'no clear effect' when it does not, as does an attribute whose penalty and reward "
+                "intervals both include 0; a class is 'settled' when the asymmetry's interval "
+                "lies wholly within its band. Respondents who answered the "
+                "overall question and at least 80% of the {lvl}s; a blank {lvl} counts in neither its low nor its "
+                "high group (as if rated in the middle; {x} such blanks). Computed from 5 respondents per "
+                "coefficient; Green (1991) recommends {m}. n = {n}. Intervals: bootstrap as above.",
                 "惩罚—奖励对比分析（Mittal、Ross 与 Baldasare 1998，J. Marketing 62(1)）：以总体评价对每个{lvl}的两个虚拟"
                 "变量做 OLS 回归：低分（≤ {lo:g}）和高分（≥ {hi:g}），以中间评分为参照。惩罚 = −（低分系数），奖励 = 高分"
                 "系数；人数少于 {g} 的组不估计。影响不对称分析（Mikulić 与 Prebežac 2008，Managing Service Quality "
                 "18(6)）：影响范围 = |惩罚| + |奖励|，不对称指数 = （|奖励| − |惩罚|）÷ 影响范围；高于 +{t:g} 为兴奋因素，"
-                "低于 −{t:g} 为基本因素，其余为绩效（混合）因素；系数符号违反直觉时为“不明确”。按列删除：仅计入对每个{lvl}"
-                "和总体问题都作答的受访者；每个系数至少 5 位受访者才计算；Green（1991）建议 {m} 人。n = {n}。区间：同上 "
-                "bootstrap。",
+                "低于 −{t:g} 为基本因素，其余为绩效（混合）因素；系数符号违反直觉时，若其区间包含 0 则按 0 计，否则归为“影响不明确”；惩罚与奖励的区间都包含 0 的属性也归为“影响不明确”；"
+                "不对称指数的区间整体落在所属类型范围内时为“确定”。计入回答了总体问题且至少回答了"
+                "80% {lvl}的受访者；某{lvl}空白时既不算低分也不算高分（视同中间评分；共 {x} 处空白）。每个系数至少 5 位"
+                "受访者才计算；Green（1991）建议 {m} 人。n = {n}。区间：同上 bootstrap。",
                 lvl=ctx.tr("item", "题项") if pr["level"] == "items" else ctx.tr("dimension (mean perception)",
                                                                               "维度（平均感知）"),
                 lo=pr["low_max"], hi=pr["high_min"], g=cfg.prca_min_group, t=pr["threshold"], m=pr["needed"],
-                n=pr["n"]))
+                n=pr["n"], x=pr["missing"]))
         ipa, drivers = self.data.get("ipa"), self.data.get("drivers")
         if ipa and drivers:
             lines.append(ctx.tr(
