@@ -179,13 +179,15 @@ def _domain(values: Iterable[float | None], include: Sequence[float] = (0,), pad
 def bars(rows: Sequence[Bar], *, title: str, font: str, palette: dict[str, str] | None = None, uid: str = "c",
          domain: tuple[float, float] | None = None, unit: str = "", digits: int = 2,
          label_width: float | None = None, zero: float = 0.0, sign: bool = False,
-         reference: tuple[float, str] | None = None) -> Markup:
+         reference: tuple[float, str] | Sequence[tuple[float, str]] | None = None) -> Markup:
     """Horizontal bars from ``zero`` to each value, with optional interval whiskers and value labels.
 
     Rows without a value show "—" and no bar. Negative bars extend left of
     the zero line, so gaps (P − E) and penalties read as shortfalls.
-    ``reference`` draws a dashed line at a value (a target) with its label.
+    ``reference`` draws a dashed line at a value (a target) with its label;
+    a list of them draws several.
     """
+    refs = [] if reference is None else [reference] if isinstance(reference[0], (int, float)) else list(reference)
     pal = {**PALETTE, **(palette or {})}
     if label_width is None:  # as wide as the longest label needs, within limits
         label_width = min(max([text_width(r.full_label()) for r in rows] + [80.0]) + 6, 250.0)
@@ -228,11 +230,13 @@ def bars(rows: Sequence[Bar], *, title: str, font: str, palette: dict[str, str] 
         c.add(_text(min(end + 5, WIDTH - value_room + 5), y + 15, label_text, weight="bold"))
     c.add(f'<line x1="{_n(X(zero))}" y1="{top - 4}" x2="{_n(X(zero))}" y2="{_n(grid_bottom + 2)}" '
           f'stroke="{pal["ink"]}" stroke-width="1.2"/>')
-    if reference is not None and lo <= reference[0] <= hi:
-        xr = X(reference[0])
+    for at, text in refs:
+        if not lo <= at <= hi:
+            continue
+        xr = X(at)
         c.add(f'<line x1="{_n(xr)}" y1="{top - 8}" x2="{_n(xr)}" y2="{_n(grid_bottom + 2)}" stroke="{pal["ink"]}" '
               f'stroke-width="1.3" stroke-dasharray="5 3"/>')
-        c.add(_text(xr, top - 11, reference[1], "middle", 9.5, "bold"))
+        c.add(_text(xr, top - 11, text, "middle", 9.5, "bold"))
     return c.svg(title)
 
 

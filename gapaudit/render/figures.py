@@ -492,15 +492,20 @@ def penalty_reward(data: dict[str, Any], s: Style) -> Figure | None:
     attrs = rows_of(path(prca, "attributes"))
     if not attrs:
         return None
-    bars, table = [], []
+    bars, table, skipped = [], [], []
     for a in attrs:
         kind = KIND_WORDS.get(str(a.get("kind")))
         word = s.tr(kind[0], kind[1]) if kind else s.t("no_data")
-        lo, hi = interval(a, "asymmetry_low", "asymmetry_high")
         if kind and a.get("kind") != "unclear" and not a.get("settled"):
             word += s.tr(" (uncertain)", "（不确定）")
-        bars.append(charts.Bar(str(a.get("label") or a.get("id")), number(a, ("asymmetry",)), lo, hi,
-                               kind[2] if kind else "muted", suffix=f" · {word}"))
+        value = number(a, ("asymmetry",)) if a.get("kind") not in (None, "unclear") else None
+        lo, hi = interval(a, "asymmetry_low", "asymmetry_high") if value is not None else (None, None)
+        label = str(a.get("label") or a.get("id"))
+        if kind is None:
+            skipped.append(str(a.get("id")))
+        else:
+            bars.append(charts.Bar(label, value, lo, hi, kind[2], text=None if value is not None else word,
+                                   suffix="" if value is None else f" · {word}"))
 
         def cell(key: str) -> str:
             v = number(a, (key,))
@@ -517,7 +522,8 @@ def penalty_reward(data: dict[str, Any], s: Style) -> Figure | None:
     if any(b.value is not None for b in bars):
         t_ = number(prca, ("threshold",)) or 0.2
         svg = charts.bars(bars, title=title, font=s.font, palette=s.palette, uid=s.chart_id("prca"),
-                          domain=(-1, 1), digits=2, sign=True, reference=(t_, f"+{fmt_num(t_, 1)}"))
+                          domain=(-1, 1), digits=2, sign=True,
+                          reference=[(-t_, f"−{fmt_num(t_, 1)}"), (t_, f"+{fmt_num(t_, 1)}")])
     level = s.tr("dimensions", "维度") if prca.get("level") == "dimensions" else s.tr("items", "题项")
     note = s.tr("Asymmetry −1 … +1 over {lvl}: below −{t} basic (hurts when bad, earns little when good), above +{t} "
                 "excitement (delights when good), between performance. Low ≤ {lo}, high ≥ {hi}; n = {n}; whiskers "
@@ -526,6 +532,10 @@ def penalty_reward(data: dict[str, Any], s: Style) -> Figure | None:
                 "其间为绩效因素。低分 ≤ {lo}，高分 ≥ {hi}；n = {n}；须线与方括号为 95% bootstrap 区间。").format(
         lvl=level, t=fmt_num(prca.get("threshold"), 1), lo=fmt_num(prca.get("low_max"), 0),
         hi=fmt_num(prca.get("high_min"), 0), n=prca.get("n"))
+    if skipped:
+        note += " " + s.tr("Not estimated (fewer than {g} low or high ratings): {i}.",
+                           "未估计（低分或高分人数不足 {g}）：{i}。").format(
+            g=fmt_num(prca.get("min_group"), 0), i=", ".join(skipped))
     return Figure("prca", title, svg, note, header=[s.tr("Attribute", "属性"), s.tr("Penalty (low)", "惩罚（低分）"),
                                                    s.tr("Reward (high)", "奖励（高分）"), s.tr("Class", "类型")],
                   rows=table)

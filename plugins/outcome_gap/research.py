@@ -221,7 +221,7 @@ class ResearchRun:
             "prca": {"reason": pr.reason, "level": level, "n": pr.n, "needed": pr.needed, "r2": pr.r2,
                      "missing": pr.missing,
                      "replicates": pr.replicates, "low_max": low_max, "high_min": high_min,
-                     "threshold": cfg.prca_threshold, "item_reason": item_reason if level == "dimensions" else None,
+                     "threshold": cfg.prca_threshold, "min_group": cfg.prca_min_group, "item_reason": item_reason if level == "dimensions" else None,
                      "attributes": [self._attribute_row(a, labels) for a in pr.attributes]},
         }
         self.driver_notes(rw, pr, level, item_reason, answered)
