@@ -296,7 +296,7 @@ def penalty_reward(columns: dict[str, Values], outcome: Values, *, low_max: floa
     base["needed"] = needed
     if k == 0:
         return PenaltyReward(**base, reason=f"no attribute has {min_group} or more low or high ratings among the "
-                                            f"{n} complete answers")
+                                            f"{n} respondents used")
     if n < minimum_needed(k + 1):
         return PenaltyReward(**base, reason=f"{n} respondents answered the overall question and most items; at "
                                             f"least {minimum_needed(k + 1)} are needed for {k} contrasts "

@@ -78,7 +78,7 @@ class _Collector:
     def relocate(self, issue: InputIssue) -> InputIssue:
         file, line, col = self.locate(issue.path)
         return InputIssue(issue.message, issue.path, issue.file or file, issue.line or line,
-                          issue.column or col)
+                          issue.column or col, zh=issue.zh)
 
     def raise_if_any(self) -> None:
         if not self.issues:
