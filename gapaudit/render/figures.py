@@ -546,23 +546,18 @@ def scale_item_table(data: dict[str, Any], s: Style) -> list[Figure]:
     info = data.get("scale_items")
     if not isinstance(info, dict):
         return []
+    def flags(row: dict[str, Any], words: dict[str, tuple[str, str]]) -> str:
+        return "; ".join(s.tr(*w) for key, w in words.items() if row.get(key))
+
     rows = []
     for d in rows_of(info.get("dimensions")):
-        flags = []
-        if d.get("too_few_items"):
-            flags.append(s.tr("fewer than 3 items", "题项少于 3 个"))
-        if d.get("too_few_respondents"):
-            flags.append(s.tr("too few respondents", "受访者太少"))
         rows.append([f"{row_label(d, s.lang)} (k={d.get('k')}, n={d.get('n')})", "", fmt_num(d.get("alpha"), 2),
-                     "; ".join(flags)])
+                     flags(d, {"too_few_items": ("fewer than 3 items", "题项少于 3 个"),
+                               "too_few_respondents": ("too few respondents", "受访者太少")})])
         for i in rows_of(d.get("items")):
-            marks = []
-            if i.get("hurts"):
-                marks.append(s.tr("lowers alpha", "拉低 α"))
-            if i.get("weak"):
-                marks.append(s.tr("weak", "弱"))
             rows.append([f"  {i.get('id')} {i.get('text') or ''}", fmt_num(i.get("item_rest"), 2),
-                         fmt_num(i.get("alpha_if_deleted"), 2), "; ".join(marks)])
+                         fmt_num(i.get("alpha_if_deleted"), 2),
+                         flags(i, {"hurts": ("lowers alpha", "拉低 α"), "weak": ("weak", "弱")})])
     if not rows:
         return []
     basis = s.tr("gap (P − E)", "差距（P − E）") if info.get("basis") == "gap" else s.tr("perception", "感知")
