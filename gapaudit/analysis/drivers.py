@@ -75,49 +75,62 @@ def _as_matrix(columns: list[Values], outcome: Values) -> "np.ndarray":
     return data.T  # respondents × (p + 1), outcome last
 
 
-def _pairwise_corr(x: "np.ndarray", w: "np.ndarray") -> tuple["np.ndarray", "np.ndarray"]:
-    """Pairwise-complete Pearson correlations of the columns of x with row weights w (bootstrap counts).
+CHUNK = 250  # bootstrap replicates computed together: bounds memory at a few tens of MB
 
-    Returns (r, n) matrices; r is NaN where a pair has fewer than 3 rows or no variance.
+
+def _pairwise_corr(x: "np.ndarray", w: "np.ndarray") -> tuple["np.ndarray", "np.ndarray"]:
+    """Pairwise-complete Pearson correlations of the columns of x, each row weighted by w.
+
+    ``w`` is one weight per row (n,) or a stack of them (B, n), e.g. bootstrap
+    counts; the result is then (p, p) or (B, p, p) matrices (r, n). r is NaN
+    where a pair has fewer than 3 rows or no variance.
     """
     import numpy as np
 
+    single = w.ndim == 1
+    w = np.atleast_2d(w)
     m = (~np.isnan(x)).astype(float)
     x0 = np.where(np.isnan(x), 0.0, x)
-    wm = m * w[:, None]
-    n = m.T @ wm
-    sx = (x0 * w[:, None]).T @ m  # sx[i, j] = Σ w x_i over rows where i and j are present
-    sxx = (x0 * x0 * w[:, None]).T @ m
-    sxy = (x0 * w[:, None]).T @ x0
+    wm = w[:, :, None] * m[None]
+    wx = w[:, :, None] * x0[None]
+    n = wm.transpose(0, 2, 1) @ m  # n[i, j] = Σ w over rows where i and j are present
+    sx = wx.transpose(0, 2, 1) @ m  # Σ w x_i over rows where i and j are present
+    sxx = (wx * x0[None]).transpose(0, 2, 1) @ m
+    sxy = wx.transpose(0, 2, 1) @ x0
     with np.errstate(invalid="ignore", divide="ignore"):
-        cov = n * sxy - sx * sx.T
+        cov = n * sxy - sx * sx.transpose(0, 2, 1)
         var_i = n * sxx - sx * sx
-        r = cov / np.sqrt(var_i * var_i.T)
+        r = cov / np.sqrt(var_i * var_i.transpose(0, 2, 1))
     r[(n < 3) | ~np.isfinite(r)] = np.nan
-    np.fill_diagonal(r, 1.0)
-    return r, n
+    idx = np.arange(x.shape[1])
+    r[:, idx, idx] = 1.0
+    return (r[0], n[0]) if single else (r, n)
 
 
-def _weights_from_corr(r: "np.ndarray") -> tuple["np.ndarray", "np.ndarray"] | None:
-    """(raw relative weights, standardised betas) from a (p+1)×(p+1) correlation matrix, outcome last.
+def _weights_from_corr(r: "np.ndarray") -> tuple["np.ndarray", "np.ndarray", "np.ndarray"]:
+    """(raw relative weights, standardised betas, usable) from (B, p+1, p+1) correlation matrices, outcome last.
 
     Johnson (2000): R_xx = V Λ V'; Λ_half = V Λ^½ V' relates the predictors to
     their closest orthogonal counterparts Z; β* = Λ_half⁻¹ r_xy regresses y on
-    Z; ε_j = Σ_k Λ_half[j,k]² β*_k². None when R_xx is not positive definite.
+    Z; ε_j = Σ_k Λ_half[j,k]² β*_k². A matrix is not usable when it has a
+    missing correlation or R_xx is not positive definite (its rows are then NaN).
     """
     import numpy as np
 
-    if not np.all(np.isfinite(r)):
-        return None
-    rxx, rxy = r[:-1, :-1], r[:-1, -1]
+    finite = np.isfinite(r).all(axis=(1, 2))
+    rxx = np.where(finite[:, None, None], r[:, :-1, :-1], np.eye(r.shape[1] - 1))
+    rxy = np.where(finite[:, None], r[:, :-1, -1], 0.0)
     vals, vecs = np.linalg.eigh(rxx)
-    if vals.min() <= 1e-8 * max(vals.max(), 1.0):
-        return None
-    half = (vecs * np.sqrt(vals)) @ vecs.T
-    beta_star = (vecs / np.sqrt(vals)) @ (vecs.T @ rxy)
-    raw = (half ** 2) @ (beta_star ** 2)
-    beta = (vecs / vals) @ (vecs.T @ rxy)
-    return raw, beta
+    ok = finite & (vals[:, 0] > 1e-8 * np.maximum(vals[:, -1], 1.0))
+    vals = np.where(ok[:, None], vals, 1.0)
+    proj = (vecs.transpose(0, 2, 1) @ rxy[:, :, None])[:, :, 0]  # V' r_xy
+    half = (vecs * np.sqrt(vals)[:, None, :]) @ vecs.transpose(0, 2, 1)
+    beta_star = ((vecs / np.sqrt(vals)[:, None, :]) @ proj[:, :, None])[:, :, 0]
+    raw = (half ** 2) @ (beta_star ** 2)[:, :, None]
+    beta = ((vecs / vals[:, None, :]) @ proj[:, :, None])[:, :, 0]
+    raw, beta = raw[:, :, 0], beta
+    raw[~ok], beta[~ok] = np.nan, np.nan
+    return raw, beta, ok
 
 
 def _percentile(values: "np.ndarray", confidence: float) -> tuple["np.ndarray", "np.ndarray"]:
@@ -157,22 +170,21 @@ def relative_weights(columns: dict[str, Values], outcome: Values, *, confidence:
                                               f"{minimum_needed(p)} are needed for {p} items (5 per item)")
     if not np.all(np.isfinite(r)):
         return RelativeWeights(**base, reason="an item or the overall question does not vary")
-    point = _weights_from_corr(r)
-    if point is None:
+    raw, beta, ok = _weights_from_corr(r[None])
+    if not ok[0]:
         return RelativeWeights(**base, reason="the items' correlation matrix is singular (some items move together "
                                               "exactly, or are combinations of others)")
-    raw, beta = point
+    raw, beta = raw[0], beta[0]
     r2 = float(raw.sum())
     if r2 <= 0:
         return RelativeWeights(**base, reason="the items explain none of the overall question's variation")
     rng = np.random.default_rng(seed)
     boot_raw = []
-    for _ in range(replicates):
-        w = rng.multinomial(len(x), ones / len(x)).astype(float)
-        got = _weights_from_corr(_pairwise_corr(x, w)[0])
-        if got is None or got[0].sum() <= 0:
-            continue
-        boot_raw.append(got[0])
+    for start in range(0, replicates, CHUNK):
+        counts = rng.multinomial(len(x), ones / len(x), size=min(CHUNK, replicates - start)).astype(float)
+        got, _, usable = _weights_from_corr(_pairwise_corr(x, counts)[0])
+        usable &= got.sum(axis=1) > 0
+        boot_raw.extend(got[usable])
     if boot_raw:
         b = np.array(boot_raw)
         raw_lo, raw_hi = _percentile(b, confidence)
@@ -254,6 +266,22 @@ def _ols(design: "np.ndarray", y: "np.ndarray") -> "np.ndarray | None":
     return coef if rank == design.shape[1] else None
 
 
+def _ols_resampled(design: "np.ndarray", y: "np.ndarray", counts: "np.ndarray") -> "np.ndarray":
+    """OLS coefficients of case resamples given as row counts (B, n): one row per full-rank resample.
+
+    Solves the weighted normal equations X'WX b = X'Wy for all resamples at
+    once; a resample whose X'WX is singular (a dummy absent from it) is dropped.
+    """
+    import numpy as np
+
+    xw = counts[:, :, None] * design[None]
+    xtx = xw.transpose(0, 2, 1) @ design
+    xty = xw.transpose(0, 2, 1) @ y
+    vals = np.linalg.eigvalsh(xtx)
+    ok = vals[:, 0] > 1e-10 * vals[:, -1]
+    return np.linalg.solve(xtx[ok], xty[ok][:, :, None])[:, :, 0]
+
+
 def penalty_reward(columns: dict[str, Values], outcome: Values, *, low_max: float, high_min: float,
                    threshold: float = 0.2, min_group: int = 10, max_missing: float = 0.2,
                    confidence: float = 0.95, replicates: int = 1000, seed: int = 0) -> PenaltyReward:
@@ -313,11 +341,9 @@ def penalty_reward(columns: dict[str, Values], outcome: Values, *, low_max: floa
     r2 = 1 - float(((y - fitted) ** 2).sum() / ((y - y.mean()) ** 2).sum())
     rng = np.random.default_rng(seed)
     boots = []
-    for _ in range(replicates):
-        idx = rng.integers(0, n, n)
-        got = _ols(design[idx], y[idx])
-        if got is not None:
-            boots.append(got)
+    for start in range(0, replicates, CHUNK):
+        counts = rng.multinomial(n, np.full(n, 1 / n), size=min(CHUNK, replicates - start)).astype(float)
+        boots.extend(_ols_resampled(design, y, counts))
     boot = np.array(boots) if boots else None
 
     def effect(j: int, side: str) -> tuple[float | None, "np.ndarray | None"]:
