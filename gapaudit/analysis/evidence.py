@@ -43,6 +43,10 @@ class SurveyData:
     importance: dict[str, list[float | None]] = field(default_factory=dict)
     points: dict[str, list[float | None]] = field(default_factory=dict)
     summary: dict[str, ItemSummary] = field(default_factory=dict)
+    desired: dict[str, list[float | None]] = field(default_factory=dict)  # zone of tolerance: D_<item>
+    adequate: dict[str, list[float | None]] = field(default_factory=dict)  # zone of tolerance: A_<item>
+    overall: list[float | None] = field(default_factory=list)  # the overall question, when one is declared
+    overall_scale: LikertScale | None = None
     #: estimates already computed; the answers never change once parsed (build a new SurveyData to change them:
     #: ``dataclasses.replace`` starts with an empty cache)
     _estimates: dict[tuple[str, str, float], Any] = field(default_factory=dict, init=False, repr=False, compare=False)

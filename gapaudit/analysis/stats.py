@@ -50,6 +50,7 @@ __all__ = [
     "mean_difference_ci",
     "norm_ppf",
     "one_sample_diff",
+    "pearson",
     "percentile",
     "proportion",
     "rank_average",
@@ -778,6 +779,15 @@ def _pearson(xs: Sequence[float], ys: Sequence[float]) -> float | None:
         return None
     r = math.fsum(u * v for u, v in zip(dx, dy)) / math.sqrt(sxx * syy)
     return max(-1.0, min(1.0, r))
+
+
+def pearson(x: Sequence[MaybeNumber], y: Sequence[MaybeNumber]) -> tuple[float | None, int]:
+    """Pearson's r over the pairs where both values are present, and that number of pairs n.
+
+    r is None when n < 2 or either variable is constant over those pairs.
+    """
+    xs, ys = _complete_pairs(x, y, "pearson")
+    return (_pearson(xs, ys) if len(xs) >= 2 else None), len(xs)
 
 
 def spearman(

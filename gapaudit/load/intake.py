@@ -309,6 +309,7 @@ def _propose_survey(kind: Kind, sheet: Sheet, ref: dict[str, Any], existing: dic
         markers = {r: list(DEFAULT_ROLE_MARKERS.get(r, [])) for r in ROLE_PREFIX_FIELD}
         markers.update(survey_opts.get("role_markers") or {})
         return SurveyColumns(prefixes=prefixes, points_prefix=survey_opts.get("points_prefix", "W_"),
+                             overall_column=survey_opts.get("overall_column"),
                              respondent_column=respondent or "respondent", match=match, markers=markers,
                              role_order=list(survey_opts.get("role_order") or []),
                              renames=dict(ref.get("columns") or {}), ignore=ignore, keep=list(ref.get("keep") or []))
@@ -339,7 +340,8 @@ def _propose_survey(kind: Kind, sheet: Sheet, ref: dict[str, Any], existing: dic
     declared_missing = {normal_text(str(x)).lower() for x in (ref.get("missing") or [])}
     default_missing = {normal_text(x).lower() for x in DEFAULT_MISSING}
     parse = {r: RatingParser(s.min, s.max, s.labels) for r, s in
-             (("expectation", scale), ("perception", scale), ("importance", iscale))}
+             (("expectation", scale), ("perception", scale), ("importance", iscale), ("desired", scale),
+              ("adequate", scale))}
     found_missing: Counter = Counter()
     odd: dict[int, Counter] = {}
     for c in columns:

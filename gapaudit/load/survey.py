@@ -22,17 +22,21 @@ from gapaudit.load.mapping import DEFAULT_MISSING, CellReader, MissingCodes, mat
 from gapaudit.load.tables import Sheet, normal_text, shorten
 
 #: survey roles, in the order a questionnaire usually asks them, with the Survey field naming their prefix
-ROLES = ("expectation", "perception", "importance")
+ROLES = ("expectation", "perception", "importance", "desired", "adequate")
 ROLE_PREFIX_FIELD = {"expectation": "expectation_prefix", "perception": "perception_prefix",
-                     "importance": "importance_prefix"}
+                     "importance": "importance_prefix", "desired": "desired_prefix", "adequate": "adequate_prefix"}
 ROLE_LABEL = {"expectation": ("expectation", "期望"), "perception": ("perception", "感知"),
-              "importance": ("importance", "重要性"), "points": ("importance points", "重要性分配")}
+              "importance": ("importance", "重要性"), "desired": ("desired service", "理想服务"),
+              "adequate": ("adequate service", "可接受的最低服务"), "points": ("importance points", "重要性分配"),
+              "overall": ("overall question", "总体问题")}
 
 #: words in a header that say which role its column holds (matched after normalising, see :func:`norm`)
 DEFAULT_ROLE_MARKERS: dict[str, list[str]] = {
     "expectation": ["期望", "期待", "预期", "expectation", "expected", "expect"],
     "perception": ["感知", "感受", "实际", "体验", "perception", "perceived", "experience", "actual"],
     "importance": ["重要", "importance", "important"],
+    "desired": ["理想", "desired", "ideal"],
+    "adequate": ["最低", "可接受", "底线", "adequate", "minimum", "acceptable"],
 }
 #: header prefixes that name a role, e.g. "E: Staff are neat" (checked before the text)
 ROLE_PREFIXES = {"e": "expectation", "p": "perception", "i": "importance"}
@@ -94,6 +98,7 @@ class SurveyColumns:
 
     prefixes: dict[str, str]                 # role → prefix, e.g. {"expectation": "E_", ...}
     points_prefix: str
+    overall_column: str | None
     respondent_column: str
     match: str                               # "id" or "text"
     markers: dict[str, list[str]]
@@ -109,7 +114,8 @@ class SurveyColumns:
         for role, words in (survey.role_markers or {}).items():
             markers[role] = list(words)
         return cls(prefixes={r: getattr(survey, f) for r, f in ROLE_PREFIX_FIELD.items()},
-                   points_prefix=survey.points_prefix, respondent_column=survey.respondent_column,
+                   points_prefix=survey.points_prefix, overall_column=survey.overall_column,
+                   respondent_column=survey.respondent_column,
                    match=survey.match, markers=markers, role_order=list(survey.role_order or []),
                    renames=dict(ref.columns) if ref else {}, ignore=list(ref.ignore) if ref else [],
                    keep=list(ref.keep) if ref else [])
@@ -159,6 +165,9 @@ def resolve_columns(header: Sequence[str], item_texts: dict[str, str], dims: Seq
                 continue
         if name == cfg.respondent_column:
             out.respondent = idx
+            continue
+        if cfg.overall_column and name == cfg.overall_column:
+            out.targets[idx] = Target("overall", "", "rename" if renamed else "overall_column")
             continue
         target = parse_id_column(name, cfg, items, dims)
         if target is not None and renamed:
@@ -215,6 +224,8 @@ def _roles_in(raw: str, rest: str, cfg: SurveyColumns) -> list[str]:
     for role, words in cfg.markers.items():
         if any(norm(w) and norm(w) in rest for w in words):
             found.append(role)
+    if "expectation" in found and ("desired" in found or "adequate" in found):
+        found.remove("expectation")  # "the minimum service you expect": the narrower role wins
     return found
 
 
@@ -505,12 +516,22 @@ def read_responses(survey: Any, data: Any, issues: list[InputIssue]) -> bool:
     if res.unresolved:
         return False  # nothing is guessed: settle the columns before any answer is read
     missing = table.missing()
-    scale, iscale = data.scale, data.importance_scale
-    parsers = {"expectation": RatingParser(scale.min, scale.max, scale.labels, missing),
-               "perception": RatingParser(scale.min, scale.max, scale.labels, missing),
-               "importance": RatingParser(iscale.min, iscale.max, iscale.labels, missing)}
+    parsers = _parsers(data, missing)
+    if survey.overall_column:
+        data.overall_scale = survey.overall_scale or data.scale
+        parsers["overall"] = RatingParser(data.overall_scale.min, data.overall_scale.max, data.overall_scale.labels,
+                                          missing)
+        if not any(t.role == "overall" for t in res.targets.values()):
+            from gapaudit.analysis.evidence import suggest
+
+            names = [h for h in table.header if h]
+            issues.append(InputIssue(
+                f"the overall question's column {survey.overall_column!r} is not in the responses"
+                f"{suggest(survey.overall_column, names)}", ("evidence", "survey", "overall_column"),
+                zh=f"问卷数据中没有总体问题的列 {survey.overall_column!r}{suggest(survey.overall_column, names, 'zh')}"))
+    overall: dict[str, list] = {}
     stores = {"expectation": data.expectation, "perception": data.perception, "importance": data.importance,
-              "points": data.points}
+              "desired": data.desired, "adequate": data.adequate, "points": data.points, "overall": overall}
     columns = sorted(res.targets) + ([res.respondent] if res.respondent else [])
     slot = {c: i for i, c in enumerate(columns)}
     plan = [(c, slot[c], stores[t.role], t.key, parsers.get(t.role, _points_parser(missing)))
@@ -534,15 +555,26 @@ def read_responses(survey: Any, data: Any, issues: list[InputIssue]) -> bool:
             issues.append(table.header_issue(col, f"{n - MAX_VALUE_ISSUES} more invalid answers in this column",
                                              f"该列另有 {n - MAX_VALUE_ISSUES} 个无效答案", base))
     n = len(data.respondents)
-    for store in (data.expectation, data.perception, data.importance):
+    for store in (data.expectation, data.perception, data.importance, data.desired, data.adequate):
         for item in items:
             store[item] = [None] * n
     for dim in dims:
         data.points[dim] = [None] * n
     for col, _i, store, key, _parse in plan:
         store[key] = values[col]
+    if survey.overall_column:
+        data.overall = overall.get("", [None] * n)
     _drop_empty(data)
     return True
+
+
+def _parsers(data: Any, missing: MissingCodes | None) -> dict[str, RatingParser]:
+    """One rating parser per role: importance on its own scale, the rest on the questionnaire's."""
+    scale, iscale = data.scale, data.importance_scale
+    out = {role: RatingParser(scale.min, scale.max, scale.labels, missing)
+           for role in ("expectation", "perception", "desired", "adequate")}
+    out["importance"] = RatingParser(iscale.min, iscale.max, iscale.labels, missing)
+    return out
 
 
 def _answer_group(message: str) -> str:
@@ -559,10 +591,12 @@ def _points_parser(missing: MissingCodes | None):
 
 
 def _drop_empty(data: Any) -> None:
+    """Roles nobody answered are absent, not lists of None (modules test for their presence)."""
     if not any(v is not None for vals in data.points.values() for v in vals):
         data.points = {}
-    if not any(v is not None for vals in data.importance.values() for v in vals):
-        data.importance.clear()
+    for store in (data.importance, data.desired, data.adequate):
+        if not any(v is not None for vals in store.values() for v in vals):
+            store.clear()
 
 
 def _read_long(survey: Any, table: ResponseTable, data: Any, items: dict[str, str],
@@ -587,11 +621,7 @@ def _read_long(survey: Any, table: ResponseTable, data: Any, items: dict[str, st
     if not ok:
         return False
     by_text = {norm(t): i for i, t in items.items()}
-    scale, iscale = data.scale, data.importance_scale
-    missing = table.missing()
-    parsers = {"expectation": RatingParser(scale.min, scale.max, scale.labels, missing),
-               "perception": RatingParser(scale.min, scale.max, scale.labels, missing),
-               "importance": RatingParser(iscale.min, iscale.max, iscale.labels, missing)}
+    parsers = _parsers(data, table.missing())
     columns = [index[survey.respondent_column], index[survey.item_column]] + [index[r] for r in roles]
     who: dict[str, int] = {}
     answers: dict[tuple[str, str, int], float | None] = {}
@@ -627,7 +657,8 @@ def _read_long(survey: Any, table: ResponseTable, data: Any, items: dict[str, st
             answers[(role, item, r)] = parsed
     n = len(who)
     data.respondents.extend(who)
-    stores = {"expectation": data.expectation, "perception": data.perception, "importance": data.importance}
+    stores = {"expectation": data.expectation, "perception": data.perception, "importance": data.importance,
+              "desired": data.desired, "adequate": data.adequate}
     for store in stores.values():
         for item in items:
             store[item] = [None] * n

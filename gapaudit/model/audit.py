@@ -130,7 +130,7 @@ class Questionnaire(Model):
         return self
 
 
-SurveyRole = Literal["expectation", "perception", "importance"]
+SurveyRole = Literal["expectation", "perception", "importance", "desired", "adequate"]
 
 
 def _responses(value: Any) -> Any:
@@ -164,6 +164,10 @@ class Survey(Model):
     perception, ``I_R1`` importance; ``W_<dimension>`` a 100-point importance
     allocation across dimensions — or, with ``match: text``, the item's text
     with a role marker, as survey tools export them (``5、期望—员工穿着整洁``).
+    The three-column format (Parasuraman, Zeithaml & Berry 1994) adds
+    ``D_R1`` desired and ``A_R1`` adequate (minimum acceptable) service,
+    beside or instead of ``E_``. One overall question (overall satisfaction,
+    or intention to return or recommend) may be named by ``overall_column``.
     Blank cells and the file's missing codes are missing answers.
     """
 
@@ -188,6 +192,18 @@ class Survey(Model):
     perception_prefix: str = Field("P_", max_length=50)
     importance_prefix: str = Field("I_", max_length=50)
     points_prefix: str = Field("W_", max_length=50)
+    desired_prefix: str = Field("D_", max_length=50, description="column prefix of desired-service ratings (zone of "
+                                                                 "tolerance)")
+    adequate_prefix: str = Field("A_", max_length=50, description="column prefix of adequate (minimum acceptable) "
+                                                                  "service ratings (zone of tolerance)")
+    overall_column: str | None = Field(
+        None, max_length=200, description="column of one overall question (overall satisfaction, or intention to "
+                                          "return or recommend): what the key-driver analysis explains from the item "
+                                          "perceptions; none by default")
+    overall_question: str | None = Field(None, max_length=500, description="wording of the overall question, shown "
+                                                                            "in the report")
+    overall_scale: LikertScale | None = Field(None, description="scale of the overall question (default: the "
+                                                                "questionnaire's scale)")
 
 
 class ItemSummary(Model):
