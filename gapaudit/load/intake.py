@@ -331,12 +331,7 @@ def _propose_survey(kind: Kind, sheet: Sheet, ref: dict[str, Any], existing: dic
     columns = sorted(res.targets)
     unknown = [u for u in res.unresolved if u.reason == "unknown"]
     probe = sorted(set(columns) | {u.index for u in unknown})
-    seen: dict[int, Counter] = {c: Counter() for c in probe}
-    for count, (_row, cells) in enumerate(sheet.rows(probe)):
-        proposal.rows = count + 1
-        for c, value in zip(probe, cells):
-            if value is not None and len(seen[c]) < 200:
-                seen[c][value] += 1
+    seen = _value_counts(sheet, probe, proposal)
     declared_missing = {normal_text(str(x)).lower() for x in (ref.get("missing") or [])}
     default_missing = {normal_text(x).lower() for x in DEFAULT_MISSING}
     parse = {r: RatingParser(s.min, s.max, s.labels) for r, s in
@@ -420,6 +415,23 @@ def _propose_survey(kind: Kind, sheet: Sheet, ref: dict[str, Any], existing: dic
     block["responses"] = _clean_ref(ref)
     proposal.block = _ordered_survey(block)
     return proposal
+
+
+def _value_counts(sheet: Sheet, columns: list[int], proposal: Proposal) -> dict[int, Counter]:
+    """Every distinct value of each column with its count, read in one pass (blank cells left out)."""
+    kept: list[list[Any]] = [[] for _ in columns]
+    rows = 0
+    for _row, cells in sheet.rows(columns):
+        rows += 1
+        for store, value in zip(kept, cells):
+            store.append(value)
+    proposal.rows = rows
+    out = {}
+    for c, values in zip(columns, kept):
+        counts = Counter(values)
+        counts.pop(None, None)
+        out[c] = counts
+    return out
 
 
 def _as_code(value: str) -> Any:
@@ -513,12 +525,7 @@ def _propose_rows(kind: Kind, sheet: Sheet, ref: dict[str, Any], audit_path: Pat
     # scan the mapped columns: values the fields would refuse, date forms
     probe = sorted(targets)
     value_cols = [i for i, n in enumerate(sheet.header, start=1) if n and unpivot and matches(n, unpivot["columns"])]
-    seen: dict[int, Counter] = {c: Counter() for c in probe + value_cols}
-    for count, (_row, cells) in enumerate(sheet.rows(probe + value_cols)):
-        proposal.rows = count + 1
-        for c, value in zip(probe + value_cols, cells):
-            if value is not None and len(seen[c]) < 500:
-                seen[c][value] += 1
+    seen = _value_counts(sheet, probe + value_cols, proposal)
     from typing import Annotated
 
     annotations = {(info.alias or n): Annotated[(info.annotation, *info.metadata)] if info.metadata

@@ -144,20 +144,23 @@ class Sheet:
         start = self.first_data_row
         count = 0
         width = len(self.header)
+        text = not self.is_workbook  # CSV cells are always text: a faster clean
         for number, record in source:
-            if number < start:
+            if number < start or not any(record):
                 continue
-            if not any(_clean(c) is not None for c in record):
-                continue  # blank line, or a blank row between sections
-            if not self.is_workbook and len(record) > width and any(_clean(c) is not None for c in record[width:]):
+            if not self.is_workbook and len(record) > width and any(c.strip() for c in record[width:]):
                 hint, hint_zh = _header_hint(self)
                 raise fail(f"row has {len(record)} cells but the header has {width} columns{hint}",
                            f"该行有 {len(record)} 个单元格，但表头只有 {width} 列{hint_zh}", self.display, number,
                            width + 1)
-            if columns is None:
-                cells = [_clean(record[i]) if i < len(record) else None for i in range(width)]
+            n = len(record)
+            wanted = range(1, width + 1) if columns is None else columns
+            if text:
+                cells = [(record[i - 1].strip() or None) if i <= n else None for i in wanted]
             else:
-                cells = [_clean(record[i - 1]) if i - 1 < len(record) else None for i in columns]
+                cells = [_clean(record[i - 1]) if i <= n else None for i in wanted]
+            if all(c is None for c in cells) and not any(_clean(c) is not None for c in record):
+                continue  # a blank row between sections (cells of spaces only)
             count += 1
             if count > MAX_ROWS:
                 raise fail(f"more than {MAX_ROWS:,} data rows; a store's table is far smaller — split the file",
