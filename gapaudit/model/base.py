@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 
 class Model(BaseModel):
@@ -62,6 +63,24 @@ _ANSWERS = {
 }
 
 
+#: yes/no spellings a Flag accepts (the answer words, plus on/off and t/f, which pydantic took before)
+_FLAGS = {k: v == "yes" for k, v in _ANSWERS.items() if v in ("yes", "no")} | {
+    "on": True, "off": False, "t": True, "f": False}
+
+
+def words_pattern(words: Iterable[str]) -> str:
+    """A regular expression for ``words`` as the validators read them: any case, blanks around ignored.
+
+    Case is spelt out letter by letter (``[yY][eE][sS]``), not with a flag, so editors (ECMAScript
+    regular expressions) and Python read the same pattern.
+    """
+    def one(word: str) -> str:
+        return "".join(f"[{c}{c.upper()}]" if c.upper() != c and len(c.upper()) == 1
+                       else "\\" + c if c in r".^$*+?()[]{}|\\" else c for c in word)
+
+    return r"^\s*(?:" + "|".join(one(w) for w in sorted(words, key=lambda w: (-len(w), w))) + r")\s*$"
+
+
 def _answer(value: Any) -> Any:
     if isinstance(value, bool):
         return "yes" if value else "no"
@@ -74,10 +93,19 @@ def _answer(value: Any) -> Any:
     return value
 
 
+def _words_schema(suggested: list[str], words: Iterable[str], description: str) -> dict[str, Any]:
+    """JSON Schema of a closed answer: the words editors offer, every accepted spelling, true/false, 0/1."""
+    return {"anyOf": [{"enum": suggested}, {"type": "string", "pattern": words_pattern(words)},
+                      {"type": "boolean"}, {"enum": [0, 1]}],
+            "description": description}
+
+
 Answer = Annotated[
     Literal["yes", "partly", "no", "na"],
     BeforeValidator(_answer),
-    Field(description="yes / partly / no / na (also 是 / 部分 / 否 / 不适用, true / false, 1 / 0)"),
+    WithJsonSchema(_words_schema(
+        ["yes", "partly", "no", "na", "是", "部分", "否", "不适用"], _ANSWERS,
+        "yes / partly / no / na (also 是 / 部分 / 否 / 不适用, true / false, 1 / 0, y / n, n/a …)")),
 ]
 """A checklist-style answer; ``partly`` counts as half, ``na`` is left out."""
 
@@ -87,12 +115,13 @@ ANSWER_VALUE = {"yes": 1.0, "partly": 0.5, "no": 0.0}
 def _flag(value: Any) -> Any:
     if isinstance(value, str):
         key = value.strip().lower()
-        if _ANSWERS.get(key) in ("yes", "no"):
-            return _ANSWERS[key] == "yes"
+        if key in _FLAGS:
+            return _FLAGS[key]
     return value
 
 
-Flag = Annotated[bool, BeforeValidator(_flag), Field(description="true / false (also yes / no, 是 / 否, 1 / 0)")]
+Flag = Annotated[bool, BeforeValidator(_flag), WithJsonSchema(_words_schema(
+    ["yes", "no", "是", "否"], _FLAGS, "true / false (also yes / no, 是 / 否, y / n, 1 / 0)"))]
 """A yes/no fact, accepting the spellings real exports use."""
 
 
@@ -102,7 +131,9 @@ def _split_list(value: Any) -> Any:
     return value
 
 
-IdList = Annotated[list[str], BeforeValidator(_split_list)]
+IdList = Annotated[list[str], BeforeValidator(_split_list), WithJsonSchema({
+    "anyOf": [{"type": "array", "items": {"type": "string"}},
+              {"type": "string", "description": "ids separated by ; , 、 | or spaces"}]})]
 """A list of ids; a CSV cell may hold them separated by ``;`` ``,`` ``、`` or spaces."""
 
 Identifier = Annotated[str, Field(min_length=1, max_length=100)]
