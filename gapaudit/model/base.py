@@ -38,8 +38,26 @@ TABLE = TableMarker()
 
 
 def table(row: Any) -> Any:
-    """Type of a tabular field: a list of ``row``, inline or from a CSV/XLSX file."""
-    return Annotated[list[row], TABLE, Field(default_factory=list)]
+    """Type of a tabular field: a list of ``row``, inline or from a CSV/XLSX file.
+
+    A blank cell (``None``) in a column whose field has a default takes the default, as a left-out
+    key would: a blank severity is the default severity, not an error.
+    """
+    return Annotated[list[row], TABLE, BeforeValidator(_blank_means_default(row)), Field(default_factory=list)]
+
+
+def _blank_means_default(row: Any) -> Any:
+    fields = getattr(row, "model_fields", {})
+    with_default = {name for name, info in fields.items()
+                    if not info.is_required() and info.get_default(call_default_factory=True) is not None}
+
+    def drop_blanks(rows: Any) -> Any:
+        if not with_default or not isinstance(rows, list):
+            return rows
+        return [{k: v for k, v in r.items() if v is not None or k not in with_default} if isinstance(r, dict) else r
+                for r in rows]
+
+    return drop_blanks
 
 
 class TableRef(Model):
