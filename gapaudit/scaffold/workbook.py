@@ -83,7 +83,8 @@ HELP: dict[str, tuple[str, str]] = {
                   "assurance 保证性、empathy 移情性。"),
     "factor": ("Eight-factor factor this row gives evidence of.", "该行所证明的八要素之一。"),
     "element": ("Golden-triangle element this row gives evidence of.", "该行所证明的黄金三角要素。"),
-    "respondent": ("Respondent id (any text, one row per respondent).", "受访者编号（任意文字，每位受访者一行）。"),
+    "respondent": ("Respondent id (any text, one row per respondent). Blank = the row's number.",
+                   "受访者编号（任意文字，每位受访者一行）。留空 = 按行编号。"),
     "item": ("Questionnaire item id (from the questionnaire sheet).", "问卷题号（取自问卷题目表）。"),
     "management.expectation": ("Management's estimate of customers' expectation, on the questionnaire scale.",
                                "管理层估计的顾客期望，按问卷量表打分。"),
@@ -311,8 +312,9 @@ def columns(table: str, lang: str, items: list[dict[str, str]], scale: tuple[int
             prefix, item_id = name.split("_", 1)
             text = next(i["text"] for i in items if i["id"] == item_id)
             rule = Rule("whole", str(lo), str(hi), "between", prompt=tr("whole", lang, lo=lo, hi=hi))
-            out.append(Column(name, f"{tr(role[prefix], lang)} — {item_id}: {text} ({lo}–{hi}). "
-                                    f"{tr('blank_rating', lang)}", rule, width=8))
+            about = (f"{tr(role[prefix], lang)} — {item_id}: {text} ({lo}–{hi}). " if lang == "en" else
+                     f"{tr(role[prefix], lang)} — {item_id}：{text}（{lo}–{hi}）。")
+            out.append(Column(name, about + tr("blank_rating", lang), rule, width=8))
         return out
     model = TABLES[table]
     out = []
@@ -353,7 +355,7 @@ def columns(table: str, lang: str, items: list[dict[str, str]], scale: tuple[int
             col.rule = Rule("date", "36526", "73050", "between", prompt=tr("date", lang))  # 2000-01-01 … 2099-12-31
         else:
             col.text = True
-        col.help += " " + _blank_meaning(info, values, col.options, lang)
+        col.help += (" " if lang == "en" else "") + _blank_meaning(info, values, col.options, lang)
         col.width = 50.0 if name in ("text", "title", "note") else \
             max(12.0, min(40.0, 3.0 + max(display_width(w) for w in [name, *col.options])))
         out.append(col)
@@ -498,7 +500,7 @@ GUIDE: dict[str, list[str]] = {
         "• 工作表设置了无密码保护，只为保护表头（确需修改时：审阅 → 撤消工作表保护）。",
         "## 空白单元格",
         "• 顾客问卷中的空白评分表示受访者未回答该题：不计入该题平均，绝不按 0 计算。",
-        "• 可选列留空表示“未知”；少数列有规定的默认值（例如严重程度留空 = 中等），见下表。",
+        "• 可选列留空表示“未知”；少数列有规定的默认值（例如严重程度 severity 留空即为 medium，中等），见下表。",
         "• 某行已填其他内容但必填列为空时，校验会报错并指出工作表、行和列。整行空白会被跳过。",
         "## 运行",
         "1. 本工作簿保存为 audit.xlsx，与 audit.yaml 放在同一文件夹（audit.yaml 中写明了各工作表）。",
@@ -556,12 +558,13 @@ def _instructions(ws: Any, lang: str, sheets: dict[str, list[Column]]) -> None:
     line(heads[2], heads[3], font=bold, fill=head_fill)
     for table, cols in sheets.items():
         line(sheet_name(table, lang), font=bold)
-        shown = cols if TABLES[table] is not None else cols[:2]
-        for col in shown:
+        for col in cols if TABLES[table] is not None else cols[:1]:
             line(col.name, col.help)
         if TABLES[table] is None:
-            line("E_… / P_… / I_…", " / ".join(tr(r, lang) for r in ("expectation", "perception", "importance"))
-                 + ": " + tr("whole", lang, lo=SCALE[0], hi=SCALE[1]) + ". " + tr("blank_rating", lang))
+            roles = " / ".join(tr(r, lang) for r in ("expectation", "perception", "importance"))
+            rating = tr("whole", lang, lo=SCALE[0], hi=SCALE[1])
+            line("E_… / P_… / I_…", (f"{roles} <item id>: {rating}. " if lang == "en" else f"{roles} + 题号：{rating}。")
+                 + tr("blank_rating", lang))
     row += 1
     line(heads[4], heads[5], font=bold, fill=head_fill)
     glossary = {c: label(c, lang) for c in SERVQUAL_DIMENSIONS + POSITIVE_FACTORS + ELEMENTS}
