@@ -4,7 +4,6 @@ person would (drop-down answers, Chinese words, blank cells) validates and runs 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import random
 import re
 import statistics
@@ -13,13 +12,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
 from openpyxl.utils import get_column_letter
 from pydantic import TypeAdapter
 
-from gapaudit.cli import main
 from gapaudit.scaffold import SCALE, TABLES, header, scaffold, servqual_items
 from gapaudit.scaffold.workbook import INSTRUCTIONS, SHEETS, WORKBOOK
+from test_scaffold import run_json
 
 LANGS = ("en", "zh")
 
@@ -30,15 +28,6 @@ def made(request, tmp_path_factory) -> tuple[str, Path]:
     folder = tmp_path_factory.mktemp(f"wb-{request.param}")
     scaffold(folder, request.param, workbook=True, today=dt.date(2026, 10, 20))
     return request.param, folder
-
-
-def run_json(audit: Path, out: Path) -> dict:
-    runner = CliRunner()
-    checked = runner.invoke(main, ["validate", str(audit)])
-    assert checked.exit_code == 0, checked.output
-    ran = runner.invoke(main, ["run", str(audit), "-f", "json", "-o", str(out)])
-    assert ran.exit_code == 0, ran.output
-    return json.loads(out.read_text("utf-8"))
 
 
 # --- structure --------------------------------------------------------------------------------------

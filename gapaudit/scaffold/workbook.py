@@ -174,8 +174,8 @@ DATE_FORMAT = "yyyy-mm-dd"
 LAST_ROW = 1_048_576
 MAX_REFERENCED = 1000  # rows of a sheet a reference drop-down lists
 
-T = dict[str, str]
-UI: dict[str, T] = {
+#: the workbook's own short texts (prompts, error messages, blank-cell notes)
+UI: dict[str, dict[str, str]] = {
     "pick": {"en": "Pick from the list", "zh": "请从列表中选择"},
     "pick_or_type": {"en": "Pick or type", "zh": "选择或填写"},
     "not_in_list": {"en": "Not in the list: pick one of the drop-down values.", "zh": "不在列表中：请从下拉列表中选择。"},
@@ -199,6 +199,7 @@ UI: dict[str, T] = {
 
 
 def tr(key: str, lang: str, **values: Any) -> str:
+    """A workbook text in ``lang`` with ``values`` filled in."""
     return UI[key][lang].format(**values)
 
 
@@ -320,7 +321,7 @@ def columns(table: str, lang: str, items: list[dict[str, str]], scale: tuple[int
     out = []
     for name, info in model.model_fields.items():
         col = Column(name, field_help(table, name, lang))
-        values = _closed_values(info.annotation if not info.metadata else info.rebuild_annotation())
+        values = _closed_values(info.rebuild_annotation())
         base = _base_type(info.annotation)
         key = f"{table}.{name}"
         if name == "dimension":  # free text in the model (a chain may add its own): warn, do not refuse
@@ -402,7 +403,7 @@ def build_workbook(lang: str, items: list[dict[str, str]], scale: tuple[int, int
 
 def _evidence_sheet(ws: Any, cols: list[Column], lang: str) -> None:
     from openpyxl.comments import Comment
-    from openpyxl.styles import Alignment, Font, PatternFill, Protection
+    from openpyxl.styles import Font, PatternFill, Protection
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
     from openpyxl.worksheet.protection import SheetProtection
@@ -439,7 +440,6 @@ def _evidence_sheet(ws: Any, cols: list[Column], lang: str) -> None:
             ws.add_data_validation(dv)
     ws.freeze_panes = "B2" if cols[0].name == "respondent" else "A2"
     ws.row_dimensions[1].height = 20
-    ws.cell(row=1, column=1).alignment = Alignment(vertical="center")
     ws.protection = SheetProtection(sheet=True, formatCells=False, formatColumns=False, formatRows=False,
                                     insertRows=False, deleteRows=False, sort=False, autoFilter=False)
 
