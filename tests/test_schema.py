@@ -132,6 +132,9 @@ ACCEPTED = {
     "answers, flags and an id list as text": minimal_audit(evidence={
         "questionnaire": {"items": [{"id": i, "text": i, "dimension": "tangibles"} for i in ("TAN1", "TAN2")]},
         "standards": [STANDARD], "observations": [OBSERVATION]}),
+    "blank (null) cells where a field has a default": minimal_audit(evidence={
+        "complaints": [{"id": "C1", "severity": None, "resolved": None, "outcome": None}],
+        "lost_customers": [{"reason": "moved", "count": None}], "promises": [{"id": "P1", "text": "t", "items": None}]}),
     "a penalty without a curve keeps the default": minimal_audit(
         modules={"eight_factor": {"penalties": {"complaints": {"severity_weights": {"high": 3}}}}}),
 }
@@ -146,6 +149,9 @@ REFUSED = {
     "'answers' beside question ids": minimal_audit(
         modules={"diagnosis_gap": {"checklist": {"answers": {"customers": "yes"}, "channels": "no"}}}),
     "unknown module": minimal_audit(modules={"diagnosis_gaps": {}}),
+    "blank (null) required cell": minimal_audit(evidence={"complaints": [{"id": None, "severity": "low"}]}),
+    "blank (null) where there is no default to take": minimal_audit(
+        evidence={"observations": [{**OBSERVATION, "result": None}]}),
     "severity outside the list": minimal_audit(evidence={"errors": [{"id": "E1", "severity": "severe"}]}),
     "id list of numbers": minimal_audit(evidence={"standards": [{**STANDARD, "covers": [1, 2]}]}),
     "a date the tool cannot read": minimal_audit(audit={"date": "2026/09/15"}),
@@ -212,6 +218,8 @@ def test_random_words_are_judged_alike(part, word):
 
 
 def test_id_lists_are_judged_alike(schema, part):
-    check = part(schema["$defs"]["Standard"]["properties"]["covers"])
+    covers = schema["$defs"]["Standard"]["properties"]["covers"]
+    assert covers["anyOf"][1] == {"type": "null"}  # a blank cell: no items (the table's rows take the default)
+    check = part(covers["anyOf"][0])
     for value in ["A;B", "A、B", "", [], ["A", "B"], [1], None, 3, {"a": 1}]:
         assert check.is_valid(value) == tool_takes(TypeAdapter(IdList), value), value

@@ -43,21 +43,35 @@ def table(row: Any) -> Any:
     A blank cell (``None``) in a column whose field has a default takes the default, as a left-out
     key would: a blank severity is the default severity, not an error.
     """
-    return Annotated[list[row], TABLE, BeforeValidator(_blank_means_default(row)), Field(default_factory=list)]
+    blank_means_default = _BlankMeansDefault(row)
+    return Annotated[list[row], blank_means_default, TABLE, BeforeValidator(blank_means_default.drop),
+                     Field(default_factory=list)]
 
 
-def _blank_means_default(row: Any) -> Any:
-    fields = getattr(row, "model_fields", {})
-    with_default = {name for name, info in fields.items()
-                    if not info.is_required() and info.get_default(call_default_factory=True) is not None}
+class _BlankMeansDefault:
+    """Rows of ``row``: a ``None`` for a field with a default is dropped (validation), and may be null (schema)."""
 
-    def drop_blanks(rows: Any) -> Any:
-        if not with_default or not isinstance(rows, list):
+    def __init__(self, row: Any):
+        fields = getattr(row, "model_fields", {})
+        self.names = {name for name, info in fields.items()
+                      if not info.is_required() and info.get_default(call_default_factory=True) is not None}
+
+    def drop(self, rows: Any) -> Any:
+        if not self.names or not isinstance(rows, list):
             return rows
-        return [{k: v for k, v in r.items() if v is not None or k not in with_default} if isinstance(r, dict) else r
+        return [{k: v for k, v in r.items() if v is not None or k not in self.names} if isinstance(r, dict) else r
                 for r in rows]
 
-    return drop_blanks
+    def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> Any:
+        rows = handler(core_schema)
+        row = handler.resolve_ref_schema(rows["items"]) if self.names and "items" in rows else {}
+        for name, prop in row.get("properties", {}).items():
+            if name in self.names and {"type": "null"} not in prop.get("anyOf", ()):
+                notes = {k: prop.pop(k) for k in ("title", "description", "default") if k in prop}
+                core = dict(prop)
+                prop.clear()
+                prop.update(anyOf=[core, {"type": "null"}], **notes)
+        return rows
 
 
 class TableRef(Model):
