@@ -12,6 +12,7 @@ import copy
 import datetime as dt
 import importlib.util
 import json
+import typing
 from pathlib import Path
 
 import jsonschema
@@ -19,7 +20,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, BeforeValidator, TypeAdapter, ValidationError, WithJsonSchema
 
 from gapaudit.cli import main
 from gapaudit.errors import InputError
@@ -223,3 +224,43 @@ def test_id_lists_are_judged_alike(schema, part):
     check = part(covers["anyOf"][0])
     for value in ["A;B", "A、B", "", [], ["A", "B"], [1], None, 3, {"a": 1}]:
         assert check.is_valid(value) == tool_takes(TypeAdapter(IdList), value), value
+
+
+def _annotated(annotation, metadata=()):
+    """Every (metadata list) of an Annotated type reachable from ``annotation``, and the models inside."""
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if metadata:
+        yield list(metadata), annotation
+    if origin is typing.Annotated:
+        yield list(args[1:]), args[0]
+        yield from _annotated(args[0])
+    elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield [], annotation
+    else:
+        for arg in args:
+            yield from _annotated(arg)
+
+
+def test_every_before_validator_says_in_the_schema_what_it_accepts():
+    """A field that normalises its input (BeforeValidator) must give the schema the spellings it takes,
+    else the schema refuses what the tool accepts (use ``WithJsonSchema(words_schema(...))``)."""
+    from gapaudit.model.audit import AuditInput
+    from gapaudit.model.base import _BlankMeansDefault
+
+    seen: set[type] = set()
+    found = 0
+    todo: list[type] = [AuditInput] + [cls.Config for cls in make_host().modules().values()]
+    while todo:
+        model = todo.pop()
+        if model in seen:
+            continue
+        seen.add(model)
+        for name, info in model.model_fields.items():
+            for metadata, inner in _annotated(info.annotation, info.metadata):
+                if isinstance(inner, type) and issubclass(inner, BaseModel):
+                    todo.append(inner)
+                if any(isinstance(m, BeforeValidator) for m in metadata):
+                    found += 1
+                    assert any(isinstance(m, (WithJsonSchema, _BlankMeansDefault)) for m in metadata), \
+                        f"{model.__name__}.{name}: a BeforeValidator without a JSON schema of what it accepts"
+    assert found > 20

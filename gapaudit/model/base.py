@@ -125,17 +125,24 @@ def _answer(value: Any) -> Any:
     return value
 
 
-def _words_schema(suggested: list[str], words: Iterable[str], description: str) -> dict[str, Any]:
-    """JSON Schema of a closed answer: the words editors offer, every accepted spelling, true/false, 0/1."""
-    return {"anyOf": [{"enum": suggested}, {"type": "string", "pattern": words_pattern(words)},
-                      {"type": "boolean"}, {"enum": [0, 1]}],
-            "description": description}
+def words_schema(suggested: list[str], words: Iterable[str], description: str, *,
+                 booleans: bool = True) -> dict[str, Any]:
+    """JSON Schema of a closed answer read by a BeforeValidator: the words editors offer, every accepted
+    spelling (any case, blanks around), and with ``booleans`` true/false and 0/1.
+
+    Give it to the type as ``WithJsonSchema(words_schema(...))`` so the schema accepts what the
+    validator does (a test checks that every BeforeValidator has its schema).
+    """
+    options: list[dict[str, Any]] = [{"enum": suggested}, {"type": "string", "pattern": words_pattern(words)}]
+    if booleans:
+        options += [{"type": "boolean"}, {"enum": [0, 1]}]
+    return {"anyOf": options, "description": description}
 
 
 Answer = Annotated[
     Literal["yes", "partly", "no", "na"],
     BeforeValidator(_answer),
-    WithJsonSchema(_words_schema(
+    WithJsonSchema(words_schema(
         ["yes", "partly", "no", "na", "是", "部分", "否", "不适用"], _ANSWERS,
         "yes / partly / no / na (also 是 / 部分 / 否 / 不适用, true / false, 1 / 0, y / n, n/a …)")),
 ]
@@ -152,7 +159,7 @@ def _flag(value: Any) -> Any:
     return value
 
 
-Flag = Annotated[bool, BeforeValidator(_flag), WithJsonSchema(_words_schema(
+Flag = Annotated[bool, BeforeValidator(_flag), WithJsonSchema(words_schema(
     ["yes", "no", "是", "否"], _FLAGS, "true / false (also yes / no, 是 / 否, y / n, 1 / 0)"))]
 """A yes/no fact, accepting the spellings real exports use."""
 
