@@ -50,6 +50,8 @@ def _share(schema: dict[str, Any], shared: dict[str, dict[str, Any]]) -> None:
     def bare(node: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in node.items() if k not in _ANNOTATIONS}
 
+    nested = {k: v for s in shared.values() for k, v in s.get("$defs", {}).items()}  # e.g. TableRef's Unpivot
+    shared = {name: {k: v for k, v in s.items() if k != "$defs"} for name, s in shared.items()}
     wanted = {name: bare(s) for name, s in shared.items()}
 
     def walk(node: Any, root: str | None = None) -> Any:
@@ -67,5 +69,7 @@ def _share(schema: dict[str, Any], shared: dict[str, dict[str, Any]]) -> None:
     for key in list(schema):
         schema[key] = walk(schema[key])
     defs = schema.setdefault("$defs", {})
+    for name, target in nested.items():
+        defs.setdefault(name, target)
     for name, target in shared.items():
         defs[name] = walk(target, root=name)

@@ -137,7 +137,7 @@ def test_every_closed_answer_is_a_drop_down_the_loader_accepts(made):
         field = TABLES[table].model_fields[name]
         got = [TypeAdapter(field.rebuild_annotation()).validate_python(o) for o in _options(dv)]
         assert got == CLOSED[(table, name)], (table, name, _options(dv))
-        if lang == "zh" and CLOSED[(table, name)] in (ANSWER, FLAG):
+        if lang == "zh" and CLOSED[(table, name)] not in (FACTOR, ELEMENT):  # those are codes, glossed in the prompt
             assert all(re.fullmatch(r"[\u4e00-\u9fff]+", o) for o in _options(dv)), (table, name, _options(dv))
     # ids picked from their own sheets
     refs = {("management", "item"): "questionnaire", ("observations", "standard"): "standards",
@@ -180,14 +180,14 @@ def test_untouched_workbook_validates_and_runs_as_no_data(made, tmp_path):
 
 # --- filled in as a person would ---------------------------------------------------------------------
 
-WORDS = {"en": {"yes": "yes", "partly": "partly", "no": "no", "na": "na"},
-         "zh": {"yes": "是", "partly": "部分", "no": "否", "na": "不适用"}}
 
 
 def _fill(folder: Path, lang: str) -> dict:
-    """Type evidence into the workbook (only drop-down values, a few cells left blank); what was typed."""
+    """Type evidence into the workbook, a few cells left blank; what was typed (closed answers as values).
+
+    A closed answer is typed as the drop-down word that means it (是 for yes in a Chinese workbook).
+    """
     rng = random.Random(11)
-    w = WORDS[lang]
     items = [i["id"] for i in servqual_items(lang)]
     path = folder / WORKBOOK
     wb = openpyxl.load_workbook(path)
@@ -195,9 +195,18 @@ def _fill(folder: Path, lang: str) -> dict:
     def put(table: str, rows: list[dict]) -> None:
         ws = wb[SHEETS[table][lang]]
         names = [c.value for c in ws[1]]
+        dvs = _validations(ws)
+        word = {}  # field → {value: the drop-down word that means it}
+        for (t, name), _ in CLOSED.items():
+            if t == table:
+                adapter = TypeAdapter(TABLES[t].model_fields[name].rebuild_annotation())
+                options = _options(dvs[get_column_letter(names.index(name) + 1)])
+                word[name] = {adapter.validate_python(o): o for o in options}
         start = ws.max_row + 1 if table == "questionnaire" else 2
         for r, row in enumerate(rows, start=start):
             for name, value in row.items():
+                if name in word and value is not None:
+                    value = word[name][value]
                 ws.cell(row=r, column=names.index(name) + 1, value=value)
 
     survey = []
@@ -211,29 +220,29 @@ def _fill(folder: Path, lang: str) -> dict:
         survey.append(row)
     put("survey", survey)
     put("management", [{"item": i, "expectation": round(rng.uniform(4, 7), 1), "importance": rng.randint(4, 7),
-                        "invests": rng.choice([w["yes"], w["partly"], w["no"], None])} for i in items])
+                        "invests": rng.choice(["yes", "partly", "no", None])} for i in items])
     standards = [("GREET", "Greet within 10 seconds", "ASS3;EMP1", "attitude", "attitude"),
                  ("WALK", "Walk customers to the product", "RES3、EMP3", "responsibility", "attitude"),
                  ("QUEUE", "No more than three in a checkout queue", "RES2", "management", "process"),
                  ("REFUND", "Refund at the counter without a manager", "REL2", "responsibility", "complaint_handling")]
-    put("standards", [{"id": sid, "title": title, "covers": covers, "documented": w["yes"],
-                       "specific": w["yes"] if sid != "WALK" else w["partly"], "customer_side": w["yes"],
-                       "consistent": w["yes"], "known_by_staff": w["partly"] if sid == "QUEUE" else w["yes"],
-                       "management_support": w["yes"], "too_complex": w["no"] if sid == "GREET" else None,
-                       "critical": w["yes"] if sid == "REFUND" else None, "factor": factor, "element": element}
+    put("standards", [{"id": sid, "title": title, "covers": covers, "documented": "yes",
+                       "specific": "yes" if sid != "WALK" else "partly", "customer_side": "yes",
+                       "consistent": "yes", "known_by_staff": "partly" if sid == "QUEUE" else "yes",
+                       "management_support": "yes", "too_complex": False if sid == "GREET" else None,
+                       "critical": True if sid == "REFUND" else None, "factor": factor, "element": element}
                       for sid, title, covers, factor, element in standards])
     shifts = {"en": ["morning", "evening", None], "zh": ["早班", "晚班", None]}[lang]
     observations = []
     for v in range(1, 7):
         for sid, *_ in standards:
             result = rng.choices(["yes", "no", "partly", "na"], [8, 2, 1, 1])[0]
-            observations.append({"visit": str(v), "standard": sid, "result": w[result],
+            observations.append({"visit": str(v), "standard": sid, "result": result,
                                  "date": dt.datetime(2026, 10, v), "shift": shifts[v % 3],
                                  "note": "排队五人" if sid == "QUEUE" and result == "no" else None})
     put("observations", observations)
     put("promises", [{"id": "P1", "text": "Checkout in five minutes", "channel": "poster", "items": "RES2"}])
     checks = [rng.random() < 0.8 for _ in range(12)]
-    put("promise_checks", [{"promise": "P1", "kept": w["yes"] if k else w["no"], "date": dt.datetime(2026, 10, i + 1)}
+    put("promise_checks", [{"promise": "P1", "kept": k, "date": dt.datetime(2026, 10, i + 1)}
                            for i, k in enumerate(checks)])
     complaints = []
     for c in range(8):
@@ -241,19 +250,22 @@ def _fill(folder: Path, lang: str) -> dict:
         complaints.append({"id": f"C{c + 1}", "date": dt.datetime(2026, 9, 10 + c),
                            "channel": "热线" if lang == "zh" and c % 2 else ("hotline" if c % 2 else "store manager"),
                            "category": "delivery", "severity": ["high", "low", None][c % 3],
-                           "resolved": w["yes"] if resolved else w["no"],
+                           "resolved": resolved,
                            "hours_to_resolve": 2.5 * (c + 1) if resolved else None,
                            "outcome": ["kept", "lost", None][c % 3]})
     put("complaints", complaints)
-    put("complaint_handling", [{"case": "H1", "apologise": w["yes"], "explain": w["partly"], "empathise": w["yes"],
-                                "solve_quickly": w["no"], "commit": None, "thank": w["yes"]},
-                               {"case": "H2", "apologise": w["yes"], "explain": w["yes"], "empathise": w["na"],
-                                "solve_quickly": w["yes"], "commit": w["yes"], "thank": w["yes"]}])
+    put("complaint_handling", [{"case": "H1", "apologise": "yes", "explain": "partly", "empathise": "yes",
+                                "solve_quickly": "no", "commit": None, "thank": "yes"},
+                               {"case": "H2", "apologise": "yes", "explain": "yes", "empathise": "na",
+                                "solve_quickly": "yes", "commit": "yes", "thank": "yes"}])
     put("errors", [{"id": "E1", "date": dt.datetime(2026, 10, 2), "category": "price tag", "severity": "low"},
                    {"id": "E2", "category": "wrong change"}])
     put("lost_customers", [{"reason": "indifference", "count": 5}, {"reason": "competition", "count": 2},
                            {"reason": "moved"}])
     _check_against_validations(wb, lang)
+    if lang == "zh":  # what a person picked from the Chinese drop-downs
+        typed_words = {c.value for ws in wb.worksheets[1:] for row in ws.iter_rows(min_row=2) for c in row}
+        assert {"是", "部分", "否", "不适用", "高", "低", "挽回", "流失", "海报", "员工冷漠"} <= typed_words
     wb.save(path)
     return {"survey": survey, "observations": observations, "checks": checks, "complaints": complaints,
             "items": items}
@@ -303,7 +315,7 @@ def test_filled_workbook_validates_and_runs_with_no_other_edit(made, tmp_path_fa
         got = metric[f"outcome_gap.item.{item}"]
         assert got["n"] == len(pairs) and got["value"] == pytest.approx(statistics.fmean(pairs), abs=6e-4), item
     # delivery per standard: compliant ÷ applicable ('partly' counts as not compliant, 'na' left out)
-    yes, applicable = WORDS[lang]["yes"], [o for o in typed["observations"] if o["result"] != WORDS[lang]["na"]]
+    yes, applicable = "yes", [o for o in typed["observations"] if o["result"] != "na"]
     for sid in ("GREET", "WALK", "QUEUE", "REFUND"):
         rows = [o for o in applicable if o["standard"] == sid]
         got = metric[f"pharmacy_gap.standard.{sid}"]
@@ -311,6 +323,6 @@ def test_filled_workbook_validates_and_runs_with_no_other_edit(made, tmp_path_fa
         assert got["value"] == pytest.approx(100 * sum(o["result"] == yes for o in rows) / len(rows), abs=0.05)
     # promise keeping from the 12 checks, complaint resolution from the log
     assert metric["outcome_gap.promises"]["value"] == pytest.approx(100 * sum(typed["checks"]) / 12, abs=0.05)
-    resolved = sum(c["resolved"] == yes for c in typed["complaints"])
+    resolved = sum(c["resolved"] for c in typed["complaints"])
     rate = metric["eight_factor.complaints.resolution_rate"]
     assert rate["n"] == 8 and rate["value"] == pytest.approx(100 * resolved / 8, abs=0.05)

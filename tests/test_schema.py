@@ -133,9 +133,6 @@ ACCEPTED = {
     "answers, flags and an id list as text": minimal_audit(evidence={
         "questionnaire": {"items": [{"id": i, "text": i, "dimension": "tangibles"} for i in ("TAN1", "TAN2")]},
         "standards": [STANDARD], "observations": [OBSERVATION]}),
-    "blank (null) cells where a field has a default": minimal_audit(evidence={
-        "complaints": [{"id": "C1", "severity": None, "resolved": None, "outcome": None}],
-        "lost_customers": [{"reason": "moved", "count": None}], "promises": [{"id": "P1", "text": "t", "items": None}]}),
     "a penalty without a curve keeps the default": minimal_audit(
         modules={"eight_factor": {"penalties": {"complaints": {"severity_weights": {"high": 3}}}}}),
 }
@@ -150,9 +147,8 @@ REFUSED = {
     "'answers' beside question ids": minimal_audit(
         modules={"diagnosis_gap": {"checklist": {"answers": {"customers": "yes"}, "channels": "no"}}}),
     "unknown module": minimal_audit(modules={"diagnosis_gaps": {}}),
-    "blank (null) required cell": minimal_audit(evidence={"complaints": [{"id": None, "severity": "low"}]}),
-    "blank (null) where there is no default to take": minimal_audit(
-        evidence={"observations": [{**OBSERVATION, "result": None}]}),
+    "null for a field with a default": minimal_audit(evidence={"complaints": [{"id": "C1", "severity": None}]}),
+    "null for a required field": minimal_audit(evidence={"observations": [{**OBSERVATION, "result": None}]}),
     "severity outside the list": minimal_audit(evidence={"errors": [{"id": "E1", "severity": "severe"}]}),
     "id list of numbers": minimal_audit(evidence={"standards": [{**STANDARD, "covers": [1, 2]}]}),
     "a date the tool cannot read": minimal_audit(audit={"date": "2026/09/15"}),
@@ -219,9 +215,7 @@ def test_random_words_are_judged_alike(part, word):
 
 
 def test_id_lists_are_judged_alike(schema, part):
-    covers = schema["$defs"]["Standard"]["properties"]["covers"]
-    assert covers["anyOf"][1] == {"type": "null"}  # a blank cell: no items (the table's rows take the default)
-    check = part(covers["anyOf"][0])
+    check = part(schema["$defs"]["Standard"]["properties"]["covers"])
     for value in ["A;B", "A、B", "", [], ["A", "B"], [1], None, 3, {"a": 1}]:
         assert check.is_valid(value) == tool_takes(TypeAdapter(IdList), value), value
 
@@ -245,7 +239,7 @@ def test_every_before_validator_says_in_the_schema_what_it_accepts():
     """A field that normalises its input (BeforeValidator) must give the schema the spellings it takes,
     else the schema refuses what the tool accepts (use ``WithJsonSchema(words_schema(...))``)."""
     from gapaudit.model.audit import AuditInput
-    from gapaudit.model.base import _BlankMeansDefault
+    from gapaudit.model.base import TableMarker
 
     seen: set[type] = set()
     found = 0
@@ -261,6 +255,6 @@ def test_every_before_validator_says_in_the_schema_what_it_accepts():
                     todo.append(inner)
                 if any(isinstance(m, BeforeValidator) for m in metadata):
                     found += 1
-                    assert any(isinstance(m, (WithJsonSchema, _BlankMeansDefault)) for m in metadata), \
+                    assert any(isinstance(m, (WithJsonSchema, TableMarker)) for m in metadata), \
                         f"{model.__name__}.{name}: a BeforeValidator without a JSON schema of what it accepts"
     assert found > 20

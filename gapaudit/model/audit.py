@@ -10,17 +10,18 @@ evidence is missing reports "no data" with the reason.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, PrivateAttr, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, PrivateAttr, model_validator
 
-from gapaudit.model.base import Answer, Flag, Identifier, IdList, Model, table
+from gapaudit.model.base import Answer, Flag, Identifier, IdList, Model, TableMarker, choice, table
 from gapaudit.model.vocab import ELEMENTS, POSITIVE_FACTORS, Element, Factor, Language
 
 SCHEMA_VERSION = 1
 
 Score = float
-Severity = Literal["low", "medium", "high"]
+Severity = choice({"low": ("低", "轻微", "l"), "medium": ("中", "一般", "m"), "high": ("高", "严重", "h")},
+                  "low / medium / high (also 低 / 中 / 高)")
 
 
 # --- who and what is audited --------------------------------------------------
@@ -118,6 +119,9 @@ class QuestionItem(Model):
 class Questionnaire(Model):
     scale: LikertScale = Field(default_factory=LikertScale, description="scale of expectation and perception")
     importance_scale: LikertScale | None = Field(None, description="scale of importance ratings (default: scale)")
+    dimensions: list[Identifier] = Field(default_factory=list, description=(
+        "the questionnaire's own dimensions beyond the five SERVQUAL ones (tangibles, reliability, "
+        "responsiveness, assurance, empathy); an item's dimension must be one of these"))
     items: table(QuestionItem)
 
     @model_validator(mode="after")
@@ -126,20 +130,64 @@ class Questionnaire(Model):
         return self
 
 
-class Survey(Model):
-    """Customer responses in wide format: one row per respondent.
+SurveyRole = Literal["expectation", "perception", "importance"]
 
-    Columns are ``<prefix><item id>``: ``E_R1`` expectation, ``P_R1``
+
+def _responses(value: Any) -> Any:
+    """Inline rows become a :class:`ResponseTable` like a file's (the loader hands files over as one)."""
+    from gapaudit.load.survey import InlineResponses, ResponseTable
+
+    if isinstance(value, ResponseTable):
+        return value
+    if isinstance(value, list) and all(isinstance(r, dict) for r in value):
+        return InlineResponses(value)
+    return value
+
+
+def _check_responses(value: Any) -> Any:
+    from gapaudit.load.survey import ResponseTable
+
+    if not isinstance(value, ResponseTable):
+        raise ValueError("expected a list of rows (one mapping per respondent) or {file: ...}")
+    return value
+
+
+Responses = Annotated[Any, TableMarker({"type": "array", "items": {"type": "object"},
+                                         "description": "one mapping per respondent"}),
+                      BeforeValidator(_responses), AfterValidator(_check_responses)]
+
+
+class Survey(Model):
+    """Customer responses, one row per respondent (or one per respondent and item with ``layout: long``).
+
+    Columns are ``<prefix><item id>`` — ``E_R1`` expectation, ``P_R1``
     perception, ``I_R1`` importance; ``W_<dimension>`` a 100-point importance
-    allocation across dimensions. Blank cells are missing answers.
+    allocation across dimensions — or, with ``match: text``, the item's text
+    with a role marker, as survey tools export them (``5、期望—员工穿着整洁``).
+    Blank cells and the file's missing codes are missing answers.
     """
 
-    responses: table(dict[str, Any])
-    respondent_column: str = "respondent"
-    expectation_prefix: str = "E_"
-    perception_prefix: str = "P_"
-    importance_prefix: str = "I_"
-    points_prefix: str = "W_"
+    responses: Responses = Field(description="the responses: {file: ...} (with reading options) or inline rows")
+    respondent_column: str = Field("respondent", max_length=200,
+                                   description="column with the respondent's id (default: the row number)")
+    match: Literal["id", "text"] = Field("id", description=(
+        "how columns name items: id (E_<item id>) or text (the header contains the item's text and a role "
+        "marker such as 期望 / 感知 / 重要 or Expectation / Perception / Importance)"))
+    role_markers: dict[SurveyRole, list[str]] = Field(default_factory=dict, description=(
+        "words in a header naming its role, replacing the defaults for that role "
+        "(期望/期待/预期/expectation/expect; 感知/感受/实际/体验/perception/experience/actual; 重要/importance)"))
+    role_order: list[SurveyRole] = Field(default_factory=list, description=(
+        "for questions asked in blocks with no marker in the header: the roles in the order an item's columns "
+        "appear, e.g. [expectation, perception]"))
+    layout: Literal["wide", "long"] = Field("wide", description=(
+        "wide: one row per respondent; long: one row per respondent and item, with the columns respondent, "
+        "item and expectation / perception / importance"))
+    item_column: str = Field("item", max_length=200, description="long layout: the column naming the item "
+                                                                  "(its id or its text)")
+    expectation_prefix: str = Field("E_", max_length=50)
+    perception_prefix: str = Field("P_", max_length=50)
+    importance_prefix: str = Field("I_", max_length=50)
+    points_prefix: str = Field("W_", max_length=50)
 
 
 class ItemSummary(Model):
@@ -216,7 +264,9 @@ class Promise(Model):
 
     id: Identifier
     text: str = Field(min_length=1, max_length=1000)
-    channel: Literal["advertising", "poster", "staff", "contract", "website", "packaging", "other"] = "other"
+    channel: choice({"advertising": ("广告",), "poster": ("海报", "招贴"), "staff": ("员工", "店员口头"),
+                     "contract": ("合同",), "website": ("网站", "官网"), "packaging": ("包装",), "other": ("其他",)},
+                    "where the promise is made (also 广告 / 海报 / 员工 / 合同 / 网站 / 包装 / 其他)") = "other"
     kept: int | None = Field(None, ge=0, description="occasions the promise was kept")
     total: int | None = Field(None, ge=0, description="occasions checked")
     items: IdList = Field(default_factory=list, description="questionnaire items the promise speaks to")
@@ -249,7 +299,9 @@ class Complaint(Model):
     severity: Severity = "medium"
     resolved: Flag = False
     hours_to_resolve: float | None = Field(None, ge=0)
-    outcome: Literal["kept", "lost", "unknown"] = Field("unknown", description="customer kept or lost, where known")
+    outcome: choice({"kept": ("挽回", "保留", "留住", "已挽回"), "lost": ("流失", "已流失"), "unknown": ("未知", "不详")},
+                    "kept / lost / unknown (also 挽回 / 流失 / 未知)") = Field(
+        "unknown", description="customer kept or lost, where known")
 
     @model_validator(mode="after")
     def _resolution(self) -> "Complaint":
@@ -290,7 +342,12 @@ class Volume(Model):
                     "(an empty log not listed is read as 'not provided')")
 
 
-LossReason = Literal["died", "moved", "taste", "referral", "competition", "product", "indifference", "other"]
+LossReason = choice({"died": ("死亡", "去世"), "moved": ("搬迁", "搬走", "迁居"), "taste": ("口味变化", "喜好改变"),
+                     "referral": ("朋友推荐", "亲友推荐"), "competition": ("竞争", "竞争对手"),
+                     "product": ("产品", "产品不满意"), "indifference": ("冷漠", "服务冷漠", "员工冷漠"),
+                     "other": ("其他",)},
+                    "died / moved / taste / referral / competition / product / indifference / other (or the "
+                    "Chinese: 死亡 / 搬迁 / 口味变化 / 朋友推荐 / 竞争 / 产品 / 冷漠 / 其他)")
 
 
 class LostCustomer(Model):

@@ -147,13 +147,13 @@ HELP: dict[str, tuple[str, str]] = {
 
 #: meaning of the codes used in drop-downs, for prompts and the glossary
 CODES: dict[str, tuple[str, str]] = {
-    "advertising": ("advertising", "广告"), "poster": ("poster", "海报"), "staff": ("staff, by word of mouth", "员工口头"),
+    "advertising": ("advertising", "广告"), "poster": ("poster", "海报"), "staff": ("staff, by word of mouth", "员工"),
     "contract": ("contract", "合同"), "website": ("website", "网站"), "packaging": ("packaging", "包装"),
-    "other": ("other", "其他"), "kept": ("customer kept", "顾客留住"), "lost": ("customer lost", "顾客流失"),
-    "unknown": ("not known", "不清楚"), "died": ("died", "去世"), "moved": ("moved away", "搬迁"),
-    "taste": ("changed taste", "口味改变"), "referral": ("followed a friend's recommendation", "听从朋友推荐"),
-    "competition": ("went to a competitor", "竞争对手"), "product": ("dissatisfied with the product", "不满意产品"),
-    "indifference": ("staff were indifferent to their needs", "员工对其需求漠不关心"),
+    "other": ("other", "其他"), "kept": ("customer kept", "挽回"), "lost": ("customer lost", "流失"),
+    "unknown": ("not known", "未知"), "died": ("died", "去世"), "moved": ("moved away", "搬迁"),
+    "taste": ("changed taste", "口味变化"), "referral": ("followed a friend's recommendation", "朋友推荐"),
+    "competition": ("went to a competitor", "竞争对手"), "product": ("dissatisfied with the product", "产品不满意"),
+    "indifference": ("staff were indifferent to their needs", "员工冷漠"),
     "low": ("low", "低"), "medium": ("medium", "中"), "high": ("high", "高"),
     "yes": ("yes", "是"), "partly": ("partly", "部分"), "no": ("no", "否"), "na": ("not applicable", "不适用"),
 }
@@ -500,7 +500,7 @@ GUIDE: dict[str, list[str]] = {
         "• 工作表设置了无密码保护，只为保护表头（确需修改时：审阅 → 撤消工作表保护）。",
         "## 空白单元格",
         "• 顾客问卷中的空白评分表示受访者未回答该题：不计入该题平均，绝不按 0 计算。",
-        "• 可选列留空表示“未知”；少数列有规定的默认值（例如严重程度 severity 留空即为 medium，中等），见下表。",
+        "• 可选列留空表示“未知”；少数列有规定的默认值（例如严重程度留空即为“中”），见下表。",
         "• 某行已填其他内容但必填列为空时，校验会报错并指出工作表、行和列。整行空白会被跳过。",
         "## 运行",
         "1. 本工作簿保存为 audit.xlsx，与 audit.yaml 放在同一文件夹（audit.yaml 中写明了各工作表）。",
