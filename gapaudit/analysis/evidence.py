@@ -43,6 +43,9 @@ class SurveyData:
     importance: dict[str, list[float | None]] = field(default_factory=dict)
     points: dict[str, list[float | None]] = field(default_factory=dict)
     summary: dict[str, ItemSummary] = field(default_factory=dict)
+    #: estimates already computed; the answers never change once parsed (build a new SurveyData to change them:
+    #: ``dataclasses.replace`` starts with an empty cache)
+    _estimates: dict[tuple[str, str, float], Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def n(self) -> int:
@@ -72,6 +75,12 @@ class SurveyData:
         """
         if kind not in ("expectation", "perception", "importance"):
             raise ValueError(f"unknown rating kind {kind!r}")
+        key = (kind, item_id, confidence)
+        if key not in self._estimates:
+            self._estimates[key] = self._mean_estimate(kind, item_id, confidence)
+        return self._estimates[key]
+
+    def _mean_estimate(self, kind: str, item_id: str, confidence: float) -> Estimate | None:
         if self.raw:
             values = getattr(self, kind).get(item_id)
             if not values:

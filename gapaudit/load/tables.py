@@ -27,7 +27,10 @@ from typing import Any, Iterator, Sequence
 
 from gapaudit.errors import InputError, InputIssue, column_letter
 
-MAX_FILE_BYTES = 50 * 1024 * 1024
+#: a CSV is read as a stream, so its cap is about what a store can produce (a 100,000-respondent survey
+#: exported with label answers is ~55 MB); a workbook is unpacked, so its own caps below matter more
+MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_WORKBOOK_BYTES = 64 * 1024 * 1024
 #: unpacked size of the worksheet read from a workbook (a 100,000 × 70 survey is ~240 MB)
 MAX_SHEET_XML = 300 * 1024 * 1024
 #: unpacked size of a workbook's shared strings (every distinct text cell); bombs hide millions here
@@ -175,14 +178,16 @@ def open_table(path: Path, display: str, options: ReadOptions | None = None, *, 
         size = path.stat().st_size
     except OSError as exc:
         raise fail(f"cannot read the file: {exc.strerror}", f"无法读取文件：{exc.strerror}", display) from None
-    if size > MAX_FILE_BYTES:
-        raise fail(f"file is {size / 1e6:.0f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB",
-                   f"文件大小 {size / 1e6:.0f} MB，上限为 {MAX_FILE_BYTES / 1e6:.0f} MB", display)
     with path.open("rb") as fh:
         head = fh.read(8)
     suffix = path.suffix.lower()
     is_zip = head.startswith(b"PK\x03\x04")
-    if suffix in SPREADSHEET_SUFFIXES or is_zip or head.startswith(_OLE2):
+    is_book = suffix in SPREADSHEET_SUFFIXES or is_zip or head.startswith(_OLE2)
+    cap = MAX_WORKBOOK_BYTES if is_book else MAX_FILE_BYTES
+    if size > cap:
+        raise fail(f"file is {size / 1e6:.0f} MB; the limit is {cap / 1e6:.0f} MB",
+                   f"文件大小 {size / 1e6:.0f} MB，上限为 {cap / 1e6:.0f} MB", display)
+    if is_book:
         if options.encoding or options.delimiter:
             raise fail("'encoding' and 'delimiter' apply to CSV files only, not to workbooks",
                        "“encoding”和“delimiter”只适用于 CSV 文件，不适用于 Excel 工作簿", display)
