@@ -629,8 +629,10 @@ def _print_proposal(proposal: Any, lang: str | None) -> None:
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True,
               help="Language of the template's comments and of the report.")
 @click.option("--force", is_flag=True, help="Overwrite files that already exist.")
-def init(directory: Path, lang: str, force: bool) -> None:
-    """Create a new audit folder: a commented audit.yaml and CSV templates with the right headers."""
+@click.option("--workbook", is_flag=True,
+              help="Evidence tables as the sheets of one Excel workbook (audit.xlsx, with drop-downs) instead of CSV files.")
+def init(directory: Path, lang: str, force: bool, workbook: bool) -> None:
+    """Create a new audit folder: a commented audit.yaml and CSV templates (or a workbook) with the right headers."""
     import json
 
     from gapaudit.errors import GapauditError
@@ -639,7 +641,7 @@ def init(directory: Path, lang: str, force: bool) -> None:
     from gapaudit.schema import audit_json_schema
 
     try:
-        written = scaffold(directory, lang, force=force)
+        written = scaffold(directory, lang, force=force, workbook=workbook)
         schema_path = directory / "gapaudit.schema.json"
         write_atomic(schema_path, json.dumps(audit_json_schema(_host(())), indent=2, ensure_ascii=False).encode())
         written.append(schema_path)

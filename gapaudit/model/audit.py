@@ -12,9 +12,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, PrivateAttr, WithJsonSchema, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, PrivateAttr, model_validator
 
-from gapaudit.model.base import TABLE, Answer, Flag, Identifier, IdList, Model, choice, table
+from gapaudit.model.base import Answer, Flag, Identifier, IdList, Model, TableMarker, choice, table
 from gapaudit.model.vocab import ELEMENTS, POSITIVE_FACTORS, Element, Factor, Language
 
 SCHEMA_VERSION = 1
@@ -152,9 +152,9 @@ def _check_responses(value: Any) -> Any:
     return value
 
 
-Responses = Annotated[Any, TABLE, BeforeValidator(_responses), AfterValidator(_check_responses),
-                      WithJsonSchema({"type": "array", "items": {"type": "object"},
-                                      "description": "one mapping per respondent"})]
+Responses = Annotated[Any, TableMarker({"type": "array", "items": {"type": "object"},
+                                         "description": "one mapping per respondent"}),
+                      BeforeValidator(_responses), AfterValidator(_check_responses)]
 
 
 class Survey(Model):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 
 
 class Model(BaseModel):
@@ -23,12 +24,21 @@ class TableMarker:
     errors point at the file's row and column.
     """
 
+    def __init__(self, rows: dict[str, Any] | None = None):
+        self.rows = rows  # the rows' JSON Schema, where the field's type does not say it
+
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         return "TABLE"
 
+    def __eq__(self, other: object) -> bool:  # ``TABLE in field.metadata`` finds every table
+        return isinstance(other, TableMarker)
+
+    def __hash__(self) -> int:
+        return hash(TableMarker)
+
     def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> Any:
         """In the JSON Schema, a table is its rows or a file reference."""
-        rows = handler(core_schema)
+        rows = self.rows or handler(core_schema)
         ref = handler(TableRef.__pydantic_core_schema__)
         return {"anyOf": [rows, ref]}
 
@@ -120,6 +130,19 @@ _ANSWERS = {
 }
 
 
+def words_pattern(words: Iterable[str]) -> str:
+    """A regular expression for ``words`` as the validators read them: any case, blanks around ignored.
+
+    Case is spelt out letter by letter (``[yY][eE][sS]``), not with a flag, so editors (ECMAScript
+    regular expressions) and Python read the same pattern.
+    """
+    def one(word: str) -> str:
+        return "".join(f"[{c}{c.upper()}]" if c.upper() != c and len(c.upper()) == 1
+                       else "\\" + c if c in r".^$*+?()[]{}|\\" else c for c in word)
+
+    return r"^\s*(?:" + "|".join(one(w) for w in sorted(words, key=lambda w: (-len(w), w))) + r")\s*$"
+
+
 def _answer(value: Any) -> Any:
     if isinstance(value, bool):
         return "yes" if value else "no"
@@ -132,31 +155,50 @@ def _answer(value: Any) -> Any:
     return value
 
 
+def words_schema(suggested: list[str], words: Iterable[str], description: str, *,
+                 booleans: bool = True) -> dict[str, Any]:
+    """JSON Schema of a closed answer read by a BeforeValidator: the words editors offer, every accepted
+    spelling (any case, blanks around), and with ``booleans`` true/false and 0/1.
+
+    Give it to the type as ``WithJsonSchema(words_schema(...))`` so the schema accepts what the
+    validator does (a test checks that every BeforeValidator has its schema).
+    """
+    options: list[dict[str, Any]] = [{"enum": suggested}, {"type": "string", "pattern": words_pattern(words)}]
+    if booleans:
+        options += [{"type": "boolean"}, {"enum": [0, 1]}]
+    return {"anyOf": options, "description": description}
+
+
 Answer = Annotated[
     Literal["yes", "partly", "no", "na"],
     BeforeValidator(_answer),
-    Field(description="yes / partly / no / na (also 是 / 部分 / 否 / 不适用, true / false, 1 / 0)"),
+    WithJsonSchema(words_schema(
+        ["yes", "partly", "no", "na", "是", "部分", "否", "不适用"], _ANSWERS,
+        "yes / partly / no / na (also 是 / 部分 / 否 / 不适用, true / false, 1 / 0, y / n, n/a …)")),
 ]
 """A checklist-style answer; ``partly`` counts as half, ``na`` is left out."""
 
 ANSWER_VALUE = {"yes": 1.0, "partly": 0.5, "no": 0.0}
 
 
-_FLAGS = {"已解决": True, "解决": True, "已处理": True, "已兑现": True, "兑现": True, "按时": True, "准时": True,
-          "未解决": False, "未处理": False, "未兑现": False, "超时": False, "延误": False}
+#: yes/no spellings a Flag accepts: the yes/no answer words, the status words of logs, and on/off, t/f
+#: (which pydantic's own bool took)
+_FLAGS = {k: v == "yes" for k, v in _ANSWERS.items() if v in ("yes", "no")} | {
+    "on": True, "off": False, "t": True, "f": False,
+    "已解决": True, "解决": True, "已处理": True, "已兑现": True, "兑现": True, "按时": True, "准时": True,
+    "未解决": False, "未处理": False, "未兑现": False, "超时": False, "延误": False}
 
 
 def _flag(value: Any) -> Any:
     if isinstance(value, str):
         key = value.strip().lower()
-        if _ANSWERS.get(key) in ("yes", "no"):
-            return _ANSWERS[key] == "yes"
         if key in _FLAGS:
             return _FLAGS[key]
     return value
 
 
-Flag = Annotated[bool, BeforeValidator(_flag), Field(description="true / false (also yes / no, 是 / 否, 1 / 0)")]
+Flag = Annotated[bool, BeforeValidator(_flag), WithJsonSchema(words_schema(
+    ["yes", "no", "是", "否"], _FLAGS, "true / false (also yes / no, 是 / 否, y / n, 1 / 0)"))]
 """A yes/no fact, accepting the spellings real exports use."""
 
 
@@ -166,7 +208,9 @@ def _split_list(value: Any) -> Any:
     return value
 
 
-IdList = Annotated[list[str], BeforeValidator(_split_list)]
+IdList = Annotated[list[str], BeforeValidator(_split_list), WithJsonSchema({
+    "anyOf": [{"type": "array", "items": {"type": "string"}},
+              {"type": "string", "description": "ids separated by ; , 、 | or spaces"}]})]
 """A list of ids; a CSV cell may hold them separated by ``;`` ``,`` ``、`` or spaces."""
 
 Identifier = Annotated[str, Field(min_length=1, max_length=100)]
@@ -184,15 +228,14 @@ def slug(text: str) -> str:
 def choice(aliases: dict[str, tuple[str, ...]], description: str) -> Any:
     """A closed choice that also accepts the spellings exports use: ``{value: (alias, ...)}``.
 
-    Matching ignores case and outer spaces; the JSON Schema lists every accepted spelling.
+    Matching ignores case and outer spaces; the JSON Schema offers every spelling and accepts them
+    as the validator does (any case, blanks around).
     """
     lookup = {v.lower(): v for v in aliases} | {a.lower(): v for v, al in aliases.items() for a in al}
 
     def normalise(value: Any) -> Any:
         return lookup.get(value.strip().lower(), value) if isinstance(value, str) else value
 
-    from pydantic import WithJsonSchema
-
     spellings = list(aliases) + [a for al in aliases.values() for a in al]
     return Annotated[Literal[tuple(aliases)], BeforeValidator(normalise),  # type: ignore[misc]
-                     WithJsonSchema({"enum": spellings, "description": description})]
+                     WithJsonSchema(words_schema(spellings, lookup, description, booleans=False))]
