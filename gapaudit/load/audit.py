@@ -159,11 +159,15 @@ def _columns_line(bucket: list[InputIssue]) -> InputIssue:
     from gapaudit.errors import column_letter
 
     first = bucket[0]
-    cells = sum(_cells(b) for b in bucket)
     letters = ", ".join(column_letter(b.column) for b in bucket[:8] if b.column) + (", …" if len(bucket) > 8 else "")
     base = first.message.split(" (at row ")[0]
     base_zh = (first.zh or first.message).split("（首见于第")[0]
-    where = f'{first.file}: {cells} cells in {len(bucket)} columns ({letters})'
+    if all(not b.rows and b.line == first.line for b in bucket):  # header cells: one problem, many columns
+        return InputIssue(f"{first.file}: {len(bucket)} columns ({letters}) have this problem; the first: {base}",
+                          first.path, zh=f"{first.file}：{len(bucket)} 列（{letters}）有同样的问题；第一列：{base_zh}",
+                          group=first.group)
+    cells = sum(_cells(b) for b in bucket)
+    where = f"{first.file}: {cells} cells in {len(bucket)} columns ({letters})"
     where_zh = f"{first.file}：{len(bucket)} 列（{letters}）共 {cells} 个单元格"
     return InputIssue(f"{where}: {base} (first at row {first.line}, column {column_letter(first.column or 0)})",
                       first.path, zh=f"{where_zh}：{base_zh}（首见于第 {first.line} 行 {column_letter(first.column or 0)} 列）",

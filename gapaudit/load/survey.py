@@ -418,7 +418,8 @@ class ResponseTable:
               group: str | None = None) -> InputIssue:  # pragma: no cover - interface
         raise NotImplementedError
 
-    def header_issue(self, column: int, en: str, zh: str, base: tuple[str | int, ...]) -> InputIssue:
+    def header_issue(self, column: int, en: str, zh: str, base: tuple[str | int, ...],
+                     group: str | None = None) -> InputIssue:
         raise NotImplementedError  # pragma: no cover - interface
 
     def __len__(self) -> int:  # pydantic's list checks and truthiness
@@ -443,8 +444,10 @@ class FileResponses(ResponseTable):
         name = self.header[column - 1] if column else None
         return table_issue(self.sheet, row, column, name, en, zh, group=group)
 
-    def header_issue(self, column: int, en: str, zh: str, base: tuple[str | int, ...]) -> InputIssue:
-        return table_issue(self.sheet, self.sheet.options.header_row, column, self.header[column - 1], en, zh)
+    def header_issue(self, column: int, en: str, zh: str, base: tuple[str | int, ...],
+                     group: str | None = None) -> InputIssue:
+        return table_issue(self.sheet, self.sheet.options.header_row, column, self.header[column - 1], en, zh,
+                           group=group)
 
     def __repr__(self) -> str:
         return f"FileResponses({self.sheet.display})"
@@ -471,8 +474,9 @@ class InlineResponses(ResponseTable):
         path = base + (row,) + ((self.header[column - 1],) if column else ())
         return InputIssue(en, path, zh=zh)
 
-    def header_issue(self, column: int, en: str, zh: str, base: tuple[str | int, ...]) -> InputIssue:
-        return InputIssue(en, base + ("columns", self.header[column - 1]), zh=zh)
+    def header_issue(self, column: int, en: str, zh: str, base: tuple[str | int, ...],
+                     group: str | None = None) -> InputIssue:
+        return InputIssue(en, base + ("columns", self.header[column - 1]), zh=zh, group=group)
 
     def __len__(self) -> int:
         return len(self.records)
@@ -512,7 +516,7 @@ def read_responses(survey: Any, data: Any, issues: list[InputIssue]) -> bool:
     res = resolve_columns(table.header, items, dims, cfg)
     for u in res.unresolved:
         en, zh = unresolved_message(u, cfg, items)
-        issues.append(table.header_issue(u.index, en, zh, base))
+        issues.append(table.header_issue(u.index, en, zh, base, group=f"survey column:{u.reason}"))
     if res.unresolved:
         return False  # nothing is guessed: settle the columns before any answer is read
     missing = table.missing()
