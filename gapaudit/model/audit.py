@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, PrivateAttr, model_validator
 
+from gapaudit.errors import Invalid
 from gapaudit.model.base import Answer, Flag, Identifier, IdList, Model, TableMarker, choice, table
 from gapaudit.model.vocab import ELEMENTS, POSITIVE_FACTORS, Element, Factor, Language
 
@@ -76,12 +77,12 @@ class Scoring(Model):
     def _check(self) -> "Scoring":
         for key, w in self.weights.items():
             if w < 0:
-                raise ValueError(f"weight of {key!r} must not be negative")
+                raise Invalid(f"weight of {key!r} must not be negative", f"{key!r} 的权重不能为负数")
         mins = [b.min for b in self.bands]
         if mins != sorted(mins, reverse=True):
-            raise ValueError("grade bands must be listed from the highest minimum to the lowest")
+            raise Invalid("grade bands must be listed from the highest minimum to the lowest", "等级区间须按最低分从高到低排列")
         if not self.bands or self.bands[-1].min != 0:
-            raise ValueError("the last grade band must start at 0 so every score gets a grade")
+            raise Invalid("the last grade band must start at 0 so every score gets a grade", "最后一个等级区间须从 0 开始，使每个分数都有等级")
         return self
 
 
@@ -98,10 +99,10 @@ class LikertScale(Model):
     @model_validator(mode="after")
     def _check(self) -> "LikertScale":
         if self.max <= self.min:
-            raise ValueError(f"max ({self.max}) must be above min ({self.min})")
+            raise Invalid(f"max ({self.max}) must be above min ({self.min})", f"max（{self.max}）须大于 min（{self.min}）")
         for text, value in self.labels.items():
             if not self.min <= value <= self.max:
-                raise ValueError(f"label {text!r} maps to {value}, outside {self.min}..{self.max}")
+                raise Invalid(f"label {text!r} maps to {value}, outside {self.min}..{self.max}", f"标签 {text!r} 对应 {value}，超出 {self.min}..{self.max}")
         return self
 
 
@@ -148,7 +149,7 @@ def _check_responses(value: Any) -> Any:
     from gapaudit.load.survey import ResponseTable
 
     if not isinstance(value, ResponseTable):
-        raise ValueError("expected a list of rows (one mapping per respondent) or {file: ...}")
+        raise Invalid("expected a list of rows (one mapping per respondent) or {file: ...}", "应为若干行（每位受访者一个映射）或 {file: ...}")
     return value
 
 
@@ -290,9 +291,9 @@ class Promise(Model):
     @model_validator(mode="after")
     def _counts(self) -> "Promise":
         if (self.kept is None) != (self.total is None):
-            raise ValueError("give both kept and total, or neither")
+            raise Invalid("give both kept and total, or neither", "kept 和 total 要么都填，要么都不填")
         if self.kept is not None and self.total is not None and self.kept > self.total:
-            raise ValueError(f"kept ({self.kept}) cannot exceed total ({self.total})")
+            raise Invalid(f"kept ({self.kept}) cannot exceed total ({self.total})", f"兑现次数（{self.kept}）不能超过检查次数（{self.total}）")
         return self
 
 
@@ -322,7 +323,7 @@ class Complaint(Model):
     @model_validator(mode="after")
     def _resolution(self) -> "Complaint":
         if self.hours_to_resolve is not None and not self.resolved:
-            raise ValueError("hours_to_resolve is given but resolved is false")
+            raise Invalid("hours_to_resolve is given but resolved is false", "填写了处理时长（hours_to_resolve），但 resolved 为否")
         return self
 
 
@@ -389,7 +390,7 @@ class Rubric(Model):
                 raise ValueError(f"unknown rubric key {key!r}; expected a factor or element: "
                                  + ", ".join(sorted(allowed)))
             if not self.scale.min <= value <= self.scale.max:
-                raise ValueError(f"rubric score {key}={value} is outside {self.scale.min}..{self.scale.max}")
+                raise Invalid(f"rubric score {key}={value} is outside {self.scale.min}..{self.scale.max}", f"评分表分数 {key}={value} 超出 {self.scale.min}..{self.scale.max}")
         return self
 
 
@@ -450,4 +451,4 @@ def _require_unique(ids: list[str], what: str) -> None:
     seen: set[str] = set()
     dups = sorted({i for i in ids if i in seen or seen.add(i)})  # type: ignore[func-returns-value]
     if dups:
-        raise ValueError(f"duplicate {what} id(s): {', '.join(dups)}")
+        raise Invalid(f"duplicate {what} id(s): {', '.join(dups)}", f"{what} 编号重复：{'、'.join(dups)}")
