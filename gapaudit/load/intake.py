@@ -417,21 +417,27 @@ def _propose_survey(kind: Kind, sheet: Sheet, ref: dict[str, Any], existing: dic
     return proposal
 
 
-def _value_counts(sheet: Sheet, columns: list[int], proposal: Proposal) -> dict[int, Counter]:
-    """Every distinct value of each column with its count, read in one pass (blank cells left out)."""
+def _value_counts(sheet: Sheet, columns: list[int], proposal: Proposal, chunk: int = 5000) -> dict[int, Counter]:
+    """Every distinct value of each column with its count, read in one pass (blank cells left out).
+
+    Rows are counted a chunk at a time, so memory stays that of one chunk whatever the file's length.
+    """
+    counts = [Counter() for _ in columns]
     kept: list[list[Any]] = [[] for _ in columns]
     rows = 0
     for _row, cells in sheet.rows(columns):
         rows += 1
         for store, value in zip(kept, cells):
             store.append(value)
+        if rows % chunk == 0:
+            for counter, store in zip(counts, kept):
+                counter.update(store)
+                store.clear()
+    for counter, store in zip(counts, kept):
+        counter.update(store)
+        counter.pop(None, None)
     proposal.rows = rows
-    out = {}
-    for c, values in zip(columns, kept):
-        counts = Counter(values)
-        counts.pop(None, None)
-        out[c] = counts
-    return out
+    return dict(zip(columns, counts))
 
 
 def _as_code(value: str) -> Any:
