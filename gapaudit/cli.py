@@ -57,6 +57,14 @@ MESSAGES = {
     "rollup_done": {"en": "roll-up of {stores} store(s) from {results} result(s): mean overall score {mean}",
                     "zh": "汇总 {stores} 家门店（{results} 份结果）：平均总分 {mean}"},
     "rollup_skipped": {"en": "{n} file(s) skipped:", "zh": "跳过 {n} 个文件："},
+    "import_head": {"en": "{file}: {what}, {rows} data rows, column names in row {header}",
+                    "zh": "{file}：{what}，{rows} 行数据，列名在第 {header} 行"},
+    "import_decisions": {"en": "needs a decision ({n}):", "zh": "需要你决定（{n} 处）："},
+    "import_decide": {"en": "the mapping is written; settle the {n} decision(s) above (the options named there) and "
+                            "run gapaudit import again", "zh": "映射已写入；请按上面所列的选项处理 {n} 处待决定事项，再运行一次 gapaudit import"},
+    "import_dry": {"en": "dry run: nothing written", "zh": "试运行：未写入任何内容"},
+    "import_exists": {"en": "error: {path} exists and differs (use --force to overwrite)",
+                      "zh": "错误：{path} 已存在且内容不同（用 --force 覆盖）"},
 }
 
 
@@ -219,10 +227,16 @@ def _output_is_folder() -> bool:
 
 @main.command()
 @click.argument("audit", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--lang", type=click.Choice(["zh", "en"]), help="Language of the messages (default: the audit's).")
 @plugin_option
 @debug_option
-def validate(audit: Path, plugin: tuple[str, ...], debug: bool) -> None:
-    """Check an audit file and the evidence files it references, without running modules."""
+def validate(audit: Path, lang: str | None, plugin: tuple[str, ...], debug: bool) -> None:
+    """Check an audit file and the evidence files it references, without running modules.
+
+    Every problem is listed at once with its place: file:line:column in the
+    YAML, the cell in a table (survey.xlsx[Sheet1]!D6). Exit code 2 when
+    there are any.
+    """
     from gapaudit.errors import GapauditError
     from gapaudit.load.audit import display_path, load_audit
 
@@ -230,8 +244,8 @@ def validate(audit: Path, plugin: tuple[str, ...], debug: bool) -> None:
         host = _host(plugin)
         loaded = load_audit(audit, host)
     except GapauditError as exc:
-        _fail(exc, debug)
-    lang = loaded.input.audit.language
+        _fail(exc, debug, lang)
+    lang = lang or loaded.input.audit.language
     click.echo(msg("valid", lang, file=display_path(audit), modules=len(loaded.enabled_modules),
                    ids=", ".join(loaded.enabled_modules) or "-"))
 
@@ -508,13 +522,185 @@ def rollup(results: tuple[str, ...], output: Path | None, formats: tuple[str, ..
         sys.exit(EXIT_INPUT)
 
 
+IMPORT_KINDS = ("survey", "questionnaire", "survey_summary", "management", "standards", "observations", "promises",
+                "promise_checks", "complaints", "complaint_handling", "errors", "lost_customers")
+
+
+def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for value in values:
+        left, sep, right = value.partition("=")
+        if not sep or not left.strip():
+            raise click.BadParameter(f"{value!r}: write COLUMN=FIELD", param_hint=option)
+        out[left.strip()] = right.strip()
+    return out
+
+
+def _value_maps(values: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    for value in values:
+        fieldname, sep, rest = value.partition(":")
+        raw, sep2, mapped = rest.partition("=")
+        if not sep or not sep2 or not fieldname.strip():
+            raise click.BadParameter(f"{value!r}: write FIELD:VALUE=MEANING, e.g. severity:高=high",
+                                     param_hint="--value")
+        out.setdefault(fieldname.strip(), {})[raw.strip()] = mapped.strip()
+    return out
+
+
+@main.command("import")
+@click.argument("kind", type=click.Choice(IMPORT_KINDS + ("complaint-handling", "promise-checks", "lost-customers",
+                                                         "survey-summary", "visits", "checklist")),
+                metavar="KIND")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--audit", "audit", required=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="The audit YAML to write the mapping into.")
+@click.option("--sheet", help="Workbook sheet (default: the first).")
+@click.option("--header-row", type=click.IntRange(1, 1000), help="Row of the column names (default: found under "
+                                                                  "title rows).")
+@click.option("--encoding", help="CSV encoding (default: detected).")
+@click.option("--map", "maps", multiple=True, metavar="COLUMN=TARGET",
+              help="Settle a column: a field (complaints: severity) or a survey target (P_TAN1); repeatable.")
+@click.option("--ignore", "ignores", multiple=True, metavar="COLUMN", help="Leave a column out (name or pattern "
+                                                                          "with * ?); repeatable.")
+@click.option("--missing", "missing", multiple=True, metavar="CODE",
+              help="An answer that means 'not answered' (e.g. '(跳过)', -99); repeatable.")
+@click.option("--value", "value_maps", multiple=True, metavar="FIELD:VALUE=MEANING",
+              help="Map a value, e.g. severity:紧急=high; repeatable.")
+@click.option("--date-format", help="DMY, MDY, excel or a strftime pattern, when dates are not year first.")
+@click.option("--role-order", help="Survey questions asked in blocks: the roles in column order, e.g. "
+                                   "expectation,perception.")
+@click.option("--dry-run", is_flag=True, help="Show the match table; write nothing.")
+@click.option("--force", is_flag=True, help="Overwrite a different file of the same name in the audit folder.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), help="Language of the messages (default: the audit's).")
+@debug_option
+def import_cmd(kind: str, file: Path, audit: Path, sheet: str | None, header_row: int | None,
+               encoding: str | None, maps: tuple[str, ...], ignores: tuple[str, ...], missing: tuple[str, ...],
+               value_maps: tuple[str, ...], date_format: str | None, role_order: str | None, dry_run: bool,
+               force: bool, lang: str | None, debug: bool) -> None:
+    """Bring an export as it arrived (survey tool, Excel checklist, CRM log) into the AUDIT.
+
+    \b
+    KIND is one of: survey, questionnaire, survey_summary, management,
+    standards, observations, promises, promise_checks, complaints,
+    complaint_handling, errors, lost_customers.
+
+    Reads FILE (CSV in any common encoding, XLSX/XLS/ODS), finds the header
+    under title rows, matches its columns to what the audit needs and
+    writes the reading options into the audit's evidence block (comments
+    kept), then prints what each column became and what needs a decision.
+    A file outside the audit folder is copied into it. Run it again on the
+    next export of the same survey: the saved mapping is reused.
+
+    Exit codes: 0 mapped and valid, 2 decisions needed or the audit does not
+    validate (each listed with the option that settles it).
+    """
+    from gapaudit.errors import GapauditError
+    from gapaudit.load import intake
+    from gapaudit.load.audit import display_path, load_audit
+
+    roles = [r.strip() for r in role_order.split(",")] if role_order else None
+    if roles and any(r not in ("expectation", "perception", "importance") for r in roles):
+        raise click.BadParameter("use expectation, perception and importance", param_hint="--role-order")
+    try:
+        out_lang = lang or _audit_language(audit)
+        proposal = intake.propose(kind, file, audit, sheet=sheet, header_row=header_row, encoding=encoding,
+                                  renames=_pairs(maps, "--map"), ignore=list(ignores), missing=list(missing),
+                                  values=_value_maps(value_maps), date_format=date_format, role_order=roles,
+                                  lang=out_lang)
+    except GapauditError as exc:
+        _fail(exc, debug, lang or getattr(exc, "lang", None))
+    _print_proposal(proposal, out_lang)
+    if dry_run:
+        click.echo(msg("import_dry", out_lang), err=True)
+        sys.exit(EXIT_INPUT if proposal.decisions else EXIT_OK)
+    try:
+        done = intake.write(proposal, file, audit, force=force)
+    except FileExistsError as exc:
+        click.echo(msg("import_exists", out_lang, path=exc), err=True)
+        sys.exit(EXIT_OUTPUT)
+    except GapauditError as exc:
+        _fail(exc, debug, out_lang)
+    for line in done:
+        click.echo(line, err=True)
+    if proposal.decisions:
+        click.echo(msg("import_decide", out_lang, n=len(proposal.decisions)), err=True)
+        sys.exit(EXIT_INPUT)
+    try:
+        host = _host(())
+        loaded = load_audit(audit, host)
+    except GapauditError as exc:
+        _fail(exc, debug, out_lang)
+    click.echo(msg("valid", out_lang, file=display_path(audit), modules=len(loaded.enabled_modules),
+                   ids=", ".join(loaded.enabled_modules) or "-"))
+
+
+def _audit_language(audit: Path) -> str | None:
+    """The audit's report language, read cheaply for messages (None when the file cannot say)."""
+    import re
+
+    try:
+        head = audit.read_bytes()[:20000].decode("utf-8", "replace")
+    except OSError:
+        return None
+    found = re.search(r"^\s*language:\s*['\"]?(zh|en)\b", head, re.MULTILINE) or \
+        re.search(r"language:\s*['\"]?(zh|en)\b", head)
+    return found.group(1) if found else None
+
+
+def _print_proposal(proposal: Any, lang: str | None) -> None:
+    """The match table: each column, what it became and why; then notes and the decisions left."""
+    import unicodedata
+
+    zh = lang == "zh"
+
+    def width(text: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+    def cut(text: str, limit: int) -> str:
+        out, used = "", 0
+        for c in text:
+            w = 2 if unicodedata.east_asian_width(c) in "WF" else 1
+            if used + w > limit - 1:
+                return out + "…"
+            out, used = out + c, used + w
+        return out
+
+    def pad(text: str, limit: int) -> str:
+        text = cut(text, limit)
+        return text + " " * max(0, limit - width(text))
+
+    from gapaudit.errors import column_letter
+
+    sheet = proposal.sheet
+    kind = proposal.kind
+    what = kind.zh if zh else kind.en
+    click.echo(msg("import_head", lang, file=sheet.display, what=what, rows=proposal.rows,
+                   header=sheet.options.header_row))
+    names = [r.name for r in proposal.table]
+    col_w = min(48, max([width(n) for n in names] + [8]) + 2)
+    becomes_w = min(36, max([width(r.becomes) for r in proposal.table] + [8]) + 2)
+    head = ("列", "对应为", "依据") if zh else ("column", "becomes", "why")
+    click.echo("     " + pad(head[0], col_w) + pad(head[1], becomes_w) + head[2])
+    for row in proposal.table:
+        click.echo(f"  {column_letter(row.index):>2} " + pad(row.name, col_w) + pad(row.becomes, becomes_w) + row.why)
+    for en, zh_text in proposal.notes:
+        click.echo("  · " + (zh_text if zh else en))
+    if proposal.decisions:
+        click.echo(msg("import_decisions", lang, n=len(proposal.decisions)))
+        for en, zh_text in proposal.decisions:
+            click.echo("  - " + (zh_text if zh else en))
+
+
 @main.command()
 @click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True,
               help="Language of the template's comments and of the report.")
 @click.option("--force", is_flag=True, help="Overwrite files that already exist.")
-def init(directory: Path, lang: str, force: bool) -> None:
-    """Create a new audit folder: a commented audit.yaml and CSV templates with the right headers."""
+@click.option("--workbook", is_flag=True,
+              help="Evidence tables as the sheets of one Excel workbook (audit.xlsx, with drop-downs) instead of CSV files.")
+def init(directory: Path, lang: str, force: bool, workbook: bool) -> None:
+    """Create a new audit folder: a commented audit.yaml and CSV templates (or a workbook) with the right headers."""
     import json
 
     from gapaudit.errors import GapauditError
@@ -523,7 +709,7 @@ def init(directory: Path, lang: str, force: bool) -> None:
     from gapaudit.schema import audit_json_schema
 
     try:
-        written = scaffold(directory, lang, force=force)
+        written = scaffold(directory, lang, force=force, workbook=workbook)
         schema_path = directory / "gapaudit.schema.json"
         write_atomic(schema_path, json.dumps(audit_json_schema(_host(())), indent=2, ensure_ascii=False).encode())
         written.append(schema_path)

@@ -81,7 +81,7 @@ def test_spearman_uses_exact_dimension_means_not_rounded_ones():
         row = {"respondent": f"R{r}", **{f"W_{d}": p for d, p in zip(DIMS, points)}}
         row.update({f"E_{i['id']}": rng.randint(4, 7) for i in items})
         rows.append(row)
-    management = [{"item": i["id"], "expectation": 5.5, "importance": 5 + 0.0012 * k} for k, i in enumerate(items)]
+    management = [{"item": i["id"], "expectation": 5.5, "importance": 5 + 0.003 * k} for k, i in enumerate(items)]
     audit = minimal_audit(evidence={"questionnaire": {"items": items}, "survey": {"responses": rows},
                                     "management": management})
     module = run_audit(audit).modules["diagnosis_gap"]
