@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
@@ -38,9 +38,14 @@ PARENT_CHECK_SECONDS = 0.5
 class _Worker:
     process: Any  # multiprocessing.Process
     conn: Connection
-    task: Task | None = None
-    started: float = 0.0
+    sent: deque = field(default_factory=deque)  # tasks handed over, oldest first (the first may be running)
+    started: float | None = None  # when the oldest sent task began (the worker says so), None: not yet
     stores: int = 0
+    retiring: bool = False  # has done its share: gets no more tasks
+
+    @property
+    def running(self) -> "Task | None":
+        return self.sent[0] if self.sent and self.started is not None else None
 
 
 def _context() -> Any:
@@ -52,53 +57,69 @@ def run_pool(tasks: Sequence[Task], options: "BatchOptions", workers: int, done:
              *, time_limit: float | None = None, stores_per_worker: int | None = None) -> None:
     """Run every task in up to ``workers`` processes; ``done`` gets each store's outcome.
 
-    A store running longer than ``time_limit`` seconds is stopped, its worker
+    Each worker has up to QUEUE_PER_WORKER tasks handed over, so it never
+    waits for the parent between stores, and says when it starts each one,
+    so the parent knows which store is running and since when. A store
+    running longer than ``time_limit`` seconds is stopped, its worker
     replaced, and the store reported as timed out. A worker that dies while
     running a store is replaced and the store tried once more in a fresh
     worker (the death may have been another's fault, e.g. the memory it
-    shared); dying twice, it is reported.
+    shared); dying twice, it is reported. Tasks queued behind it go back to
+    the front of the line.
     """
-    from gapaudit.chain.batch import timeout_outcome, worker_died_outcome
+    from gapaudit.chain.batch import QUEUE_PER_WORKER, timeout_outcome, worker_died_outcome
 
     pending: deque[Task] = deque(tasks)
     retried: set[Task] = set()
     pool: list[_Worker] = []
+
+    def remove(w: _Worker, failed: "Task | None") -> None:
+        """Stop a worker; what it had queued besides ``failed`` goes back to the front of the line."""
+        _stop(w)
+        pool.remove(w)
+        for task in reversed([t for t in w.sent if t != failed]):
+            pending.appendleft(task)
+
     try:
-        while pending or any(w.task is not None for w in pool):
+        while pending or any(w.sent for w in pool):
+            for w in [w for w in pool if not w.sent and not w.process.is_alive()]:
+                remove(w, None)  # gone between stores (nothing to blame it for): replaced below
+            while pending and len([w for w in pool if not w.retiring]) < workers:
+                pool.append(_spawn(options))
             for w in pool:
-                if w.task is None and pending:
+                while pending and not w.retiring and len(w.sent) < QUEUE_PER_WORKER and \
+                        (stores_per_worker is None or w.stores + len(w.sent) < stores_per_worker):
                     _give(w, pending.popleft())
-            while pending and len(pool) < workers:
-                w = _spawn(options)
-                pool.append(w)
-                _give(w, pending.popleft())
-            busy = [w for w in pool if w.task is not None]
+            busy = [w for w in pool if w.sent]
             timeout = None
-            if time_limit:
-                timeout = max(0.0, min(w.started + time_limit for w in busy) - time.monotonic())
+            if time_limit and any(w.started is not None for w in busy):
+                timeout = max(0.0, min(w.started + time_limit for w in busy if w.started is not None)
+                              - time.monotonic())
             wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout)
             for w in busy:
-                task = w.task
-                assert task is not None
-                outcome = _receive(w)
-                if outcome is not None:
-                    w.task = None
-                    w.stores += 1
-                    if stores_per_worker is not None and w.stores >= stores_per_worker:
-                        _stop(w)
-                        pool.remove(w)
-                    done(outcome)
-                elif not w.process.is_alive():
-                    _stop(w)
-                    pool.remove(w)
+                for kind, payload in _receive(w):
+                    if kind == "started":
+                        w.started = time.monotonic()
+                    else:  # "done": the oldest task's outcome
+                        w.sent.popleft()
+                        w.started = None
+                        w.stores += 1
+                        done(payload)
+                if stores_per_worker is not None and w.stores >= stores_per_worker:
+                    w.retiring = True
+                if w.retiring and not w.sent:
+                    remove(w, None)
+                elif w.sent and not w.process.is_alive():
+                    task = w.running or w.sent[0]
+                    remove(w, task)
                     if task in retried:
                         done(worker_died_outcome(task[0], w.process.exitcode))
                     else:
                         retried.add(task)
                         pending.appendleft(task)
-                elif time_limit and time.monotonic() - w.started >= time_limit:
-                    _stop(w)
-                    pool.remove(w)
+                elif time_limit and w.running is not None and time.monotonic() - w.started >= time_limit:
+                    task = w.running
+                    remove(w, task)
                     done(timeout_outcome(task[0], time_limit))
     finally:
         for w in pool:
@@ -115,27 +136,27 @@ def _spawn(options: "BatchOptions") -> _Worker:
 
 
 def _give(w: _Worker, task: Task) -> None:
-    w.task = task
-    w.started = time.monotonic()
+    w.sent.append(task)
     try:
         w.conn.send(task)
     except OSError:
         pass  # the worker is gone: its sentinel says so on the next wait
 
 
-def _receive(w: _Worker) -> "StoreOutcome | None":
-    """The worker's outcome if it has sent one, else None."""
+def _receive(w: _Worker) -> list[tuple[str, Any]]:
+    """Every message the worker has sent so far: ("started", source) or ("done", outcome)."""
+    out = []
     try:
-        if w.conn.poll():
-            return w.conn.recv()
+        while w.conn.poll():
+            out.append(w.conn.recv())
     except (EOFError, OSError):
         pass
-    return None
+    return out
 
 
 def _stop(w: _Worker, wait_for_task: bool = True) -> None:
     """End a worker: politely when idle, else SIGTERM (it removes its temporaries), then SIGKILL."""
-    if wait_for_task and w.task is None and w.process.is_alive():
+    if wait_for_task and not w.sent and w.process.is_alive():
         try:
             w.conn.send(None)
         except OSError:
@@ -172,7 +193,8 @@ def _serve(conn: Connection, options: "BatchOptions") -> None:
                 return
             if task is None:
                 return
-            conn.send(run_store(task[0], task[1], options))
+            conn.send(("started", task[0]))
+            conn.send(("done", run_store(task[0], task[1], options)))
     except BaseException:  # stopped or the parent is gone: leave quietly, no traceback
         os._exit(1)
 
