@@ -1,13 +1,14 @@
-"""The batch's local worker processes: one store at a time per worker, each with a time limit.
+"""The batch's local worker processes: each runs one store at a time, within a time limit.
 
 Why not ``concurrent.futures.ProcessPoolExecutor``: a store that hangs (a
 plugin hook that never returns) must be stopped after its time limit by
 replacing only the worker running it; a worker that dies must be tied to the
 one store it was running; workers must exit when the batch's parent process
 is killed; and a worker writing PDFs is replaced after its share of stores
-(WeasyPrint's native memory). Here the parent hands each worker one store,
-waits on the workers' pipes and process sentinels with a deadline, and
-replaces a worker when it dies, overruns or has done its share.
+(WeasyPrint's native memory). Here the parent hands each worker a store or
+two, the worker says when it starts each, and the parent waits on the
+workers' pipes and process sentinels with a deadline, replacing a worker
+when it dies, overruns or has done its share.
 """
 
 from __future__ import annotations
