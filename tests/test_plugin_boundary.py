@@ -234,3 +234,21 @@ def test_ctrl_c_ends_a_hanging_lone_run_with_130_and_no_temporaries(tmp_path, au
     assert proc.returncode == 130, err
     assert "interrupted" in err and "Traceback" not in err
     assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_an_action_title_longer_than_the_model_allows_is_the_plugins_error():
+    from gapaudit.model.result import MAX_TITLE
+
+    class Mod(AuditModule):
+        id = "wordy_mod"
+        title = {"en": "Wordy"}
+
+        def run(self, ctx):
+            return ModuleResult(score=50.0)
+
+    plugin = hooks(gapaudit_register_modules=lambda: [Mod],
+                   gapaudit_module_actions=lambda module_id, result, audit, lang: [
+                       {"id": "w.a", "title": "x" * (MAX_TITLE + 1), "gap": module_id, "priority": 50}])
+    with pytest.raises(PluginError) as info:
+        _render_html(plugin, name="wordy")
+    assert info.value.plugin == "wordy" and "gapaudit_module_actions returned an invalid Action" in str(info.value)

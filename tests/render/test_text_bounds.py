@@ -84,16 +84,20 @@ def test_absurd_words_and_texts_are_cut_with_an_ellipsis():
     assert printable(42) == 42
 
 
-def test_a_plugins_huge_action_title_is_cut_in_the_report_but_whole_in_the_json():
-    title = "x" * 100_000
+def test_a_plugins_huge_action_text_is_cut_in_the_report_but_whole_in_the_json():
+    """A title is limited by the model (MAX_TITLE); the rationale is not, and a 100,000-character word in
+    it reaches the templates."""
+    text = "x" * 100_000
 
     class Wordy:
         @hookimpl
         def gapaudit_module_actions(self, module_id, result, audit, lang):
             if module_id == "diagnosis_gap":
-                return [{"id": "wordy.fix", "title": title, "gap": module_id, "priority": 90}]
+                return [{"id": "wordy.fix", "title": "y" * 1_500, "rationale": text, "gap": module_id,
+                         "priority": 90}]
 
     host = make_host(Wordy(), names=["wordy"])
     html = render_report(example_audit(), host, "html").decode()
     assert "x" * MAX_WORD not in html and "x" * (MAX_WORD - 1) + "…" in html
-    assert title in render_report(example_audit(), host, "json").decode()
+    assert "y" * MAX_WORD not in html
+    assert text in render_report(example_audit(), host, "json").decode()
