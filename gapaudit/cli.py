@@ -457,7 +457,8 @@ def init(directory: Path, lang: str, force: bool) -> None:
     try:
         written = scaffold(directory, lang, force=force)
         schema_path = directory / "gapaudit.schema.json"
-        write_atomic(schema_path, json.dumps(audit_json_schema(_host(())), indent=2, ensure_ascii=False).encode())
+        schema_data = audit_json_schema(_host(()), {"store": {}})  # a new audit: plugins scoped to chains stay out
+        write_atomic(schema_path, json.dumps(schema_data, indent=2, ensure_ascii=False).encode())
         written.append(schema_path)
     except FileExistsError as exc:
         click.echo(f"error: {exc} exists (use --force to overwrite)", err=True)
@@ -469,9 +470,16 @@ def init(directory: Path, lang: str, force: bool) -> None:
 
 
 @main.command()
+@click.option("--for", "for_audit", type=click.Path(path_type=Path, dir_okay=False, exists=True), metavar="AUDIT",
+              help="Only the modules of plugins that apply to this audit file (its chain, store type, opt-ins).")
+@click.option("--chain", help="Only the modules of plugins that apply to stores of this chain (store.chain).")
+@click.option("--store-type", help="Only the modules of plugins that apply to this store type (store.type).")
 @plugin_option
-def schema(plugin: tuple[str, ...]) -> None:
-    """Print the JSON Schema of audit files (for editor completion and checking)."""
+def schema(for_audit: Path | None, chain: str | None, store_type: str | None, plugin: tuple[str, ...]) -> None:
+    """Print the JSON Schema of audit files (for editor completion and checking).
+
+    Without --for, --chain or --store-type, every installed module's block is offered.
+    """
     import json
 
     from gapaudit.errors import GapauditError
@@ -479,9 +487,29 @@ def schema(plugin: tuple[str, ...]) -> None:
 
     try:
         host = _host(plugin)
+        audit = _scope_probe(for_audit, chain, store_type)
     except GapauditError as exc:
         _fail(exc, False)
-    click.echo(json.dumps(audit_json_schema(host), indent=2, ensure_ascii=False))
+    click.echo(json.dumps(audit_json_schema(host, audit), indent=2, ensure_ascii=False))
+
+
+def _scope_probe(audit_file: Path | None, chain: str | None, store_type: str | None) -> dict[str, Any] | None:
+    """The audit data plugin scopes are tested against: the file's, with --chain / --store-type laid over it."""
+    if audit_file is None and chain is None and store_type is None:
+        return None
+    data: dict[str, Any] = {}
+    if audit_file is not None:
+        from gapaudit.load.audit import display_path, read_audit_text
+        from gapaudit.load.yamlpos import load_yaml
+
+        data, _ = load_yaml(read_audit_text(audit_file), display_path(audit_file))
+        data = data if isinstance(data, dict) else {}
+    store = dict(data.get("store") or {}) if isinstance(data.get("store"), dict) else {}
+    if chain is not None:
+        store["chain"] = chain
+    if store_type is not None:
+        store["type"] = store_type
+    return {**data, "store": store}
 
 
 @main.command("plugins")
@@ -497,8 +525,11 @@ def plugins_cmd(plugin: tuple[str, ...], debug: bool) -> None:
         modules = host.modules()
     except GapauditError as exc:
         _fail(exc, debug)
+    scopes = host.scopes()
     for rec in records:
         click.echo(f"{rec.name} {rec.version}  [{rec.source}]")
+        if rec.name in scopes:
+            click.echo(f"    applies to: {scopes[rec.name].describe()}")
         for mid in rec.modules:
             cls = modules[mid]
             click.echo(f"    module {mid} v{cls.version} (order {cls.order}): {cls.localized_title('en')}")
@@ -517,8 +548,11 @@ def plugin_group() -> None:
 @click.argument("name")
 @click.option("-d", "--directory", type=click.Path(path_type=Path, file_okay=False),
               help="Where to write the skeleton (default: ./gapaudit-NAME).")
+@click.option("--chain", "chains", multiple=True, metavar="CHAIN",
+              help="Scope the plugin to the stores of this chain (store.chain as audits write it); repeatable. "
+                   "Without it the plugin applies only to audits that require it.")
 @click.option("--force", is_flag=True, help="Overwrite files that already exist.")
-def plugin_new(name: str, directory: Path | None, force: bool) -> None:
+def plugin_new(name: str, directory: Path | None, chains: tuple[str, ...], force: bool) -> None:
     """Create a plugin skeleton NAME: package, audit module, report section, tests.
 
     \b
@@ -527,7 +561,7 @@ def plugin_new(name: str, directory: Path | None, force: bool) -> None:
     from gapaudit.scaffold.plugin import PluginNameError, new_plugin
 
     try:
-        written = new_plugin(name, directory, force=force)
+        written = new_plugin(name, directory, force=force, chains=chains)
     except PluginNameError as exc:
         raise click.BadParameter(str(exc), param_hint="NAME") from None
     except FileExistsError as exc:
