@@ -393,8 +393,10 @@ def rollup(results: tuple[str, ...], output: Path | None, formats: tuple[str, ..
            plugin: tuple[str, ...], debug: bool) -> None:
     """Combine many stores' results into one chain report for headquarters.
 
-    RESULT is a result JSON file (from gapaudit run -f json), a folder (every
-    result below it) or a glob; audits are not re-run. The report ranks the
+    RESULT is a result JSON file (from gapaudit run -f json), a PDF report
+    (gapaudit run -f pdf: it carries its result), a folder (every result and
+    report below it; a PDF with its JSON beside it is read once) or a glob;
+    audits are not re-run. The report ranks the
     stores, shows score distributions, a heat map of the weakest stores, the
     standards most often below target, recurring actions, regions, and the
     trend by quarter.

@@ -93,8 +93,26 @@ def looks_like_result(path: Path) -> bool:
         return False
 
 
+def _result_files(folder: Path, names: list[str]) -> list[Path]:
+    """The result JSON and PDF reports among a folder's files; a PDF whose JSON sits beside it is left out."""
+    jsons = {n[:-5] for n in names if n.endswith(".json") and looks_like_result(folder / n)}
+    out = []
+    for name in sorted(names):
+        if name.startswith("."):
+            continue
+        if name.endswith(".json") and name[:-5] in jsons:
+            out.append(folder / name)
+        elif name.lower().endswith(".pdf") and name[:-4] not in jsons:
+            out.append(folder / name)
+    return out
+
+
 def expand_results(args: Iterable[str | Path]) -> list[Path]:
-    """Result files from files, folders (every result ``*.json`` below, hidden folders skipped) and globs."""
+    """Result files from files, folders and globs.
+
+    A folder gives every result ``*.json`` and every ``*.pdf`` report below it (hidden folders skipped);
+    a PDF whose result JSON lies beside it (``x.pdf`` and ``x.json``) is read once, from the JSON.
+    """
     from gapaudit.chain.batch import _GLOB_CHARS  # the same rule as for audits
 
     import glob
@@ -113,11 +131,9 @@ def expand_results(args: Iterable[str | Path]) -> list[Path]:
         count = 0
         for root, dirs, files in os.walk(p):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for name in sorted(files):
-                f = Path(root) / name
-                if name.endswith(".json") and not name.startswith(".") and looks_like_result(f):
-                    add(f)
-                    count += 1
+            for f in _result_files(Path(root), files):
+                add(f)
+                count += 1
         return count
 
     for arg in args:
@@ -128,7 +144,7 @@ def expand_results(args: Iterable[str | Path]) -> list[Path]:
                 p = Path(match)
                 if p.is_dir():
                     found += folder(p)
-                elif p.suffix == ".json":
+                elif p.suffix.lower() in (".json", ".pdf"):
                     add(p)
                     found += 1
             if not found:
@@ -139,8 +155,10 @@ def expand_results(args: Iterable[str | Path]) -> list[Path]:
         else:
             add(Path(name))
     if empty:
-        raise InputError([InputIssue("no result files found (looked for *.json files written by gapaudit run "
-                                     "-f json)", (), e) for e in empty], what="results")
+        raise InputError([InputIssue("no result files found (looked for *.json results and *.pdf reports written "
+                                     "by gapaudit run)", (), e,
+                                     zh="未找到结果文件（查找 gapaudit run 生成的 *.json 结果和 *.pdf 报告）")
+                          for e in empty], what="results")
     return out
 
 
@@ -237,6 +255,13 @@ def read_result(path: str) -> tuple[str, Any, str | None]:
             raw = fh.read(RESULT_MAX_BYTES + 1)  # bounded also for pipes and other files without a size
         if len(raw) > RESULT_MAX_BYTES:
             return path, None, _too_large()
+        if raw.lstrip()[:5] == b"%PDF-":  # a PDF report: the result it carries
+            from gapaudit.render.pdfa import NoEmbeddedResult, read_result as embedded_result
+
+            try:
+                raw = embedded_result(raw)
+            except NoEmbeddedResult as exc:
+                return path, None, str(exc)
         data = orjson.loads(raw.removeprefix(b"\xef\xbb\xbf"))  # a BOM, as an editor on Windows may add
     except FileNotFoundError:
         return path, None, "file not found"
@@ -793,9 +818,7 @@ def render_html(data: Mapping[str, Any], *, host: "PluginHost | None" = None,
     lang = lang or data.get("lang") or "en"
     palette = dict(charts.PALETTE)
     font = Markup(fonts.css_font_family(fonts.font_stack(lang)))
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    created = (dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-               if epoch.isdigit() else f"{(data.get('dates') or {}).get('last') or '1970-01-01'}T00:00:00Z")
+    created = _created(data)
     env = make_env(host, tuple(template_dirs))
     context = {
         "data": data, "lang": lang, "target": target, "font_family": font, "palette": palette,
@@ -812,6 +835,20 @@ def render_html(data: Mapping[str, Any], *, host: "PluginHost | None" = None,
         raise OutputError(f"roll-up template error: {where}{exc}") from exc
 
 
+def _created(data: Mapping[str, Any]) -> str:
+    """The report's creation time: SOURCE_DATE_EPOCH when set, else the latest audit date (reproducible output)."""
+    import datetime as dt
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return f"{(data.get('dates') or {}).get('last') or '1970-01-01'}T00:00:00Z"
+
+
+#: the roll-up PDF carries its data, like a store report carries its result
+ROLLUP_EMBEDDED_NAME = "rollup.json"
+
+
 def render(data: Mapping[str, Any], fmt: str, *, host: "PluginHost | None" = None,
            template_dirs: Iterable[Path | str] = (), lang: str | None = None) -> bytes:
     """The roll-up as ``json``, ``html`` (standalone) or ``pdf`` bytes."""
@@ -823,12 +860,14 @@ def render(data: Mapping[str, Any], fmt: str, *, host: "PluginHost | None" = Non
         from gapaudit.render import fonts
         from gapaudit.render.env import template_search_path
         from gapaudit.render.pdf import html_to_pdf
+        from gapaudit.render.pdfa import Attachment
 
         fonts.prefetch()
         html = render_html(data, host=host, template_dirs=template_dirs, lang=lang, target="pdf")
         fonts.require_cjk_font(html, lang or data.get("lang") or "en")
         folders = template_search_path(host, tuple(template_dirs))
-        return html_to_pdf(html, folders, base_url=folders[-1])
+        embedded = [Attachment(ROLLUP_EMBEDDED_NAME, to_json(data), "gapaudit roll-up data (gapaudit rollup -f json)")]
+        return html_to_pdf(html, folders, base_url=folders[-1], attachments=embedded, created=_created(data))
     raise ValueError(f"unknown roll-up format {fmt!r}; choose from {', '.join(FORMATS)}")
 
 
