@@ -221,12 +221,16 @@ def validate(audit: Path, plugin: tuple[str, ...], debug: bool) -> None:
                    "the change since each store's previous audit; also set by GAPAUDIT_HISTORY or gapaudit.toml.")
 @click.option("--progress/--no-progress", default=None,
               help="Several audits: show a progress bar on stderr (default: when stderr is a terminal).")
+@click.option("--sign", "sign_key", type=click.Path(path_type=Path, dir_okay=False), metavar="KEY.p12",
+              help="Sign every PDF report (PAdES) with the key and certificate in this PKCS#12 file; the passphrase "
+                   "comes from GAPAUDIT_SIGN_PASSPHRASE or is asked for, never from the command line. Needs "
+                   "pip install 'gapaudit[sign]'.")
 @plugin_option
 @debug_option
 def run(audits: tuple[str, ...], output: Path | None, formats: tuple[str, ...], lang: str | None,
         template_dirs: tuple[Path, ...], fail_under: float | None, executor: str, scheduler: str | None,
-        workers: int | None, history: str | None, progress: bool | None, plugin: tuple[str, ...],
-        debug: bool) -> None:
+        workers: int | None, history: str | None, progress: bool | None, sign_key: Path | None,
+        plugin: tuple[str, ...], debug: bool) -> None:
     """Validate each AUDIT, run every enabled audit module and write its report.
 
     AUDIT is an audit file; several files, folders (every audit YAML below
@@ -250,12 +254,40 @@ def run(audits: tuple[str, ...], output: Path | None, formats: tuple[str, ...], 
     single = _is_single(audits)
     formats = tuple(_formats(formats, {fmt: spec[2] for fmt, spec in FORMATS.items()}, [DEFAULT_FORMAT],
                              output if single else None))
+    key = _sign_key(sign_key, formats, executor, debug, lang)
     _startup_warnings(formats, single)
     if single:
-        _run_single(Path(audits[0]), output, formats, lang, fail_under, plugin, debug, history_url, template_dirs)
+        _run_single(Path(audits[0]), output, formats, lang, fail_under, plugin, debug, history_url, template_dirs,
+                    key)
     else:
         _run_batch(audits, output, formats, lang, fail_under, plugin, debug, history_url, executor, scheduler,
-                   workers, progress, template_dirs)
+                   workers, progress, template_dirs, key)
+
+
+def _sign_key(path: Path | None, formats: tuple[str, ...], executor: str, debug: bool,
+              lang: str | None) -> Any:
+    """``--sign``: the key with its passphrase, opened once now so a wrong passphrase fails before any work."""
+    if path is None:
+        return None
+    if "pdf" not in formats:
+        raise click.BadParameter("only PDF reports are signed: add -f pdf", param_hint="--sign")
+    if executor == "dask":
+        raise click.BadParameter("signing runs on this machine's workers only: use --executor process",
+                                 param_hint="--sign")
+    from gapaudit.errors import GapauditError
+    from gapaudit.seal import PASSPHRASE_ENV, SignKey, read_passphrase
+
+    def ask() -> str:
+        if not sys.stdin.isatty():
+            raise click.UsageError(f"--sign: set {PASSPHRASE_ENV} to the key's passphrase (no terminal to ask on)")
+        return click.prompt(f"Passphrase of {path}", hide_input=True, default="", show_default=False, err=True)
+
+    key = SignKey(path, read_passphrase(ask))
+    try:
+        key.signer()
+    except GapauditError as exc:
+        _fail(exc, debug, lang)
+    return key
 
 
 def _startup_warnings(formats: tuple[str, ...], single: bool = False) -> None:
@@ -284,7 +316,7 @@ def _is_single(audits: tuple[str, ...]) -> bool:
 
 def _run_single(audit: Path, output: Path | None, formats: tuple[str, ...], lang: str | None,
                 fail_under: float | None, plugin: tuple[str, ...], debug: bool, history_url: str | None,
-                template_dirs: tuple[Path, ...] = ()) -> None:
+                template_dirs: tuple[Path, ...] = (), sign: Any = None) -> None:
     """One audit file, as ``gapaudit run`` always did; recorded in the history when one is set."""
     from gapaudit.errors import GapauditError
     from gapaudit.load.audit import display_path
@@ -294,7 +326,7 @@ def _run_single(audit: Path, output: Path | None, formats: tuple[str, ...], lang
         _check_output_folder(output, "several formats need a folder" if len(formats) > 1
                              else "a trailing / asks for a folder")
     options = RunOptions(formats=formats, output=output, lang=lang, template_dirs=template_dirs,
-                         many=_output_is_folder())
+                         many=_output_is_folder(), sign=sign)
     msg_lang = lang
     try:
         host = _host(plugin)
@@ -328,7 +360,7 @@ def _run_single(audit: Path, output: Path | None, formats: tuple[str, ...], lang
 def _run_batch(audits: tuple[str, ...], output: Path | None, formats: tuple[str, ...], lang: str | None,
                fail_under: float | None, plugin: tuple[str, ...], debug: bool, history_url: str | None,
                executor: str, scheduler: str | None, workers: int | None, progress: bool | None,
-               template_dirs: tuple[Path, ...] = ()) -> None:
+               template_dirs: tuple[Path, ...] = (), sign: Any = None) -> None:
     """Several audits in parallel: one report each, failures listed at the end (see gapaudit.chain.batch)."""
     from gapaudit.chain.batch import BatchOptions, expand_sources, run_batch
     from gapaudit.errors import GapauditError
@@ -339,7 +371,7 @@ def _run_batch(audits: tuple[str, ...], output: Path | None, formats: tuple[str,
         raise click.BadParameter("--scheduler needs --executor dask", param_hint="--scheduler")
     _check_output_folder(output, "several audits need a folder")
     options = BatchOptions(run=RunOptions(formats=formats, output=output, lang=lang, many=True,
-                                          template_dirs=template_dirs),
+                                          template_dirs=template_dirs, sign=sign),
                            plugins=plugin, history=history_url, fail_under=fail_under)
     show = sys.stderr.isatty() if progress is None else progress
     try:
@@ -386,11 +418,17 @@ def _run_batch(audits: tuple[str, ...], output: Path | None, formats: tuple[str,
 @click.option("--template-dir", "template_dirs", multiple=True, metavar="DIR",
               type=click.Path(path_type=Path, file_okay=False, exists=True),
               help="Templates searched before the plugins' and the defaults; repeatable.")
+@click.option("--require-signature", is_flag=True,
+              help="Roll up only signed PDF reports that verify (intact, whole file signed, the result they carry "
+                   "is the signed one); every other file is listed as skipped. Needs gapaudit[sign].")
+@click.option("--trust", "trust", multiple=True, type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              metavar="CERT", help="With --require-signature: signers must chain to one of these certificates "
+                                   "(PEM or DER); repeatable.")
 @plugin_option
 @debug_option
 def rollup(results: tuple[str, ...], output: Path | None, formats: tuple[str, ...], lang: str | None,
            title: str | None, top: int, history: str | None, template_dirs: tuple[Path, ...],
-           plugin: tuple[str, ...], debug: bool) -> None:
+           require_signature: bool, trust: tuple[Path, ...], plugin: tuple[str, ...], debug: bool) -> None:
     """Combine many stores' results into one chain report for headquarters.
 
     RESULT is a result JSON file (from gapaudit run -f json), a PDF report
@@ -418,8 +456,15 @@ def rollup(results: tuple[str, ...], output: Path | None, formats: tuple[str, ..
         url = resolve_url(history)
         host = _host(plugin)
         recorder = History(url) if url else None
-        data = chain.build(chain.expand_results(results), history=recorder, lang=lang, title=title,
-                           options=chain.RollupOptions(top=top))
+        paths, refused = chain.expand_results(results), []
+        if trust and not require_signature:
+            raise click.BadParameter("--trust is for --require-signature", param_hint="--trust")
+        if require_signature:
+            from gapaudit.seal import load_certificates
+
+            paths, refused = chain.only_verified(paths, load_certificates(trust))
+        data = chain.build(paths, history=recorder, lang=lang, title=title, options=chain.RollupOptions(top=top),
+                           refused=refused)
         outputs = [(chain.output_path(fmt, output, len(fmts) > 1 or _output_is_folder()),
                     chain.render(data, fmt, host=host, template_dirs=template_dirs, lang=lang)) for fmt in fmts]
         for target, body in outputs:
@@ -440,6 +485,108 @@ def rollup(results: tuple[str, ...], output: Path | None, formats: tuple[str, ..
         for item in data["skipped"]:
             click.echo(f"  {item['file']}: {item['reason']}", err=True)
         sys.exit(EXIT_INPUT)
+
+
+VERIFY_TEXT = {
+    "verified": {"en": "verified", "zh": "验证通过"},
+    "not_signed": {"en": "NOT SIGNED", "zh": "未签名"},
+    "altered": {"en": "ALTERED", "zh": "已被改动"},
+    "failed": {"en": "NOT VERIFIED", "zh": "未通过验证"},
+    "unreadable": {"en": "UNREADABLE", "zh": "无法读取"},
+    "signed_by": {"en": "signed by {who}", "zh": "签名人：{who}"},
+    "on": {"en": " on {when}", "zh": "，时间 {when}"},
+    "intact": {"en": "intact, nothing changed since signing", "zh": "签名后未被改动"},
+    "result_ok": {"en": "embedded result is the signed one", "zh": "内嵌结果即为签名时的结果"},
+    "no_result": {"en": "carries no result", "zh": "未内嵌结果"},
+    "trusted": {"en": "signer trusted", "zh": "签名人可信"},
+    "unchecked": {"en": "signer not checked (give --trust CERT)", "zh": "未核验签名人（请用 --trust 指定证书）"},
+    "summary": {"en": "{n} file(s): {ok} verified, {bad} not verified",
+                "zh": "共 {n} 个文件：{ok} 个通过验证，{bad} 个未通过"},
+}
+
+
+def _vt(key: str, lang: str, **fmt: Any) -> str:
+    return VERIFY_TEXT[key].get(lang, VERIFY_TEXT[key]["en"]).format(**fmt)
+
+
+def _pdf_files(args: tuple[str, ...]) -> list[Path]:
+    """PDF files from files, folders (every ``*.pdf`` below) and globs, in the order given."""
+    import glob
+
+    out: list[Path] = []
+    for arg in args:
+        path = Path(arg)
+        if path.is_dir():
+            out.extend(sorted(p for p in path.rglob("*.pdf") if not any(part.startswith(".") for part in p.parts)))
+        elif not path.exists() and any(c in arg for c in "*?["):
+            out.extend(Path(p) for p in sorted(glob.glob(arg, recursive=True)) if p.lower().endswith(".pdf"))
+        else:
+            out.append(path)
+    return list(dict.fromkeys(out))
+
+
+@main.command()
+@click.argument("reports", nargs=-1, required=True, metavar="REPORT.pdf...")
+@click.option("--require-signature", is_flag=True,
+              help="Fail (exit 1) for any file that is not signed, as well as for altered ones.")
+@click.option("--trust", "trust", multiple=True, type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              metavar="CERT", help="A trusted certificate (PEM or DER: the chain's CA, or a store's own); the signer "
+                                   "must chain to one of them. Repeatable.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True, help="Message language.")
+@debug_option
+def verify(reports: tuple[str, ...], require_signature: bool, trust: tuple[Path, ...], lang: str,
+           debug: bool) -> None:
+    """Check the signature of each PDF report: who signed it, whether it is intact, and whether the result it
+    carries is the one that was signed.
+
+    REPORT is a PDF file, a folder (every PDF below it) or a glob. Exit codes: 0 every file verified (or, without
+    --require-signature, unsigned); 1 a file altered, not verified, or unsigned with --require-signature; 2 a
+    file missing or not readable; needs pip install 'gapaudit[sign]'.
+    """
+    from gapaudit.errors import GapauditError
+    from gapaudit.load.audit import display_path
+    from gapaudit.seal import load_certificates, verify_pdf
+
+    try:
+        certs = load_certificates(trust)
+        files = _pdf_files(reports)
+        outcomes: list[int] = []
+        verified = 0
+        for path in files:
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                click.echo(f"{display_path(path)}: {_vt('unreadable', lang)} — {exc.strerror or exc}")
+                outcomes.append(2)
+                continue
+            checked = verify_pdf(data, display_path(path), certs)
+            verified += checked.verified
+            outcomes.append(_report_verification(checked, lang, require_signature))
+    except GapauditError as exc:
+        _fail(exc, debug, lang)
+    if len(files) > 1:
+        click.echo(_vt("summary", lang, n=len(files), ok=verified, bad=len(files) - verified), err=True)
+    sys.exit(max(outcomes, default=EXIT_OK))
+
+
+def _report_verification(v: Any, lang: str, require_signature: bool) -> int:
+    """Print one file's verification; its exit code (0 fine, 1 failed, 2 unreadable)."""
+    if not v.readable:
+        click.echo(f"{v.file}: {_vt('unreadable', lang)} — {'; '.join(v.problems)}")
+        return 2
+    if not v.signed:
+        click.echo(f"{v.file}: {_vt('not_signed', lang)}")
+        return 1 if require_signature else 0
+    details = [_vt("signed_by", lang, who=v.signer or "?") + (_vt("on", lang, when=v.signed_at) if v.signed_at else "")]
+    if v.verified:
+        details += [_vt("intact", lang),
+                    _vt("result_ok", lang) if v.result_consistent else _vt("no_result", lang),
+                    _vt("trusted", lang) if v.trusted else _vt("unchecked", lang)]
+        click.echo(f"{v.file}: {_vt('verified', lang)} — " + "; ".join(details))
+        return 0
+    status = _vt("altered", lang) if v.altered else _vt("failed", lang)
+    click.echo(f"{v.file}: {status} — " + "; ".join(details + v.problems))
+    return 1
 
 
 @main.command()

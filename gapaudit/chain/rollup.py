@@ -635,13 +635,41 @@ class Rollup:
         return {"source": source, "quarters": quarters}
 
 
+def only_verified(paths: Iterable[Path], trust: list[Any] | None = None) -> tuple[list[Path], list[dict[str, str]]]:
+    """The signed, intact PDF reports among ``paths`` (gapaudit.seal.VERIFIED_RULE), and the rest with the reason."""
+    from gapaudit.seal import verify_pdf
+
+    kept: list[Path] = []
+    refused: list[dict[str, str]] = []
+    for path in paths:
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            refused.append({"file": str(path), "reason": f"cannot read: {exc.strerror or exc}"})
+            continue
+        if data.lstrip()[:5] != b"%PDF-":
+            refused.append({"file": str(path), "reason": "not a signed PDF report (a JSON result carries no "
+                                                         "signature); only verified reports are rolled up"})
+            continue
+        check = verify_pdf(data, str(path), trust)
+        if check.verified:
+            kept.append(Path(path))
+        else:
+            refused.append({"file": str(path), "reason": "not verified: " + "; ".join(check.problems)})
+    return kept, refused
+
+
 def build(paths: Iterable[Path], *, history: "History | None" = None, lang: str | None = None,
           title: str | None = None, options: RollupOptions = RollupOptions(),
-          workers: int | None = None) -> dict[str, Any]:
-    """Read every result file once (in ``workers`` processes, default one per core) and compute the roll-up."""
+          workers: int | None = None, refused: Iterable[dict[str, str]] = ()) -> dict[str, Any]:
+    """Read every result file once (in ``workers`` processes, default one per core) and compute the roll-up.
+
+    ``refused`` lists files left out before reading (e.g. reports that failed verification), as skipped.
+    """
     from gapaudit.chain.batch import default_workers
 
     acc = Rollup(options)
+    acc.skipped.extend(refused)
     acc.add_files(paths, workers or default_workers())
     if not acc.stores:
         issues = [InputIssue(f"not a readable result: {s['reason']}", (), s["file"])
