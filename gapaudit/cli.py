@@ -407,7 +407,8 @@ def _run_batch(audits: tuple[str, ...], output: Path | None, formats: tuple[str,
               help="Output file, or folder for several formats (default: rollup.<ext> in the working directory); "
                    "a trailing / always means a folder.")
 @click.option("-f", "--format", "formats", multiple=True, metavar="FORMAT",
-              help="pdf, html or json (the roll-up data); repeat or comma-separate (default: pdf and html).")
+              help="pdf, html, json (the roll-up data), xlsx (a workbook: ranking, heat map, actions, standards, "
+                   "regions, trends) or csv (the full ranking); repeat or comma-separate (default: pdf and html).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), help="Report language (default: the results' usual one).")
 @click.option("--title", help="Title on the cover (default: the chain's name).")
 @click.option("--top", type=click.IntRange(1, 100), default=10, show_default=True,

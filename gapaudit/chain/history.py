@@ -79,6 +79,7 @@ SECTION_TEXT: dict[str, dict[str, str]] = {
     "resolved_findings": {"en": "Resolved since last time", "zh": "已解决的发现"},
     "persisting_findings": {"en": "Still open", "zh": "仍未解决的发现"},
     "carried_over": {"en": "Actions carried over from the last audit", "zh": "上次审核遗留的行动"},
+    "folded": {"en": "… and {n} more:", "zh": "……另有 {n} 项："},
     "none": {"en": "None.", "zh": "无。"},
     "change": {"en": "Change", "zh": "变化"},
 }
@@ -484,9 +485,37 @@ def report_sections(result: "AuditResult", lang: str) -> list[Any] | None:
     history = result.extra.get("history")
     if not isinstance(history, dict):
         return None
-    texts = {key: lookup(SECTION_TEXT, key, lang) for key in SECTION_TEXT}
-    return [ReportSection(id="history", title=texts["since_title"], template=SECTION_TEMPLATE, order=SECTION_ORDER,
-                          context={"history": history, "text": texts, "metric_rows": 20})]
+    return [ReportSection(id="history", title=lookup(SECTION_TEXT, "since_title", lang), template=SECTION_TEMPLATE,
+                          order=SECTION_ORDER, context=section_context(history, lang))]
+
+
+#: severities, most serious first: the order findings are listed in on the change page
+SEVERITY_ORDER = ("critical", "high", "medium", "low", "info")
+#: findings listed per group (new, resolved, still open) before the rest is folded into a count per severity
+FINDING_ROWS = 12
+
+
+def by_severity(findings: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Findings most serious first (then by module and id, so the order is stable)."""
+    rank = {sev: i for i, sev in enumerate(SEVERITY_ORDER)}
+    return sorted(findings, key=lambda f: (rank.get(str(f.get("severity")), len(rank)), str(f.get("module")),
+                                           str(f.get("id"))))
+
+
+def section_context(history: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    """What the change template needs: the comparison, its text, findings by severity with the long tail folded."""
+    from collections import Counter
+
+    from gapaudit.render.i18n import lookup
+
+    groups = {}
+    for key in ("new", "resolved", "persisting"):
+        ordered = by_severity(list((history.get("findings") or {}).get(key) or []))
+        rest = Counter(str(f.get("severity")) for f in ordered[FINDING_ROWS:])
+        groups[key] = {"shown": ordered[:FINDING_ROWS], "folded": len(ordered) - len(ordered[:FINDING_ROWS]),
+                       "folded_by_severity": [(sev, rest[sev]) for sev in SEVERITY_ORDER if rest[sev]]}
+    return {"history": history, "text": {key: lookup(SECTION_TEXT, key, lang) for key in SECTION_TEXT},
+            "metric_rows": 20, "findings": groups}
 
 
 def attach(host: "PluginHost", history: History) -> None:

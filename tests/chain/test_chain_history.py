@@ -295,3 +295,17 @@ def test_store_report_shows_the_change_since_last_audit(tmp_path, stores):
     assert "This is the first audit of this store in the history." in first
     assert "Change since the last audit" in html and "Compared with audit 2026-Q2-S0001" in html
     assert html.index("Change since the last audit") < html.index('id="module-diagnosis_gap"')
+
+
+def test_change_page_orders_persisting_findings_by_severity_and_folds_the_tail():
+    from gapaudit.chain.history import FINDING_ROWS, section_context
+
+    sevs = ["low", "info", "critical", "medium", "high"] * 7
+    persisting = [{"module": "m", "id": f"f{i:02d}", "title": f"F{i}", "severity": s} for i, s in enumerate(sevs)]
+    ctx = section_context({"findings": {"new": [], "resolved": [], "persisting": persisting}}, "zh")
+    group = ctx["findings"]["persisting"]
+    shown = [f["severity"] for f in group["shown"]]
+    assert len(shown) == FINDING_ROWS and shown[:7] == ["critical"] * 7 and shown[7:12] == ["high"] * 5
+    assert group["folded"] == 35 - FINDING_ROWS
+    assert group["folded_by_severity"] == [("high", 2), ("medium", 7), ("low", 7), ("info", 7)]
+    assert ctx["text"]["folded"].startswith("……另有")
