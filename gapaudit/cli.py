@@ -689,6 +689,215 @@ def plugins_cmd(plugin: tuple[str, ...], debug: bool) -> None:
         click.echo("(installed plugins not loaded: GAPAUDIT_DISABLE_PLUGIN_AUTOLOAD is set)")
 
 
+# --- history: list, compare, delete, add ------------------------------------------------------------
+
+history_option = click.option("--history", "history_url", metavar="URL",
+                              help="The history database (a SQLite file path or a SQLAlchemy URL); default: "
+                                   "GAPAUDIT_HISTORY, then [history] url in gapaudit.toml.")
+
+
+def _records(url_option: str | None, debug: bool) -> Any:
+    """The history's records, from the same URL rules as run --history; a clear error when none is set."""
+    from gapaudit.chain.history import History, Records, resolve_url
+    from gapaudit.errors import GapauditError
+
+    try:
+        url = resolve_url(url_option)
+        if url is None:
+            raise click.UsageError("no history database: give --history URL, set GAPAUDIT_HISTORY, or put "
+                                   "[history] url = \"…\" in gapaudit.toml")
+        return Records(History(url))
+    except GapauditError as exc:
+        _fail(exc, debug)
+
+
+@main.group("history")
+def history_group() -> None:
+    """The audit history database: list, compare and delete recorded audits, or record reports.
+
+    Every command reads the same database as run --history: --history URL, else GAPAUDIT_HISTORY, else
+    [history] url in gapaudit.toml.
+    """
+
+
+@history_group.command("list")
+@history_option
+@click.option("--store", help="Only this store id.")
+@click.option("--chain", help="Only this chain (store.chain as recorded).")
+@click.option("--region", help="Only this region.")
+@click.option("--quarter", metavar="YYYY-Qn", help="Only this quarter, e.g. 2026-Q3.")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), metavar="DATE", help="Audits on or after DATE.")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), metavar="DATE", help="Audits on or before DATE.")
+@click.option("--limit", type=click.IntRange(1), metavar="N", help="At most N rows.")
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "csv", "json"]), default="text",
+              show_default=True, help="A table for the terminal, CSV or JSON.")
+@debug_option
+def history_list(history_url: str | None, store: str | None, chain: str | None, region: str | None,
+                 quarter: str | None, since: Any, until: Any, limit: int | None, fmt: str, debug: bool) -> None:
+    """List recorded audits: store, audit, date, quarter, overall score and grade."""
+    import csv
+    import io
+    import json
+
+    from gapaudit.errors import GapauditError
+
+    records = _records(history_url, debug)
+    try:
+        rows = records.list(store=store, chain=chain, region=region, quarter=quarter,
+                            since=since.date() if since else None, until=until.date() if until else None,
+                            limit=limit)
+    except GapauditError as exc:
+        _fail(exc, debug)
+    finally:
+        records.history.close()
+    columns = ["store_id", "store_name", "region", "chain", "audit_id", "date", "quarter", "score", "grade",
+               "recorded_at"]
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        click.echo(buf.getvalue(), nl=False)
+        return
+    if not rows:
+        click.echo("no recorded audits match", err=True)
+        return
+    shown = ["store_id", "store_name", "audit_id", "date", "quarter", "score", "grade", "region"]
+    cells = [[("-" if r[c] is None else f"{r[c]:.1f}" if c == "score" else str(r[c])) for c in shown] for r in rows]
+    widths = [max(_width(c), *(_width(row[i]) for row in cells)) for i, c in enumerate(shown)]
+    for line in [shown, *cells]:
+        click.echo("  ".join(_pad(v, w) for v, w in zip(line, widths)).rstrip())
+    click.echo(f"{len(rows)} audit(s) of {len({r['store_id'] for r in rows})} store(s)", err=True)
+
+
+def _width(text: str) -> int:
+    """Terminal columns of ``text``: CJK characters take two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+@history_group.command("compare")
+@click.argument("store")
+@click.argument("audit_a")
+@click.argument("audit_b")
+@history_option
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the view to this file (.html, .pdf, .json or .txt); default: text in the terminal.")
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json", "html", "pdf"]),
+              help="Output format (default: from -o's suffix, else text).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), help="Language (default: the later audit's).")
+@plugin_option
+@debug_option
+def history_compare(store: str, audit_a: str, audit_b: str, history_url: str | None, output: Path | None,
+                    fmt: str | None, lang: str | None, plugin: tuple[str, ...], debug: bool) -> None:
+    """Compare two recorded audits of STORE: the change from AUDIT_A to AUDIT_B.
+
+    The same view as a store report's "change since the last audit": score and measure changes (each measure
+    judged beyond or within the noise of the two measurements by the stated rule), findings new, resolved and
+    still open (most serious first), actions carried over.
+    """
+    from gapaudit.chain import compare_view
+    from gapaudit.errors import GapauditError
+    from gapaudit.render.output import write_atomic
+
+    records = _records(history_url, debug)
+    try:
+        digests = [records.get(store, a) for a in (audit_a, audit_b)]
+        if None in digests:
+            missing = [a for a, d in zip((audit_a, audit_b), digests) if d is None]
+            known = records.audits_of(store)
+            hint = f"; recorded for {store}: {', '.join(known)}" if known else f"; no audit of store {store} is recorded"
+            raise click.UsageError(f"no recorded audit {' or '.join(map(repr, missing))} of store {store!r}{hint}")
+        change = compare_view.comparison(digests[0], digests[1])
+        lang = lang or digests[1]["audit"].get("language") or "en"
+        if fmt is None:
+            suffix = output.suffix.lower() if output else ""
+            fmt = next((f for f, ext in compare_view.FORMATS.items() if ext == suffix), "text")
+        if fmt == "pdf":
+            _startup_warnings(("pdf",))
+        body = compare_view.render(change, fmt, lang, _host(plugin) if fmt in ("html", "pdf") else None)
+        target = compare_view.output_path(fmt, output, store, audit_a, audit_b)
+        if target is None:
+            click.echo(body.decode("utf-8"), nl=False)
+        else:
+            write_atomic(target, body)
+            click.echo(msg("wrote", lang, path=target), err=True)
+    except GapauditError as exc:
+        _fail(exc, debug, lang)
+    finally:
+        records.history.close()
+
+
+@history_group.command("delete")
+@click.argument("store")
+@click.argument("audit")
+@history_option
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@debug_option
+def history_delete(store: str, audit: str, history_url: str | None, yes: bool, debug: bool) -> None:
+    """Delete one recorded audit (AUDIT of STORE), e.g. one recorded by mistake; asks first."""
+    from gapaudit.errors import GapauditError
+
+    records = _records(history_url, debug)
+    try:
+        found = records.list(store=store)
+        row = next((r for r in found if r["audit_id"] == audit), None)
+        if row is None:
+            known = ", ".join(r["audit_id"] for r in found) or "none"
+            click.echo(f"error: no recorded audit {audit!r} of store {store!r} (recorded for it: {known})", err=True)
+            sys.exit(EXIT_INPUT)
+        score = "-" if row["score"] is None else f"{row['score']:.1f}"
+        click.echo(f"{row['store_id']} {row['store_name'] or ''}: audit {row['audit_id']} of {row['date']}, "
+                   f"overall {score} ({row['grade'] or '-'}), recorded {row['recorded_at']}", err=True)
+        if not yes:
+            if not sys.stdin.isatty():
+                raise click.UsageError("refusing to delete without confirmation: run in a terminal or give --yes")
+            click.confirm("Delete this audit from the history?", abort=True, err=True)
+        records.delete(store, audit)
+    except GapauditError as exc:
+        _fail(exc, debug)
+    finally:
+        records.history.close()
+    click.echo(f"deleted audit {audit} of store {store}", err=True)
+
+
+@history_group.command("add")
+@click.argument("results", nargs=-1, required=True, metavar="RESULT...")
+@history_option
+@debug_option
+def history_add(results: tuple[str, ...], history_url: str | None, debug: bool) -> None:
+    """Record results in the history: result JSON files or PDF reports (they carry their result), folders or
+    globs, as headquarters receives them. Recording the same store and audit again replaces it."""
+    from gapaudit.chain import rollup as chain
+    from gapaudit.errors import GapauditError
+
+    records = _records(history_url, debug)
+    skipped = recorded = 0
+    try:
+        for path in chain.expand_results(results):
+            data, problem = chain.read_full_result(path)
+            if problem:
+                click.echo(f"  {path}: skipped: {problem}", err=True)
+                skipped += 1
+                continue
+            records.history.record(data)
+            recorded += 1
+    except GapauditError as exc:
+        _fail(exc, debug)
+    finally:
+        records.history.close()
+    click.echo(f"recorded {recorded} result(s)" + (f", skipped {skipped}" if skipped else ""), err=True)
+    sys.exit(EXIT_INPUT if skipped else EXIT_OK)
+
+
 @main.group("plugin")
 def plugin_group() -> None:
     """Tools for plugin authors."""

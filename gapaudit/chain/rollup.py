@@ -314,6 +314,33 @@ def _too_large() -> str:
     return f"larger than {limit}: too large for a store's result, not read"
 
 
+def read_full_result(path: str | Path) -> tuple[dict[str, Any] | None, str | None]:
+    """The whole result of a JSON file or a PDF report (for recording in the history), or None and why not."""
+    from gapaudit.model.result import RESULT_SCHEMA_VERSION
+
+    try:
+        raw = Path(path).read_bytes()
+        if len(raw) > RESULT_MAX_BYTES:
+            return None, _too_large()
+        if raw.lstrip()[:5] == b"%PDF-":
+            from gapaudit.render.pdfa import NoEmbeddedResult, read_result as embedded_result
+
+            try:
+                raw = embedded_result(raw)
+            except NoEmbeddedResult as exc:
+                return None, str(exc)
+        data = orjson.loads(raw.removeprefix(b"\xef\xbb\xbf"))
+    except OSError as exc:
+        return None, f"cannot read: {exc.strerror or exc}"
+    except ValueError as exc:
+        return None, f"cannot read as JSON: {exc}"
+    if not isinstance(data, dict) or "gapaudit_version" not in data:
+        return None, "not a gapaudit result (no gapaudit_version)"
+    if data.get("schema_version") != RESULT_SCHEMA_VERSION:
+        return None, f"result schema version {data.get('schema_version')!r}; this gapaudit reads {RESULT_SCHEMA_VERSION}"
+    return data, None
+
+
 def read_result(path: str) -> tuple[str, Any, str | None]:
     """(path, the parts of a result file the roll-up reads, None) or (path, None, why it cannot be read).
 
