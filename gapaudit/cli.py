@@ -774,10 +774,10 @@ def history_list(history_url: str | None, store: str | None, chain: str | None, 
 
 
 def _width(text: str) -> int:
-    """Terminal columns of ``text``: CJK characters take two."""
-    import unicodedata
+    """Terminal columns of ``text`` (CJK characters take two)."""
+    from gapaudit.chain.compare_view import char_width
 
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+    return sum(char_width(ch) for ch in text)
 
 
 def _pad(text: str, width: int) -> str:

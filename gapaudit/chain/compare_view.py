@@ -90,13 +90,18 @@ def to_text(change: Mapping[str, Any], lang: str, metric_rows: int = 20) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _fit(text: str, width: int) -> str:
-    """``text`` cut and padded to ``width`` terminal columns (a CJK character takes two)."""
+def char_width(ch: str) -> int:
+    """Terminal columns of one character: a CJK (wide or full-width) character takes two."""
     import unicodedata
 
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def _fit(text: str, width: int) -> str:
+    """``text`` cut and padded to ``width`` terminal columns."""
     out, used = "", 0
     for ch in text:
-        w = 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+        w = char_width(ch)
         if used + w > width:
             break
         out, used = out + ch, used + w

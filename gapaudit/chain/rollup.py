@@ -314,26 +314,41 @@ def _too_large() -> str:
     return f"larger than {limit}: too large for a store's result, not read"
 
 
-def read_full_result(path: str | Path) -> tuple[dict[str, Any] | None, str | None]:
-    """The whole result of a JSON file or a PDF report (for recording in the history), or None and why not."""
-    from gapaudit.model.result import RESULT_SCHEMA_VERSION
+def load_result_file(path: str | Path) -> tuple[Any, str | None]:
+    """A result file's parsed JSON — a result JSON file, or the result a PDF report carries — or None and why not.
 
+    Reading is bounded (:data:`RESULT_MAX_BYTES`), also for pipes and other files without a size.
+    """
     try:
-        raw = Path(path).read_bytes()
+        with open(path, "rb") as fh:
+            if os.fstat(fh.fileno()).st_size > RESULT_MAX_BYTES:
+                return None, _too_large()
+            raw = fh.read(RESULT_MAX_BYTES + 1)
         if len(raw) > RESULT_MAX_BYTES:
             return None, _too_large()
-        if raw.lstrip()[:5] == b"%PDF-":
+        if raw.lstrip()[:5] == b"%PDF-":  # a PDF report: the result it carries
             from gapaudit.render.pdfa import NoEmbeddedResult, read_result as embedded_result
 
             try:
                 raw = embedded_result(raw)
             except NoEmbeddedResult as exc:
                 return None, str(exc)
-        data = orjson.loads(raw.removeprefix(b"\xef\xbb\xbf"))
+        return orjson.loads(raw.removeprefix(b"\xef\xbb\xbf")), None  # a BOM, as an editor on Windows may add
+    except FileNotFoundError:
+        return None, "file not found"
     except OSError as exc:
         return None, f"cannot read: {exc.strerror or exc}"
     except ValueError as exc:
         return None, f"cannot read as JSON: {exc}"
+
+
+def read_full_result(path: str | Path) -> tuple[dict[str, Any] | None, str | None]:
+    """The whole result of a JSON file or a PDF report (for recording in the history), or None and why not."""
+    from gapaudit.model.result import RESULT_SCHEMA_VERSION
+
+    data, problem = load_result_file(path)
+    if problem is not None:
+        return None, problem
     if not isinstance(data, dict) or "gapaudit_version" not in data:
         return None, "not a gapaudit result (no gapaudit_version)"
     if data.get("schema_version") != RESULT_SCHEMA_VERSION:
@@ -347,27 +362,9 @@ def read_result(path: str) -> tuple[str, Any, str | None]:
     Runs in a worker process for large roll-ups, so only this small extract
     crosses back to the parent, never the whole result.
     """
-    try:
-        with open(path, "rb") as fh:
-            if os.fstat(fh.fileno()).st_size > RESULT_MAX_BYTES:
-                return path, None, _too_large()
-            raw = fh.read(RESULT_MAX_BYTES + 1)  # bounded also for pipes and other files without a size
-        if len(raw) > RESULT_MAX_BYTES:
-            return path, None, _too_large()
-        if raw.lstrip()[:5] == b"%PDF-":  # a PDF report: the result it carries
-            from gapaudit.render.pdfa import NoEmbeddedResult, read_result as embedded_result
-
-            try:
-                raw = embedded_result(raw)
-            except NoEmbeddedResult as exc:
-                return path, None, str(exc)
-        data = orjson.loads(raw.removeprefix(b"\xef\xbb\xbf"))  # a BOM, as an editor on Windows may add
-    except FileNotFoundError:
-        return path, None, "file not found"
-    except OSError as exc:
-        return path, None, f"cannot read: {exc.strerror or exc}"
-    except ValueError as exc:
-        return path, None, f"cannot read as JSON: {exc}"
+    data, problem = load_result_file(path)
+    if problem is not None:
+        return path, None, problem
     try:
         return path, extract(data), None
     except (AttributeError, TypeError, KeyError) as exc:

@@ -14,6 +14,8 @@ import csv
 import io
 from typing import Any, Callable, Mapping
 
+from gapaudit.render.data import _safe_cell as _safe  # text a spreadsheet would run as a formula stays text
+
 #: sheet titles and column headers, by language
 TEXT: dict[str, dict[str, str]] = {
     "ranking": {"en": "Ranking", "zh": "排名"},
@@ -75,11 +77,6 @@ def _t(key: str, lang: str) -> str:
     return TEXT[key].get(lang) or TEXT[key]["en"]
 
 
-def _safe(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula (=, +, -, @ first) is kept as text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def ranking_rows(data: Mapping[str, Any], lang: str) -> tuple[list[str], list[list[Any]]]:
