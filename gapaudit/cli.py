@@ -484,12 +484,13 @@ def rollup(results: tuple[str, ...], output: Path | None, formats: tuple[str, ..
     if data["skipped"]:
         click.echo(msg("rollup_skipped", out_lang, n=len(data["skipped"])), err=True)
         for item in data["skipped"]:
-            click.echo(f"  {item['file']}: {item['reason']}", err=True)
+            click.echo(f"  {item['file']}: {chain.skip_reason(item['reason'], out_lang)}", err=True)
         sys.exit(EXIT_INPUT)
 
 
 VERIFY_TEXT = {
     "verified": {"en": "verified", "zh": "验证通过"},
+    "sep": {"en": "; ", "zh": "；"},
     "not_signed": {"en": "NOT SIGNED", "zh": "未签名"},
     "altered": {"en": "ALTERED", "zh": "已被改动"},
     "failed": {"en": "NOT VERIFIED", "zh": "未通过验证"},
@@ -583,10 +584,13 @@ def _report_verification(v: Any, lang: str, require_signature: bool) -> int:
         details += [_vt("intact", lang),
                     _vt("result_ok", lang) if v.result_consistent else _vt("no_result", lang),
                     _vt("trusted", lang) if v.trusted else _vt("unchecked", lang)]
-        click.echo(f"{v.file}: {_vt('verified', lang)} — " + "; ".join(details))
+        click.echo(f"{v.file}: {_vt('verified', lang)} — " + _vt("sep", lang).join(details))
         return 0
     status = _vt("altered", lang) if v.altered else _vt("failed", lang)
-    click.echo(f"{v.file}: {status} — " + "; ".join(details + v.problems))
+    from gapaudit.seal import problem_text
+
+    problems = [problem_text(p, lang) for p in v.problems]
+    click.echo(f"{v.file}: {status} — " + _vt("sep", lang).join(details + problems))
     return 1
 
 

@@ -37,6 +37,22 @@ VERIFIED_RULE = ("verified = the PDF has a signature whose cryptographic check p
                  "the signer's certificate must also chain to one of them")
 
 
+#: each verification problem in Chinese (by its English wording; a problem carrying details keeps them)
+PROBLEMS_ZH = {
+    "not signed": "未签名",
+    "altered: the signed bytes no longer match the signature": "已被改动：签名覆盖的字节与签名不符",
+    "the signature does not verify against the signer's certificate": "签名与签名人的证书不符",
+    "altered: content was appended to the file after it was signed": "已被改动：签名后文件又被追加了内容",
+    "the signer's certificate does not chain to a trusted certificate given": "签名人的证书不属于所给的可信证书",
+    "the embedded result.json is not the one that was signed": "内嵌的 result.json 不是签名时的那一份",
+}
+
+
+def problem_text(problem: str, lang: str) -> str:
+    """A verification problem in ``lang`` (unknown ones, e.g. a parser's error, as they are)."""
+    return PROBLEMS_ZH.get(problem, problem) if lang == "zh" else problem
+
+
 class SealError(GapauditError):
     """The signing key cannot be used, or pyHanko is missing."""
 

@@ -759,27 +759,40 @@ class Rollup:
         return {"source": source, "quarters": quarters}
 
 
-def only_verified(paths: Iterable[Path], trust: list[Any] | None = None) -> tuple[list[Path], list[dict[str, str]]]:
-    """The signed, intact PDF reports among ``paths`` (gapaudit.seal.VERIFIED_RULE), and the rest with the reason."""
+def _verification_problem(path: str, trust: list[Any] | None) -> str | None:
+    """Why a file is not a verified report, or None when it is (runs in a worker for many files)."""
     from gapaudit.seal import verify_pdf
 
-    kept: list[Path] = []
-    refused: list[dict[str, str]] = []
-    for path in paths:
-        try:
-            data = Path(path).read_bytes()
-        except OSError as exc:
-            refused.append({"file": str(path), "reason": f"cannot read: {exc.strerror or exc}"})
-            continue
-        if data.lstrip()[:5] != b"%PDF-":
-            refused.append({"file": str(path), "reason": "not a signed PDF report (a JSON result carries no "
-                                                         "signature); only verified reports are rolled up"})
-            continue
-        check = verify_pdf(data, str(path), trust)
-        if check.verified:
-            kept.append(Path(path))
-        else:
-            refused.append({"file": str(path), "reason": "not verified: " + "; ".join(check.problems)})
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        return f"cannot read: {exc.strerror or exc}"
+    if data.lstrip()[:5] != b"%PDF-":
+        return "not a signed PDF report (a JSON result carries no signature); only verified reports are rolled up"
+    check = verify_pdf(data, path, trust)
+    return None if check.verified else "not verified: " + "; ".join(check.problems)
+
+
+def only_verified(paths: Iterable[Path], trust: list[Any] | None = None,
+                  workers: int | None = None) -> tuple[list[Path], list[dict[str, str]]]:
+    """The signed, intact PDF reports among ``paths`` (gapaudit.seal.VERIFIED_RULE), and the rest with the reason.
+
+    Checking a signature takes about a second per report, so many reports are checked in ``workers`` processes.
+    """
+    from gapaudit.chain.batch import default_workers
+
+    paths = [str(p) for p in paths]
+    workers = workers or default_workers()
+    if workers > 1 and len(paths) >= 4:
+        from concurrent.futures import ProcessPoolExecutor
+        from itertools import repeat
+
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            problems = list(pool.map(_verification_problem, paths, repeat(trust)))
+    else:
+        problems = [_verification_problem(p, trust) for p in paths]
+    kept = [Path(p) for p, problem in zip(paths, problems) if problem is None]
+    refused = [{"file": p, "reason": problem} for p, problem in zip(paths, problems) if problem is not None]
     return kept, refused
 
 
@@ -915,6 +928,44 @@ TEXT: dict[str, dict[str, str]] = {
 }
 
 
+#: why a file was skipped, in Chinese: (start of the English reason, its Chinese wording); the rest is kept
+SKIP_REASONS_ZH = (
+    ("not verified: ", "未通过签名验证："),
+    ("file not found", "文件不存在"),
+    ("cannot read as JSON", "无法按 JSON 读取"),
+    ("cannot read", "无法读取"),
+    ("larger than", "文件过大，不是单店结果，未读取"),
+    ("not a gapaudit result", "不是 gapaudit 结果（缺少 gapaudit_version）"),
+    ("result schema version", "结果的格式版本与本程序不符"),
+    ("incomplete result", "结果不完整"),
+    ("PDF without an embedded result.json", "PDF 未内嵌 result.json：不是 gapaudit 报告，或是报告内嵌结果之前生成的"),
+    ("a roll-up report", "这是汇总报告，不是门店报告"),
+    ("not a readable PDF", "无法读取的 PDF"),
+    ("not a signed PDF report", "不是已签名的 PDF 报告（JSON 结果不带签名），只汇总通过验证的报告"),
+)
+#: reasons whose Chinese wording says it all (their English detail is not repeated)
+WHOLE_REASONS = ("PDF without an embedded result.json", "a roll-up report", "not a signed PDF report", "larger than",
+                 "not a gapaudit result")
+
+
+def skip_reason(reason: str, lang: str) -> str:
+    """A skipped file's reason in ``lang``: the known kinds translated, the technical detail kept after a colon."""
+    if lang != "zh":
+        return reason
+    for prefix, zh in SKIP_REASONS_ZH:
+        if not reason.startswith(prefix):
+            continue
+        detail = reason[len(prefix):].lstrip(" :")
+        if prefix == "not verified: ":
+            from gapaudit.seal import problem_text
+
+            return zh + "；".join(problem_text(p, lang) for p in detail.split("; "))
+        if not detail or prefix in WHOLE_REASONS:
+            return zh
+        return f"{zh}：{detail}"
+    return reason
+
+
 def text(key: str, lang: str, /, **fmt: Any) -> str:
     """Fixed roll-up text ``key`` in ``lang``."""
     return lookup(TEXT, key, lang, **fmt)
@@ -984,6 +1035,7 @@ def render_html(data: Mapping[str, Any], *, host: "PluginHost | None" = None,
         "charts": _charts(data, lang, font, palette), "module_title": {m["id"]: m["title"] for m in data["modules"]},
         "module_short": {m["id"]: short_title(m["id"], m["title"], lang) for m in data["modules"]},
         "rt": lambda key, **fmt: text(key, lang, **fmt), "tone": _tone,
+        "skip_reason": lambda reason: skip_reason(reason, lang),
         "chain_holds": CHAIN_HOLDS, "chain_weak": CHAIN_WEAK,
     }
     try:

@@ -188,12 +188,27 @@ def to_xlsx(data: Mapping[str, Any], lang: str | None = None, module_short: Call
           [[q["quarter"], q["n"], q["mean"]] + [q["modules"].get(m["id"]) for m in modules] for q in trends],
           {}, {c: "0.0" for c in range(3, len(modules) + 4)})
     sheet("method", [_t("rule", lang)], [[rule] for rule in data["rules"]], {1: 140})
-    if created is not None:  # the same roll-up gives the same workbook, not one stamped with the clock
-        import datetime as dt
+    import datetime as dt
 
-        when = dt.datetime.fromisoformat(created.replace("Z", "+00:00")).replace(tzinfo=None)
-        wb.properties.created = wb.properties.modified = when
+    when = (dt.datetime.fromisoformat(created.replace("Z", "+00:00")).replace(tzinfo=None) if created
+            else dt.datetime(1980, 1, 1))
+    wb.properties.created = wb.properties.modified = when  # dated from the audits, not the clock
     wb.properties.creator = "gapaudit"
     buf = io.BytesIO()
     wb.save(buf)
-    return buf.getvalue()
+    return _restamp(buf.getvalue(), when)
+
+
+def _restamp(xlsx: bytes, when: Any) -> bytes:
+    """The workbook's zip with every entry dated ``when``: the same roll-up gives byte-identical files."""
+    import zipfile
+
+    stamp = (max(1980, when.year), when.month, when.day, when.hour, when.minute, when.second)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            info = zipfile.ZipInfo(item.filename, date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            dst.writestr(info, src.read(item.filename))
+    return out.getvalue()

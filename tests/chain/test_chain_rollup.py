@@ -464,3 +464,10 @@ def test_zh_rollup_pdf_has_no_english_sentences(sample_reports, tmp_path):
     text = text.replace("gapaudit rollup -f xlsx", "")  # a command to type, not a sentence
     english = re.findall(r"[A-Za-z]{2,}(?:[ ,'’-]+[A-Za-z]{2,}){2,}", text)
     assert not english, english
+
+
+def test_skipped_files_are_explained_in_the_rollups_language():
+    assert rollup.skip_reason("not verified: not signed", "zh") == "未通过签名验证：未签名"
+    assert rollup.skip_reason("a roll-up report, not a store's report: roll up …", "zh") == "这是汇总报告，不是门店报告"
+    assert rollup.skip_reason("cannot read as JSON: bad byte", "zh") == "无法按 JSON 读取：bad byte"
+    assert rollup.skip_reason("file not found", "en") == "file not found"
