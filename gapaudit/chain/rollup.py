@@ -414,7 +414,10 @@ class Rollup:
         regions: [{region, n, mean, ci_low, ci_high, min, max, delta_vs_chain, modules: {id: mean}}]
         standards: [{module, id, title, observed, below, confirmed, share_below, mean_rate, critical_failures}]
         actions: [{id, title, gap, stores, share, mean_priority, programme}]
-        findings: [{module, id, title, stores, share, severity: {sev: n}}]
+        findings: [{module, id, title, figures: [{median, min, max}], wording_stores, stores, share,
+                    severity: {sev: n}}]   # title: the shared wording, each figure "median (min–max)"
+                 # standards, actions and findings: every one, most frequent first (the report lists the first
+                 # options.items; the Excel output all)
         change: {source, compared, improved, declined, steady, mean_delta, improvers, decliners} | None
         trends: {source, quarters: [{quarter, n, mean, modules: {id: mean}}]} | None
     """

@@ -471,3 +471,13 @@ def test_skipped_files_are_explained_in_the_rollups_language():
     assert rollup.skip_reason("a roll-up report, not a store's report: roll up …", "zh") == "这是汇总报告，不是门店报告"
     assert rollup.skip_reason("cannot read as JSON: bad byte", "zh") == "无法按 JSON 读取：bad byte"
     assert rollup.skip_reason("file not found", "en") == "file not found"
+
+
+def test_cli_rollup_writes_xlsx_and_csv(tmp_path):
+    import openpyxl
+
+    paths = write_results(tmp_path, [make_result("A", 70), make_result("B", 50)])
+    ran = CliRunner().invoke(main, ["rollup", *map(str, paths), "-f", "xlsx,csv", "-o", str(tmp_path / "hq") + "/"])
+    assert ran.exit_code == 0, ran.output
+    assert openpyxl.load_workbook(tmp_path / "hq" / "rollup.xlsx").sheetnames[0] == "Ranking"
+    assert (tmp_path / "hq" / "rollup.csv").read_text("utf-8-sig").splitlines()[1].startswith("1,A,")
