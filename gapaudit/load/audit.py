@@ -24,6 +24,7 @@ from gapaudit.load.tables import ReadOptions, open_table, resolve_evidence_path,
 from gapaudit.load.yamlpos import load_yaml
 from gapaudit.model.audit import AuditInput, Evidence
 from gapaudit.model.base import TABLE, TableRef
+from gapaudit.scope import out_of_scope
 
 if TYPE_CHECKING:
     from gapaudit.plugins import PluginHost
@@ -231,10 +232,11 @@ def load_audit_data(data: Any, host: "PluginHost", *, source: str | Path = "<aud
     lang = _get(data, "audit", "language")
     col.lang = lang if lang in ("zh", "en") else None
 
-    # chain defaults from plugins, minus plugins the audit switches off
+    # chain defaults from plugins, minus plugins the audit switches off and plugins scoped to other audits
     modules = host.modules()
     raw_disable = _as_list(_get(data, "plugins", "disable"))
-    disabled_plugins = [p for p in raw_disable if p in host.records]
+    foreign = out_of_scope(host, data)
+    disabled_plugins = [p for p in raw_disable if p in host.records] + foreign
     data = _merge_defaults(data, host.audit_defaults(exclude=disabled_plugins, audit=data), col)
 
     # tables from files, then the core model
@@ -260,7 +262,7 @@ def load_audit_data(data: Any, host: "PluginHost", *, source: str | Path = "<aud
         if name not in host.records and name not in modules:
             col.add(f"nothing to disable called {quoted(name)}{suggest(name, set(host.records) | set(modules))}",
                     ("plugins", "disable", idx))
-    disabled_plugins = [p for p in disable if p in host.records]
+    disabled_plugins = [p for p in disable if p in host.records and p not in foreign] + foreign
     enabled = [m for m in modules if m not in disable and host.plugin_of(m) not in disabled_plugins]
 
     # each module's own block

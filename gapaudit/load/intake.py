@@ -61,7 +61,8 @@ ALIASES = {"complaint-handling": "complaint_handling", "promise-checks": "promis
 
 #: header words that name a field, per field (compared after normalising; the longest contained word wins)
 SYNONYMS: dict[str, tuple[str, ...]] = {
-    "id": ("编号", "单号", "工单号", "记录号", "投诉编号", "差错编号", "标准编号", "承诺编号", "no", "number", "id"),
+    "id": ("编号", "题号", "题目编号", "问题编号", "单号", "工单号", "记录号", "投诉编号", "差错编号", "标准编号", "承诺编号",
+           "number", "id", "code"),
     "date": ("日期", "时间", "投诉日期", "登记日期", "发生日期", "检查日期", "到访日期", "date", "time"),
     "channel": ("渠道", "投诉渠道", "发布渠道", "channel", "source"),
     "category": ("类别", "类型", "分类", "问题类型", "投诉类别", "差错类型", "category", "type"),

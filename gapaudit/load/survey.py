@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence
 
 from gapaudit.errors import InputIssue
-from gapaudit.load.mapping import DEFAULT_MISSING, CellReader, MissingCodes, matches, table_issue
+from gapaudit.load.mapping import DEFAULT_MISSING, CellReader, MissingCodes, settle_column, table_issue
 from gapaudit.load.tables import Sheet, normal_text, shorten
 
 #: survey roles, in the order a questionnaire usually asks them, with the Survey field naming their prefix
@@ -151,18 +151,10 @@ def resolve_columns(header: Sequence[str], item_texts: dict[str, str], dims: Seq
         if not raw_name:
             out.ignored[idx] = "no name"
             continue
-        name = cfg.renames.get(raw_name, raw_name)
-        renamed = raw_name in cfg.renames
-        if name == "-":
-            out.ignored[idx] = "columns: -"
+        name, left_out, renamed = settle_column(raw_name, cfg.renames, cfg.keep, cfg.ignore)
+        if name is None:
+            out.ignored[idx] = left_out or ""
             continue
-        if not renamed:
-            if cfg.keep and not matches(raw_name, cfg.keep):
-                out.ignored[idx] = "not in keep"
-                continue
-            if (hit := matches(raw_name, cfg.ignore)) is not None:
-                out.ignored[idx] = f"ignore: {hit}"
-                continue
         if name == cfg.respondent_column:
             out.respondent = idx
             continue

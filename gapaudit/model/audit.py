@@ -12,14 +12,40 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, PrivateAttr, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, PrivateAttr, WithJsonSchema, model_validator
 
 from gapaudit.errors import Invalid, quoted
 from gapaudit.model.base import MAX_DAYS, MAX_HOURS, Answer, Count, Date, Flag, Identifier, IdList, Model, Name, \
     TableMarker, check_weight, choice, table
-from gapaudit.model.vocab import ELEMENTS, POSITIVE_FACTORS, Element, Factor, Language
+from gapaudit.model.vocab import ELEMENTS, LABELS, POSITIVE_FACTORS, SERVQUAL_DIMENSIONS, Language
 
 SCHEMA_VERSION = 1
+
+
+def _labelled(keys: tuple[str, ...], what: str) -> Any:
+    """A vocabulary choice that also accepts its labels, as people write them in files (态度, Attitude)."""
+    aliases = {k: tuple(dict.fromkeys((LABELS[k]["zh"], LABELS[k]["en"]))) for k in keys}
+    shown = " / ".join(f"{k} ({LABELS[k]['zh']})" for k in keys)
+    return choice(aliases, f"{what}: {shown}")
+
+
+Factor = _labelled(POSITIVE_FACTORS, "eight-factor factor")
+Element = _labelled(ELEMENTS, "golden-triangle element")
+_DIMENSION_LABELS = {label.lower(): d for d in SERVQUAL_DIMENSIONS for label in LABELS[d].values()}
+
+
+def _dimension(value: Any) -> Any:
+    """A SERVQUAL dimension written by its label (有形性, Tangibles) becomes its id; other names pass as they are."""
+    return _DIMENSION_LABELS.get(value.strip().lower(), value) if isinstance(value, str) else value
+
+
+_DIMENSION_HELP = ("SERVQUAL dimension: tangibles, reliability, responsiveness, assurance, empathy (or 有形性, 可靠性, "
+                   "响应性, 保证性, 移情性), or one of questionnaire.dimensions")
+Dimension = Annotated[Identifier, BeforeValidator(_dimension), Field(description=_DIMENSION_HELP),
+                      WithJsonSchema({"anyOf": [{"enum": list(SERVQUAL_DIMENSIONS) + [LABELS[d]["zh"]
+                                                                                     for d in SERVQUAL_DIMENSIONS]},
+                                                {"type": "string", "minLength": 1, "maxLength": 100}],
+                                      "description": _DIMENSION_HELP})]
 
 Score = float
 Severity = choice({"low": ("低", "轻微", "l"), "medium": ("中", "一般", "m"), "high": ("高", "严重", "h")},
@@ -112,8 +138,7 @@ class QuestionItem(Model):
 
     id: Identifier
     text: str = Field(min_length=1, max_length=1000)
-    dimension: Identifier = Field(description="SERVQUAL dimension (tangibles, reliability, responsiveness, "
-                                              "assurance, empathy) or a chain's own")
+    dimension: Dimension
     factor: Factor | None = Field(None, description="eight-factor factor this item evidences")
     element: Element | None = Field(None, description="golden-triangle element this item evidences")
 

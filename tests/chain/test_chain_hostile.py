@@ -117,10 +117,11 @@ def test_a_fifo_named_like_a_result_is_skipped_by_the_rollup(tmp_path, stores):
     run_batch(stores(2), BatchOptions(run=RunOptions(formats=("json",), output=tmp_path / "results", many=True)),
               workers=1, progress=False)
     os.mkfifo(tmp_path / "results" / "pipe.json")
+    os.mkfifo(tmp_path / "results" / "mailed.pdf")  # PDF reports are read too (the result they carry)
     result = CliRunner().invoke(main, ["rollup", str(tmp_path / "results"), "-f", "json", "-o",
                                        str(tmp_path / "hq") + "/"])
-    assert result.exit_code == 2, result.output  # written, with the skipped file listed
-    assert "pipe.json: not a regular file" in result.output
+    assert result.exit_code == 2, result.output  # written, with the skipped files listed
+    assert "pipe.json: not a regular file" in result.output and "mailed.pdf: not a regular file" in result.output
     data = json.loads((tmp_path / "hq" / "rollup.json").read_text())
     assert data["counts"]["stores"] == 2
 
