@@ -45,6 +45,7 @@ HOOK_SIGNATURES = {
     "gapaudit_theme": lambda body: (lambda audit: body()),
     "gapaudit_template_env": lambda body: (lambda env: body()),
     "gapaudit_finalize_result": lambda body: (lambda result: body()),
+    "gapaudit_scope": lambda body: (lambda: body()),
 }
 
 MISBEHAVIOURS = {
