@@ -13,10 +13,11 @@ from gapaudit.errors import Invalid
 
 
 class Model(BaseModel):
-    """Base of every input model: unknown keys are errors, NaN/inf are refused."""
+    """Base of every input model: unknown keys are errors, NaN/inf are refused; a number where text is wanted
+    (a visit written ``1``) is taken as its text."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, str_strip_whitespace=True,
-                              validate_default=False, frozen=False)
+                              coerce_numbers_to_str=True, validate_default=False, frozen=False)
 
 
 Identifier = Annotated[str, Field(min_length=1, max_length=100)]
