@@ -10,9 +10,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from gapaudit import __version__
+from gapaudit import __version__, problems
 from gapaudit.actions import apply_plugin_actions, merge_actions
 from gapaudit.errors import PluginError
+from gapaudit.impact import IMPACT_RULE, IMPACT_RULE_ZH, Counterfactuals
 from gapaudit.load.audit import LoadedAudit
 from gapaudit.model.result import AuditResult, ModuleResult, OverallScore, PluginInfo
 from gapaudit.module import ModuleContext
@@ -52,13 +53,18 @@ def run(loaded: LoadedAudit, host: PluginHost, lang: str | None = None) -> Audit
         results[mid] = result
 
     overall = _overall(results, audit, lang)
+    counterfactuals = Counterfactuals(loaded, host, results, lang, complete=_complete, overall=_overall)
+    plan = problems.build(audit, results, merge_actions([results[m].actions for m in results]), counterfactuals,
+                          importance=loaded.survey.customer_importance() if loaded.survey else {})
     out = AuditResult(
         gapaudit_version=__version__,
         audit=audit.audit.model_dump(mode="json") | {"language": lang},
         store=audit.store.model_dump(mode="json"),
         overall=overall,
-        modules=results,
-        actions=merge_actions([results[m].actions for m in results]),
+        modules=plan.results,
+        actions=plan.actions,
+        problems=plan.problems,
+        subjects=plan.subjects,
         data_quality=_data_quality(results, lang),
         plugins=[PluginInfo(name=r.name, version=r.version, source=r.source)
                  for r in host.records.values() if r.name not in excluded],
@@ -95,6 +101,9 @@ def _data_quality(results: dict[str, ModuleResult], lang: str) -> dict[str, Any]
         "no_data": [{"module": mid, "reason": r.reason} for mid, r in results.items() if r.score is None],
         "notes": [{"module": mid, **note.model_dump()} for mid, r in results.items() for note in r.data_quality],
         "methodology": {mid: r.methodology for mid, r in results.items() if r.methodology},
-        "rules": {"priority": rule_text(PRIORITY_RULE, PRIORITY_RULE_ZH, lang),
+        "rules": {"priority": rule_text(problems.PRIORITY_RULE, problems.PRIORITY_RULE_ZH, lang),
+                  "impact": rule_text(IMPACT_RULE, IMPACT_RULE_ZH, lang),
+                  "problems": rule_text(problems.PROBLEM_RULE, problems.PROBLEM_RULE_ZH, lang),
+                  "severity_score": rule_text(PRIORITY_RULE, PRIORITY_RULE_ZH, lang),
                   "overall": rule_text(OVERALL_RULE, OVERALL_RULE_ZH, lang)},
     }

@@ -22,6 +22,7 @@ from gapaudit.load.tables import read_table, resolve_evidence_path
 from gapaudit.load.yamlpos import load_yaml
 from gapaudit.model.audit import AuditInput, Evidence
 from gapaudit.model.base import TABLE, TableRef
+from gapaudit.problems import check_links
 
 if TYPE_CHECKING:
     from gapaudit.plugins import PluginHost
@@ -78,7 +79,7 @@ class _Collector:
     def relocate(self, issue: InputIssue) -> InputIssue:
         file, line, col = self.locate(issue.path)
         return InputIssue(issue.message, issue.path, issue.file or file, issue.line or line,
-                          issue.column or col)
+                          issue.column or col, zh=issue.zh)
 
     def raise_if_any(self) -> None:
         if not self.issues:
@@ -188,6 +189,7 @@ def load_audit_data(data: Any, host: "PluginHost", *, source: str | Path = "<aud
             col.add(f"no module {key!r}{suggest(key, set(modules))}", ("scoring", "weights", key))
 
     survey = _check_evidence(audit.evidence, col)
+    col.issues.extend(col.relocate(i) for i in check_links(audit))
     col.raise_if_any()
     return LoadedAudit(input=audit, source=path, module_configs=configs, enabled_modules=enabled,
                        disabled_plugins=disabled_plugins, survey=survey)
@@ -226,7 +228,7 @@ def _as_list(value: Any) -> list[str]:
 def _merge_defaults(data: dict[str, Any], defaults: list[tuple[str, dict[str, Any]]],
                     col: _Collector) -> dict[str, Any]:
     """Layer plugin defaults under the audit: mappings merge, the audit wins, ``plugins`` lists add up."""
-    allowed = {"modules", "scoring", "plugins"}
+    allowed = {"modules", "scoring", "plugins", "links", "report"}
     merged: dict[str, Any] = {}
     for plugin, value in defaults:
         if not isinstance(value, dict) or set(value) - allowed:
