@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from gapaudit import __version__, problems
 from gapaudit.actions import apply_plugin_actions, merge_actions
+from gapaudit.analysis.memo import memoised
 from gapaudit.errors import PluginError
 from gapaudit.impact import IMPACT_RULE, IMPACT_RULE_ZH, Counterfactuals
 from gapaudit.load.audit import LoadedAudit
@@ -26,8 +27,14 @@ from gapaudit.analysis.stats import weighted_mean
 def run(loaded: LoadedAudit, host: PluginHost, lang: str | None = None) -> AuditResult:
     """Run the enabled modules in order and assemble the :class:`AuditResult`.
 
-    ``lang`` overrides the audit's language for every text the modules write.
+    ``lang`` overrides the audit's language for every text the modules write. Statistics are memoised for
+    the run: the impact of each action re-runs modules on mostly unchanged evidence.
     """
+    with memoised():
+        return _run(loaded, host, lang)
+
+
+def _run(loaded: LoadedAudit, host: PluginHost, lang: str | None) -> AuditResult:
     audit = loaded.input
     lang = lang or audit.audit.language
     classes = host.modules()

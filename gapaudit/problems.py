@@ -6,8 +6,9 @@ items it speaks to, and ``links`` maps complaint and error categories to
 items or standards. Findings carry :class:`~gapaudit.model.result.Fact` s —
 what failed, about which subject, at which link of the gap chain (management
 does not know → no sound standard → standard not delivered → promise not
-kept / customers dissatisfied). Subjects joined by the evidence form one
-**problem**; its facts say where the chain breaks first.
+kept / customers dissatisfied). A failing standard (or failing items no
+failing standard covers) with everything linked to it is one **problem**;
+its facts say where the chain breaks first.
 
 Each problem gets one lead action, with the problem's other actions as its
 supporting steps; its impact is the audit re-run with every target of the
@@ -40,9 +41,11 @@ SERIOUS = ("critical", "high", "medium")
 SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
 
 PROBLEM_RULE = (
-    "problem = the items, standards, promises and complaint or error categories joined by the evidence (a "
-    "standard's covers, a promise's items, the links of complaint and error categories), when a medium, high "
-    "or critical finding is about one of them; it breaks first at the earliest link of the gap chain with a "
+    "problem = one failing service attribute with everything the evidence links to it: a standard with a "
+    "medium, high or critical finding, with the items it covers; or failing items no failing standard covers, "
+    "joined through the other standards, promises and category links they share. Promises join the problems "
+    "of their items, complaint and error categories those of the standards or items they are linked to "
+    "(links). A problem breaks first at the earliest link of the gap chain with a "
     "failing fact (management does not know → no sound standard → standard not delivered → promise not kept / "
     "customers dissatisfied). Its lead action is its own action at that link (or the earliest link with one; "
     "the largest impact among several); the problem's other actions are its steps. An action about subjects of "
@@ -50,8 +53,9 @@ PROBLEM_RULE = (
     "actions that concerns it reached at once, and its complaints and errors no longer arising."
 )
 PROBLEM_RULE_ZH = (
-    "问题 = 由证据联系在一起的题项、标准、承诺以及投诉或差错类别（标准的覆盖题项、承诺涉及的题项、投诉与差错类别的对应关系），"
-    "当其中任一项有中、高或严重等级的发现时即构成一个问题；问题最先断裂之处为差距链上最早出现不合格事实的环节"
+    "问题 = 一个不合格的服务属性及证据与之相联的一切：有中、高或严重等级发现的标准，连同其覆盖的题项；或没有被不合格标准覆盖的"
+    "不合格题项，经由其共同的其他标准、承诺和类别对应关系联在一起。承诺归入其题项所在的问题，投诉与差错类别归入其对应（links）"
+    "的标准或题项所在的问题。问题最先断裂之处为差距链上最早出现不合格事实的环节"
     "（管理层不了解 → 没有合格标准 → 标准未执行 → 承诺未兑现／顾客不满意）。问题的首要行动是该环节上属于本问题的行动"
     "（若该环节没有，则取最早有行动的环节；有多项时取影响最大者），其余行动为其步骤。涉及多个问题的行动不归属任何问题，单独排序。"
     "问题的影响：其各项行动中与本问题有关的目标全部同时达成，且其投诉与差错不再发生。"
@@ -132,35 +136,58 @@ def subject_names(audit: "AuditInput") -> dict[str, str]:
     return names
 
 
-def evidence_groups(audit: "AuditInput") -> _Groups:
-    """Subjects joined by the evidence: covers, promise items, category links (categories present in the logs)."""
-    ev, groups = audit.evidence, _Groups()
-    items = {i.id for i in ev.questionnaire.items} if ev.questionnaire else set()
-    standards = {s.id for s in ev.standards}
+def group_subjects(audit: "AuditInput", failing: set[str]) -> list[list[str]]:
+    """The subjects of each problem (rule: PROBLEM_RULE), in evidence order.
 
-    def ref(target: str) -> str | None:
-        return f"item:{target}" if target in items else f"standard:{target}" if target in standards else None
-
+    ``failing`` holds the subjects with a serious fact. A failing standard makes a problem with the items it
+    covers; failing items no failing standard covers are joined through the other standards, promises and
+    category links they share; promises and categories join the problems of their items or standards
+    (a promise failing on its own makes one). A subject may be in several problems.
+    """
+    ev = audit.evidence
+    items = [i.id for i in ev.questionnaire.items] if ev.questionnaire else []
+    known_items = set(items)
+    problems: list[list[str]] = []
+    covered: set[str] = set()
     for s in ev.standards:
-        groups.add(f"standard:{s.id}")
-        for i in s.covers:
-            if i in items:
-                groups.join(f"standard:{s.id}", f"item:{i}")
+        if f"standard:{s.id}" in failing:
+            mine = [f"item:{i}" for i in s.covers if i in known_items]
+            problems.append([f"standard:{s.id}", *mine])
+            covered.update(mine)
+    rest = [f"item:{i}" for i in items if f"item:{i}" in failing and f"item:{i}" not in covered]
+    if rest:
+        joined = _Groups()
+        for ref in rest:
+            joined.add(ref)
+        links = [[f"standard:{s.id}", *(f"item:{i}" for i in s.covers)] for s in ev.standards
+                 if f"standard:{s.id}" not in failing]
+        links += [[f"promise:{p.id}", *(f"item:{i}" for i in p.items)] for p in ev.promises]
+        for group in links:
+            inside = [r for r in group[1:] if r in joined.parent]
+            for r in inside[1:]:
+                joined.join(inside[0], r)
+        for root in dict.fromkeys(joined.find(r) for r in rest):
+            mine = [r for r in rest if joined.find(r) == root]
+            context = [g[0] for g in links if g[0].startswith("standard:") and any(r in mine for r in g[1:])]
+            problems.append([*context, *mine])
     for p in ev.promises:
-        groups.add(f"promise:{p.id}")
-        for i in p.items:
-            if i in items:
-                groups.join(f"promise:{p.id}", f"item:{i}")
-    for kind, log, links in (("complaint", ev.complaints, audit.links.complaint_categories),
+        ref, mine = f"promise:{p.id}", {f"item:{i}" for i in p.items}
+        hit = [group for group in problems if mine & set(group)]
+        for group in hit:
+            group.append(ref)
+        if not hit and ref in failing:
+            problems.append([ref, *(f"item:{i}" for i in p.items if i in known_items)])
+    for kind, log, table in (("complaint", ev.complaints, audit.links.complaint_categories),
                              ("error", ev.errors, audit.links.error_categories)):
-        present = {row.category for row in log if row.category}
-        for category, targets in links.items():
-            if category not in present:
-                continue
-            for t in targets:
-                if (r := ref(t)) is not None:
-                    groups.join(r, f"{kind}:{category}")
-    return groups
+        present = list(dict.fromkeys(row.category for row in log if row.category))
+        for category in present:
+            targets = table.get(category, [])
+            refs = {f"standard:{t}" for t in targets} | {f"item:{t}" for t in targets}
+            hit = [g for g in problems if any(r.startswith("standard:") and r in refs for r in g)] or \
+                [g for g in problems if refs & set(g)]
+            for group in hit:
+                group.append(f"{kind}:{category}")
+    return problems
 
 
 # --- building problems ---------------------------------------------------------------------------
@@ -209,31 +236,23 @@ class _Builder:
 
     # the pieces
 
-    def groups(self) -> dict[str, _Group]:
-        """Candidate problems by the root of their subjects' group, each with its facts and actions."""
-        joined = evidence_groups(self.audit)
-        found: dict[str, _Group] = {}
-        for mid, module in self.results.items():
-            for finding in module.findings:
-                for fact in finding.facts:
-                    root = joined.find(fact.about)
-                    found.setdefault(root, _Group([])).facts.append((mid, finding, fact))
-        groups = {root: g for root, g in found.items()
-                  if any(f.severity in SERIOUS and fact.link is not None for _, f, fact in g.facts)}
-        for ref in list(joined.parent):
-            root = joined.find(ref)
-            if root in groups:
-                groups[root].subjects.append(ref)
-        owner = {ref: root for root, g in groups.items() for ref in g.subjects}
+    def groups(self) -> list[_Group]:
+        """The problems' subjects, facts and actions."""
+        facts = [(mid, finding, fact) for mid, module in self.results.items() for finding in module.findings
+                 for fact in finding.facts]
+        failing = {fact.about for _, f, fact in facts if f.severity in SERIOUS and fact.link is not None}
+        groups = [_Group(list(dict.fromkeys(subjects))) for subjects in group_subjects(self.audit, failing)]
+        for g in groups:
+            mine = set(g.subjects)
+            g.facts = [x for x in facts if x[2].about in mine]
         for action in self.actions:
-            roots = {owner.get(s) for s in action_subjects(action)}
-            if len(roots) == 1 and None not in roots:
-                groups[roots.pop()].members.append(action)
+            subjects = set(action_subjects(action))
+            touched = [g for g in groups if subjects & set(g.subjects)]
+            if len(touched) == 1 and subjects <= set(touched[0].subjects):
+                touched[0].members.append(action)
             else:
-                for root in roots - {None}:
-                    groups[root].related.append(action)
-        for g in groups.values():
-            g.subjects.sort(key=lambda r: self.name_order.get(r, len(self.name_order)))
+                for g in touched:
+                    g.related.append(action)
         return groups
 
     def measure(self, action: Action) -> Action:
@@ -362,9 +381,11 @@ class _Builder:
         return impact.overall if impact is not None and impact.overall is not None else float("-inf")
 
     def anchor(self, group: _Group) -> str:
-        """The subject that names a problem: the failing item customers rate most important, else the first
-        failing standard, promise or category."""
+        """The subject that names a problem: its failing standard; else the failing item customers rate most
+        important; else the first failing promise or category."""
         failing = [fact.about for _, f, fact in group.facts if f.severity in SERIOUS]
+        if group.subjects[0].startswith("standard:") and group.subjects[0] in failing:
+            return group.subjects[0]
         items = [r for r in group.subjects if r.startswith("item:") and r in failing]
         if items:
             return max(items, key=lambda r: (self.importance.get(r.split(":", 1)[1], -1.0),
@@ -397,7 +418,7 @@ def build(audit: "AuditInput", results: dict[str, ModuleResult], actions: list[A
     b = _Builder(audit, results, actions, counterfactuals, importance or {})
     groups = b.groups()
     measured = {a.id: b.measure(a) for a in actions}
-    built = [b.problem(g, measured) for g in groups.values()]
+    built = [b.problem(g, measured) for g in groups]
 
     steps_of = {lead.id: steps for _, lead, steps in built}
     problem_of = {lead.id: problem for problem, lead, _ in built}
@@ -413,7 +434,7 @@ def build(audit: "AuditInput", results: dict[str, ModuleResult], actions: list[A
             ordered.extend(steps_of[entry.id])
 
     named: dict[tuple[str, str], list[str]] = {}
-    for (problem, _, _), group in zip(built, groups.values()):
+    for (problem, _, _), group in zip(built, groups):
         for mid, finding, _ in group.facts:
             ids = named.setdefault((mid, finding.id), [])
             if problem.id not in ids:
@@ -425,7 +446,7 @@ def build(audit: "AuditInput", results: dict[str, ModuleResult], actions: list[A
                     if (mid, f.id) in named else f for f in module.findings]
         new_results[mid] = module.model_copy(update={"findings": findings})
 
-    used = {s for a in ordered for s in action_subjects(a)} | {s for g in groups.values() for s in g.subjects}
+    used = {s for a in ordered for s in action_subjects(a)} | {s for g in groups for s in g.subjects}
     subjects = {ref: b.names[ref] for ref in sorted(used, key=lambda r: b.name_order.get(r, 10 ** 6))
                 if ref in b.names}
     return Plan(ordered, problems, new_results, subjects)

@@ -34,6 +34,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
 
+from gapaudit.analysis.memo import memo
+
 __all__ = [
     "AlphaResult",
     "Correlation",
@@ -171,6 +173,11 @@ def _as_float(value: object) -> float:
 
 def drop_missing(values: Sequence[MaybeNumber]) -> list[float]:
     """The non-missing values as floats, in order (None and NaN removed)."""
+    # fast path for the usual input, finite floats and None (NaN != NaN drops NaN); anything else takes the
+    # checking path below, which converts and rejects text and infinities
+    out = [v for v in values if v is not None and v == v]
+    if all(type(v) is float for v in out) and not (out and (max(out) == math.inf or min(out) == -math.inf)):
+        return out
     return [_as_float(v) for v in values if not is_missing(v)]
 
 
@@ -424,6 +431,7 @@ def norm_ppf(p: float) -> float:
     return NormalDist().inv_cdf(_check_probability(p))
 
 
+@memo
 def t_cdf(t: float, df: float) -> float:
     """CDF of Student's t with df degrees of freedom.
 
@@ -445,6 +453,7 @@ def t_cdf(t: float, df: float) -> float:
 
 
 @functools.lru_cache(maxsize=4096)
+@memo
 def t_ppf(p: float, df: float) -> float:
     """Quantile of Student's t: the t with P(T <= t) = p.
 
@@ -481,6 +490,7 @@ def f_cdf(x: float, df1: float, df2: float) -> float:
     return _beta_inc_pair(0.5 * df1, 0.5 * df2, num / denom, df2 / denom)[0]
 
 
+@memo
 def f_ppf(p: float, df1: float, df2: float) -> float:
     """Quantile of F(df1, df2): solve I_u(df1/2, df2/2) = p, then F = (df2/df1) u / (1-u)."""
     p = _check_probability(p)
@@ -510,6 +520,7 @@ def _mean_ci_of(xs: list[float], confidence: float) -> Estimate:
     return Estimate(m, m - half, m + half, n, sd, confidence)
 
 
+@memo
 def mean_ci(values: Sequence[MaybeNumber], confidence: float = 0.95) -> Estimate:
     """Mean with its Student t confidence interval, skipping missing values.
 
@@ -520,6 +531,7 @@ def mean_ci(values: Sequence[MaybeNumber], confidence: float = 0.95) -> Estimate
     return _mean_ci_of(drop_missing(values), confidence)
 
 
+@memo
 def mean_difference_ci(
     a: Sequence[MaybeNumber], b: Sequence[MaybeNumber], confidence: float = 0.95
 ) -> Estimate:
@@ -685,6 +697,7 @@ def feldt_interval(
     return low, high
 
 
+@memo
 def cronbach_alpha(
     rows: Sequence[Sequence[MaybeNumber]], confidence: float = 0.95
 ) -> AlphaResult:
@@ -762,6 +775,7 @@ def _pearson(xs: Sequence[float], ys: Sequence[float]) -> float | None:
     return max(-1.0, min(1.0, r))
 
 
+@memo
 def spearman(
     x: Sequence[MaybeNumber], y: Sequence[MaybeNumber], confidence: float = 0.95
 ) -> Correlation:

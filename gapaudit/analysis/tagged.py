@@ -20,6 +20,7 @@ from gapaudit.model.audit import Evidence, GradeBand, Scoring, Standard
 from gapaudit.model.base import ANSWER_VALUE, Model
 from gapaudit.model.result import DataQualityNote, Finding, Metric
 from gapaudit.analysis.scoring import cap_grade, critical_failure_topic, grade_for
+from gapaudit.analysis.memo import by_identity, memo
 from gapaudit.analysis.stats import drop_missing, mean_ci
 
 if TYPE_CHECKING:
@@ -27,6 +28,13 @@ if TYPE_CHECKING:
 
 TagKind = Literal["factor", "element"]
 SourceKind = Literal["observations", "survey", "highlights", "six_steps", "complaint_log", "rubric"]
+
+#: the evidence the eight-factor and golden-triangle modules read (AuditModule.reads): tagged standards,
+#: observations and survey items, the rubric, and the complaint analytics' logs
+QUALITY_READS = frozenset({"evidence.questionnaire", "evidence.standards", "evidence.observations", "evidence.rubric",
+                           "survey.perception", "survey.importance", "survey.points", "evidence.complaints",
+                           "evidence.errors", "evidence.volume", "evidence.complaint_handling",
+                           "evidence.lost_customers"})
 
 #: sample size at which a score is trusted fully when ranking actions
 FULL_CONFIDENCE_N = 30
@@ -161,6 +169,12 @@ def survey_sources(ctx: "ModuleContext", kind: TagKind) -> dict[str, SourceScore
     survey = ctx.survey
     if survey is None:
         return {}
+    return by_identity(survey, "survey_sources", lambda: _survey_sources(ctx, kind), kind, ctx.lang)
+
+
+def _survey_sources(ctx: "ModuleContext", kind: TagKind) -> dict[str, SourceScore]:
+    survey = ctx.survey
+    assert survey is not None
     lo, hi = survey.scale.min, survey.scale.max
     ilo, ihi = survey.importance_scale.min, survey.importance_scale.max
     by_tag: dict[str, list] = defaultdict(list)
@@ -173,12 +187,7 @@ def survey_sources(ctx: "ModuleContext", kind: TagKind) -> dict[str, SourceScore
         ids = [i.id for i in items]
         raw = {i: survey.perception.get(i, []) for i in ids}
         if any(v is not None for vals in raw.values() for v in vals):
-            per_person = []
-            for r in range(len(survey.respondents)):
-                answers = [raw[i][r] for i in ids if raw[i] and raw[i][r] is not None]
-                if answers:
-                    per_person.append(rescale(statistics.fmean(answers), lo, hi))
-            est = mean_ci(per_person)
+            est = mean_ci(_respondent_means([raw[i] for i in ids], len(survey.respondents), lo, hi))
             item_means = {i: statistics.fmean(drop_missing(raw[i])) for i in ids if drop_missing(raw[i])}
             imp_values = drop_missing([v for i in ids for v in survey.importance.get(i, [])])
             importance = rescale(statistics.fmean(imp_values), ilo, ihi) / 100 if imp_values else None
@@ -196,6 +205,17 @@ def survey_sources(ctx: "ModuleContext", kind: TagKind) -> dict[str, SourceScore
             source = SourceScore("survey", score, max(r.n for r in rows.values()), None, None,
                                  _item_lines(ctx, item_means), importance)
         out[tag] = source
+    return out
+
+
+@memo
+def _respondent_means(lists: list[list[float | None]], n: int, lo: float, hi: float) -> list[float]:
+    """Each respondent's mean answer over the lists (items) they answered, rescaled to 0–100."""
+    out = []
+    for r in range(n):
+        answers = [values[r] for values in lists if values and values[r] is not None]
+        if answers:
+            out.append(rescale(statistics.fmean(answers), lo, hi))
     return out
 
 

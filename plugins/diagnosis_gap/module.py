@@ -122,6 +122,8 @@ class DiagnosisGap(AuditModule):
              "zh": "诊断差距：管理层了解顾客的期望吗？"}
     version = "1.0"
     order = 100
+    reads = frozenset({"survey.expectation", "survey.importance", "survey.points", "evidence.management",
+                       "evidence.listening"})
     description = {"en": "Management's estimates of customer expectations and priorities against the survey; "
                          "how the store listens to customers.",
                    "zh": "管理层对顾客期望与重视程度的估计对照顾客调查；门店倾听顾客的方式。"}

@@ -43,7 +43,7 @@ from gapaudit.model.result import Action, DataQualityNote, Finding, Metric, Modu
 from gapaudit.model.vocab import NEGATIVE_FACTORS, POSITIVE_FACTORS, Factor
 from gapaudit.module import AuditModule, ModuleContext
 from gapaudit.analysis.stats import weighted_mean
-from gapaudit.analysis.tagged import (QualityConfig, SourceScore, TagScore, basis_text, coverage_notes, fmt1,
+from gapaudit.analysis.tagged import (QUALITY_READS, QualityConfig, SourceScore, TagScore, basis_text, coverage_notes, fmt1,
                              grade_with_critical, listing, merge_weights, round1, tag_data, tag_metric, tag_rules,
                              tag_scores, weakness)
 
@@ -174,6 +174,7 @@ class EightFactor(AuditModule):
                    "zh": "态度、技术、责任心、硬件、管理、亮点，减去投诉与差错；附投诉挽回分析。"}
     version = "1.0"
     order = 500
+    reads = QUALITY_READS | {"evidence.highlights"}
     Config = EightFactorConfig
 
     def run(self, ctx: ModuleContext) -> ModuleResult:

@@ -33,7 +33,7 @@ from gapaudit.model.result import Action, DataQualityNote, Finding, Metric, Modu
 from gapaudit.model.vocab import CORNER_OF, ELEMENTS, TRIANGLE, Element
 from gapaudit.module import AuditModule, ModuleContext
 from gapaudit.analysis.stats import weighted_mean
-from gapaudit.analysis.tagged import (QualityConfig, SourceScore, TagScore, basis_text, coverage_notes, fmt1,
+from gapaudit.analysis.tagged import (QUALITY_READS, QualityConfig, SourceScore, TagScore, basis_text, coverage_notes, fmt1,
                              grade_with_critical, listing, merge_weights, round1, tag_data, tag_metric, tag_rules,
                              tag_scores, weakness)
 
@@ -151,6 +151,7 @@ class GoldenTriangle(AuditModule):
                    "zh": "人员、硬件、软件三个角按要素评分；失衡会被扣分。"}
     version = "1.0"
     order = 600
+    reads = QUALITY_READS
     Config = GoldenTriangleConfig
 
     def run(self, ctx: ModuleContext) -> ModuleResult:

@@ -41,6 +41,7 @@ interval below 0), ``possible_shortfall`` (gap ≤ −tolerance otherwise), ``ok
 
 from __future__ import annotations
 
+import math
 from typing import Any, Literal
 
 from pydantic import Field
@@ -48,7 +49,8 @@ from pydantic import Field
 from gapaudit.analysis import stats
 from gapaudit.analysis.checklist import CHECKLIST_RULE, CHECKLIST_RULE_ZH, ChecklistConfig, ChecklistField
 from gapaudit.analysis.evidence import IMPORTANCE_RULE, IMPORTANCE_RULE_ZH, SurveyData
-from gapaudit.model.result import Action, Finding, Metric, ModuleResult
+from gapaudit.model.result import Action, Fact, Finding, Metric, ModuleResult, SetTarget, ShareTarget, \
+    SurveyGapTarget
 from gapaudit.model.vocab import TRIANGLE
 from gapaudit.module import AuditModule, ModuleContext, ModuleRun
 from gapaudit.analysis.scoring import (CONFIDENCE_RULE, CONFIDENCE_RULE_ZH, SUBSCORE_RULE, SUBSCORE_RULE_ZH,
@@ -125,6 +127,8 @@ class OutcomeGap(AuditModule):
     version = "1.0"
     order = 400
     Config = Config
+    reads = frozenset({"survey.expectation", "survey.perception", "survey.importance", "survey.points",
+                       "evidence.promises", "evidence.promise_checks", "evidence.standards"})
 
     def run(self, ctx: ModuleContext) -> ModuleResult:
         return _Run(ctx).result()
@@ -522,15 +526,29 @@ class _Run(ModuleRun):
                 else "medium",
                 title=ctx.tr("{n} item(s) important to customers but performing below the rest: concentrate here",
                              "{n} 个题项对顾客重要但表现较差：需重点改进", n=len(focus)),
-                evidence=[self.item_line(r) for r in focus]))
+                evidence=[self.item_line(r) for r in focus], facts=[self.item_fact(r) for r in focus]))
         if other:
             self.findings.append(Finding(
                 id="outcome_gap.item_shortfall", severity="medium",
                 title=ctx.tr("{n} other item(s) clearly below customers' expectations",
                              "另有 {n} 个题项明确低于顾客期望", n=len(other)),
-                evidence=[self.item_line(r) for r in other]))
+                evidence=[self.item_line(r) for r in other], facts=[self.item_fact(r) for r in other]))
         for r in focus + other:
             self.actions.append(self.item_action(r, r in focus, y_cross))
+
+    def item_fact(self, r: dict[str, Any]) -> Fact:
+        """The item's customer gap in one plain line."""
+        ctx = self.ctx
+        if r["gap"] is None:
+            text = ctx.tr("customers rate '{t}' {p:.1f} on a {lo}–{hi} scale, below the rest of the service",
+                          "顾客对“{t}”的评分为 {p:.1f}（{lo}–{hi} 分制），低于其他方面", t=r["text"], p=r["perception"],
+                          lo=self.survey.scale.min, hi=self.survey.scale.max)
+        else:
+            text = ctx.tr("customers expect {e:.1f} of '{t}' and experience {p:.1f} ({lo}–{hi} scale)",
+                          "顾客对“{t}”的期望为 {e:.1f}，实际感受为 {p:.1f}（{lo}–{hi} 分制）", t=r["text"],
+                          e=r["expectation"], p=r["perception"], lo=self.survey.scale.min, hi=self.survey.scale.max)
+        return Fact(about=f"item:{r['id']}", link="outcome", kind="customer_gap",
+                    value=r["gap"] if r["gap"] is not None else r["perception"], text=text)
 
     def item_line(self, r: dict[str, Any]) -> str:
         ctx = self.ctx
@@ -569,8 +587,19 @@ class _Run(ModuleRun):
                         d=ctx.label(item.dimension)) if focus else
                  ctx.tr("Close the gap on '{text}' ({d})", "缩小“{text}”（{d}）的差距", text=item.text,
                         d=ctx.label(item.dimension)))
+        targets, note = [], ""
+        if g is not None and g.value is not None and g.value < -self.tolerance:
+            targets = [SurveyGapTarget(
+                item=item.id, value=round(-self.tolerance, 4), about=f"item:{item.id}",
+                metric=f"outcome_gap.item.{item.id}", goal=round(-self.tolerance, 4),
+                label=ctx.tr("customers' gap on '{t}' closes to −{tol:.2f}", "顾客对“{t}”的差距缩小到 −{tol:.2f}",
+                             t=item.text, tol=self.tolerance))]
+        else:
+            note = ctx.tr("the item's gap is within the tolerance; it is named for its place in the "
+                          "importance–performance grid, which no single target moves",
+                          "该题项的差距在容差以内；列出它是因为其在重要性—表现分析中的位置，单一目标无法衡量")
         return ctx.action(
-            f"outcome_gap.item.{item.id}", title,
+            f"outcome_gap.item.{item.id}", title, about=[f"item:{item.id}"], targets=targets, impact_note=note,
             rationale=ctx.tr("Customers rate this item important and perceive it below the rest of the service "
                              "(importance–performance grid: concentrate here).",
                              "顾客认为该题项重要，但感知表现低于其他方面（重要性—表现分析：重点改进）。") if focus else
@@ -664,7 +693,12 @@ class _Run(ModuleRun):
                              t=cfg.promise_target, c=confirmed),
                 detail=ctx.tr("A promise that is not kept raises expectations the store then disappoints.",
                               "未兑现的承诺抬高了顾客期望，随后又令顾客失望。"),
-                evidence=[self.promise_line(row) for _, row in over]))
+                evidence=[self.promise_line(row) for _, row in over],
+                facts=[Fact(about=f"promise:{row['id']}", link="outcome", kind="promise_kept", value=row["rate"],
+                            text=ctx.tr("promise '{t}' kept {k} of {n} times ({r:.0%}; target {g:.0%})",
+                                        "承诺“{t}”{n} 次中兑现 {k} 次（{r:.0%}；目标 {g:.0%}）", t=row["text"],
+                                        k=row["kept"], n=row["total"], r=row["rate"], g=cfg.promise_target))
+                       for _, row in over]))
         for rec, row in over:
             evidence = [self.promise_line(row)]
             if row["inflated_items"]:
@@ -684,7 +718,8 @@ class _Run(ModuleRun):
                 confidence=rate_shortfall_confidence(rec.kept, rec.total, cfg.promise_target),
                 owner_role=ctx.tr("Store manager", "店长") if rec.promise.channel == "staff" else
                 ctx.tr("Marketing manager", "市场经理"),
-                evidence=evidence, finding_ids=["outcome_gap.over_promises"]))
+                evidence=evidence, finding_ids=["outcome_gap.over_promises"], about=[f"promise:{rec.promise.id}"],
+                targets=[self.promise_target(rec)]))
         unverified = [rec for rec in records if rec.status == "unverified"]
         if unverified:
             lines = [f"{rec.promise.id}: {rec.promise.text}" for rec in unverified]
@@ -699,7 +734,22 @@ class _Run(ModuleRun):
                 rationale=ctx.tr("{n} promise(s) have never been checked.", "有 {n} 项承诺从未被检查。",
                                  n=len(unverified)),
                 severity="medium", owner_role=ctx.tr("Marketing manager", "市场经理"), evidence=lines,
-                finding_ids=["outcome_gap.unverified_promises"]))
+                finding_ids=["outcome_gap.unverified_promises"],
+                impact_note=ctx.tr("checking promises produces evidence; no score changes until the checks are "
+                                   "recorded", "检查承诺只是取得证据；在检查结果记录之前，任何得分都不会变化")))
+
+    def promise_target(self, rec: PromiseRecord) -> Any:
+        """The promise kept at the target rate: failing checks marked kept, or the kept count raised."""
+        ctx, cfg, p = self.ctx, self.cfg, rec.promise
+        common = dict(about=f"promise:{p.id}", metric=f"outcome_gap.promise.{p.id}",
+                      goal=round(100 * cfg.promise_target, 1),
+                      label=ctx.tr("promise '{t}' kept {r:.0%} of the time", "承诺“{t}”的兑现率达到 {r:.0%}", t=p.text,
+                                   r=cfg.promise_target))
+        if rec.source == "checks":
+            return ShareTarget(table="evidence.promise_checks", where={"promise": p.id}, field="kept", meets=True,
+                               value=cfg.promise_target, **common)
+        return SetTarget(table="evidence.promises", where={"id": p.id},
+                         changes={"kept": max(rec.kept, math.ceil(cfg.promise_target * rec.total - 1e-9))}, **common)
 
     # --- methodology ---------------------------------------------------------------------------
 

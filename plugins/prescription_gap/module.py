@@ -115,6 +115,7 @@ class PrescriptionGap(AuditModule):
              "zh": "处方差距：服务标准体现了顾客的期望吗？"}
     version = "1.0"
     order = 200
+    reads = frozenset({"evidence.standards", "evidence.questionnaire", "survey.importance", "survey.points"})
     description = {"en": "Coverage of customer expectations by sound service standards, weighted by importance; "
                          "standards too complex or harsh to follow.",
                    "zh": "按重要性加权，评估服务标准对顾客期望的覆盖程度与质量；找出过于复杂或苛刻的标准。"}
