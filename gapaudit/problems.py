@@ -47,8 +47,8 @@ PROBLEM_RULE = (
     "of their items, complaint and error categories those of the standards or items they are linked to "
     "(links). A problem breaks first at the earliest link of the gap chain with a "
     "failing fact (management does not know → no sound standard → standard not delivered → promise not kept / "
-    "customers dissatisfied). Its lead action is its own action at that link (or the earliest link with one; "
-    "the largest impact among several); the problem's other actions are its steps. An action about subjects of "
+    "customers dissatisfied). Its lead action is the one of its own actions worth most on its own (priority, "
+    "then impact, then the earliest link of the chain); the problem's other actions are its steps, in chain order. An action about subjects of "
     "several problems belongs to none and is ranked on its own. The problem's impact: every target of its "
     "actions that concerns it reached at once, and its complaints and errors no longer arising."
 )
@@ -56,8 +56,8 @@ PROBLEM_RULE_ZH = (
     "问题 = 一个不合格的服务属性及证据与之相联的一切：有中、高或严重等级发现的标准，连同其覆盖的题项；或没有被不合格标准覆盖的"
     "不合格题项，经由其共同的其他标准、承诺和类别对应关系联在一起。承诺归入其题项所在的问题，投诉与差错类别归入其对应（links）"
     "的标准或题项所在的问题。问题最先断裂之处为差距链上最早出现不合格事实的环节"
-    "（管理层不了解 → 没有合格标准 → 标准未执行 → 承诺未兑现／顾客不满意）。问题的首要行动是该环节上属于本问题的行动"
-    "（若该环节没有，则取最早有行动的环节；有多项时取影响最大者），其余行动为其步骤。涉及多个问题的行动不归属任何问题，单独排序。"
+    "（管理层不了解 → 没有合格标准 → 标准未执行 → 承诺未兑现／顾客不满意）。问题的首要行动是属于本问题的行动中单独价值最大者"
+    "（先比优先级，再比影响，再取差距链上最早的环节），其余行动按差距链顺序作为其步骤。涉及多个问题的行动不归属任何问题，单独排序。"
     "问题的影响：其各项行动中与本问题有关的目标全部同时达成，且其投诉与差错不再发生。"
 )
 PRIORITY_RULE = (
@@ -331,9 +331,10 @@ class _Builder:
         members = [measured[a.id] for a in group.members]
         members.sort(key=lambda a: (link_index(self.action_link(a, group)), -self._gain(a),
                                     -a.priority_basis.get("severity_score", 0.0), a.id))
-        at_break = [a for a in members if self.action_link(a, group) == breaks_at]
-        lead = (sorted(at_break, key=lambda a: (-self._gain(a), a.id))[0] if at_break else
-                members[0] if members else self.synthetic_lead(pid, title, group))
+        best = sorted(members, key=lambda a: (-a.priority_basis.get("expected", 0.0), -self._gain(a),
+                                              link_index(self.action_link(a, group)),
+                                              -a.priority_basis.get("severity_score", 0.0), a.id))
+        lead = best[0] if best else self.synthetic_lead(pid, title, group)
         steps = [a for a in members if a.id != lead.id]
         related = [measured[a.id] for a in group.related]
 
@@ -354,7 +355,7 @@ class _Builder:
                                           c=name))
                 targets.setdefault(t.model_dump_json(), t)
         joint = list(targets.values())
-        confidences = [a.priority_basis.get("confidence", 1.0) for a in [*members, *related]]
+        confidences = [a.priority_basis.get("confidence", 1.0) for a in (members or related)]
         confidence = max(confidences) if confidences else 1.0
         got = self.cf.impact(joint) if joint else tr("no action of the problem declares a target",
                                                       "该问题的行动都未声明目标")

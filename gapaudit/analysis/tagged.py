@@ -18,7 +18,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from gapaudit.model.audit import Evidence, GradeBand, Scoring, Standard
 from gapaudit.model.base import ANSWER_VALUE, Model
-from gapaudit.model.result import DataQualityNote, Finding, Metric
+from gapaudit.model.result import DataQualityNote, Finding, Metric, SetTarget
 from gapaudit.analysis.scoring import cap_grade, critical_failure_topic, grade_for
 from gapaudit.analysis.memo import by_identity, memo
 from gapaudit.analysis.stats import drop_missing, mean_ci
@@ -469,6 +469,27 @@ def weakness(score: float | None, config: QualityConfig) -> str | None:
     if score is None or score >= config.weak_below:
         return None
     return "high" if score < config.severe_below else "medium"
+
+
+def weakness_target(ctx: "ModuleContext", key: str, t: TagScore, config: QualityConfig,
+                    metric: str) -> tuple[list[SetTarget], str]:
+    """The target of a weak factor or element's action, and why there is none.
+
+    Scored from the rubric: the auditor's rubric score raised to the weakness threshold. Scored from evidence:
+    none of its own; its evidence is the items and standards whose own actions carry the targets.
+    """
+    rubric = ctx.evidence.rubric
+    if t.basis == "rubric" and rubric is not None and key in rubric.scores:
+        lo, hi = rubric.scale.min, rubric.scale.max
+        goal = lo + config.weak_below / 100 * (hi - lo)
+        return [SetTarget(table="evidence.rubric", changes={"scores": {**rubric.scores, key: goal}}, metric=metric,
+                          goal=config.weak_below,
+                          label=ctx.tr("{k} reaches {w}/100 (rubric {g:g} of {hi:g})", "{k}达到 {w}/100（评分表 {g:g}/{hi:g}）",
+                                       k=ctx.label(key), w=f"{config.weak_below:g}", g=round(goal, 2), hi=hi))], ""
+    return [], ctx.tr("its score comes from all the evidence tagged {k}; what fixing that evidence is worth is "
+                      "measured on the problems and actions about those items and standards",
+                      "其得分来自所有标注为“{k}”的证据；整改这些证据的价值体现在与这些题项和标准有关的问题和行动中",
+                      k=ctx.label(key))
 
 
 def coverage_notes(ctx: "ModuleContext", scores: dict[str, TagScore], kind: TagKind) -> list[DataQualityNote]:

@@ -526,7 +526,8 @@ class _Run(ModuleRun):
                 else "medium",
                 title=ctx.tr("{n} item(s) important to customers but performing below the rest: concentrate here",
                              "{n} 个题项对顾客重要但表现较差：需重点改进", n=len(focus)),
-                evidence=[self.item_line(r) for r in focus], facts=[self.item_fact(r) for r in focus]))
+                evidence=[self.item_line(r) for r in focus],
+                facts=[self.item_fact(r) for r in focus if r["status"] in ("shortfall", "possible_shortfall")]))
         if other:
             self.findings.append(Finding(
                 id="outcome_gap.item_shortfall", severity="medium",
