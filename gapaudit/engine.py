@@ -24,17 +24,18 @@ from gapaudit.analysis.scoring import OVERALL_RULE, OVERALL_RULE_ZH, PRIORITY_RU
 from gapaudit.analysis.stats import weighted_mean
 
 
-def run(loaded: LoadedAudit, host: PluginHost, lang: str | None = None) -> AuditResult:
+def run(loaded: LoadedAudit, host: PluginHost, lang: str | None = None, *, impacts: bool = True) -> AuditResult:
     """Run the enabled modules in order and assemble the :class:`AuditResult`.
 
-    ``lang`` overrides the audit's language for every text the modules write. Statistics are memoised for
-    the run: the impact of each action re-runs modules on mostly unchanged evidence.
+    ``lang`` overrides the audit's language for every text the modules write. ``impacts=False`` skips the
+    counterfactual pass (for benchmarks): no action then has an impact. Statistics are memoised for the run:
+    the impact of each action re-runs modules on mostly unchanged evidence.
     """
     with memoised():
-        return _run(loaded, host, lang)
+        return _run(loaded, host, lang, impacts)
 
 
-def _run(loaded: LoadedAudit, host: PluginHost, lang: str | None) -> AuditResult:
+def _run(loaded: LoadedAudit, host: PluginHost, lang: str | None, impacts: bool) -> AuditResult:
     audit = loaded.input
     lang = lang or audit.audit.language
     classes = host.modules()
@@ -60,7 +61,8 @@ def _run(loaded: LoadedAudit, host: PluginHost, lang: str | None) -> AuditResult
         results[mid] = result
 
     overall = _overall(results, audit, lang)
-    counterfactuals = Counterfactuals(loaded, host, results, lang, complete=_complete, overall=_overall)
+    counterfactuals = Counterfactuals(loaded, host, results, lang, complete=_complete, overall=_overall,
+                                      enabled=impacts)
     plan = problems.build(audit, results, merge_actions([results[m].actions for m in results]), counterfactuals,
                           importance=loaded.survey.customer_importance() if loaded.survey else {})
     out = AuditResult(

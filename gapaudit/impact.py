@@ -30,6 +30,11 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from gapaudit.model.result import (AddTarget, ComplaintTarget, Impact, ModuleResult, RemoveTarget, SetTarget,
                                    ShareTarget, SurveyGapTarget)
 
+
+def edit_key(target: Any) -> str:
+    """What a target changes, whatever its wording: two targets with one key are one edit."""
+    return target.model_dump_json(exclude={"label", "metric", "goal", "about"})
+
 if TYPE_CHECKING:
     from gapaudit.analysis.evidence import SurveyData
     from gapaudit.load.audit import LoadedAudit
@@ -83,28 +88,33 @@ def apply(world: World, target: Any) -> tuple[World, set[str]]:
     if isinstance(target, SurveyGapTarget):
         return _survey_gap(world, target)
     if isinstance(target, ComplaintTarget):
-        table, edit = "evidence.complaints", lambda rows, _row: _resolve(rows, target)
+        table, fields, edit = "evidence.complaints", {"resolved", "hours_to_resolve"}, \
+            lambda rows, _row: _resolve(rows, target)
     elif isinstance(target, ShareTarget):
-        table, edit = target.table, lambda rows, _row: _share(rows, target)
+        table, fields, edit = target.table, {target.field, *target.also}, lambda rows, _row: _share(rows, target)
     elif isinstance(target, SetTarget):
-        table, edit = target.table, lambda rows, _row: _set(rows, target)
+        table, fields, edit = target.table, set(target.changes), lambda rows, _row: _set(rows, target)
     elif isinstance(target, AddTarget):
-        table, edit = target.table, lambda rows, row: _add(rows, target, row)
+        table, fields, edit = target.table, {"*"}, lambda rows, row: _add(rows, target, row)
     elif isinstance(target, RemoveTarget):
-        table, edit = target.table, lambda rows, _row: _remove(rows, target)
+        table, fields, edit = target.table, {"*"}, lambda rows, _row: _remove(rows, target)
     else:  # pragma: no cover - the model's union is closed
         raise TargetError(f"unknown target kind {getattr(target, 'kind', target)!r}")
-    return _edit_table(world, table, edit)
+    return _edit_table(world, table, edit, fields)
 
 
-def _edit_table(world: World, table: str, edit: Callable[[Any], Any]) -> tuple[World, set[str]]:
+def _edit_table(world: World, table: str, edit: Callable[[Any, Any], Any],
+                fields: set[str]) -> tuple[World, set[str]]:
+    """Apply ``edit`` to the table at ``table``; keys: the section, and ``<section>.<field>`` for each field
+    changed (``<section>.*`` when rows are added or removed)."""
     parts = table.split(".")
     if len(parts) >= 2 and parts[0] == "evidence":
         new = _replace(world.audit.evidence, parts[1:], edit, table)
         if new is world.audit.evidence:
             return world, set()
         audit = world.audit.model_copy(update={"evidence": new})
-        return dataclasses.replace(world, audit=audit), {f"evidence.{parts[1]}"}
+        section = f"evidence.{parts[1]}"
+        return dataclasses.replace(world, audit=audit), {section} | {f"{section}.{f}" for f in fields}
     if len(parts) >= 3 and parts[0] == "modules":
         mid = parts[1]
         if mid not in world.configs:
@@ -330,8 +340,8 @@ class Counterfactuals:
     """Runs the audit again with targets reached; caches what does not change between runs."""
 
     def __init__(self, loaded: "LoadedAudit", host: "PluginHost", results: dict[str, ModuleResult], lang: str,
-                 complete: Callable[..., ModuleResult], overall: Callable[..., Any]):
-        self.loaded, self.host, self.lang = loaded, host, lang
+                 complete: Callable[..., ModuleResult], overall: Callable[..., Any], enabled: bool = True):
+        self.loaded, self.host, self.lang, self.enabled = loaded, host, lang, enabled
         self.base = World(loaded.input, dict(loaded.module_configs), loaded.survey)
         self.results = results
         self.complete, self.overall_of = complete, overall
@@ -345,10 +355,15 @@ class Counterfactuals:
 
     def impact(self, targets: Sequence[Any]) -> Impact | str:
         """The :class:`Impact` of reaching every target in ``targets``, or why it cannot be found (a str)."""
-        key = tuple(t.model_dump_json() for t in targets)
+        if not self.enabled:
+            return self.tr("impacts were not measured in this run", "本次运行未测算影响")
+        key = tuple(edit_key(t) for t in targets)
         if key not in self._impact_cache:
             self._impact_cache[key] = self._impact(list(targets), key)
-        return self._impact_cache[key]
+        impact = self._impact_cache[key]
+        if isinstance(impact, Impact):  # the same edit in other words: its own targets' labels in the basis
+            return impact.model_copy(update={"basis": self._basis(targets, impact)})
+        return impact
 
     def _impact(self, targets: list[Any], key: tuple[str, ...]) -> Impact | str:
         tr = self.tr
@@ -368,9 +383,8 @@ class Counterfactuals:
                    and round(r.score - self.results[mid].score, 1) != 0}
         overall = None if run.overall is None or self.base_overall is None else round(run.overall - self.base_overall, 1)
         customers, note = self.customers(world, set().union(*changes) if changes else set())
-        labels = [t.label for t in targets if t.label]
         reached = not any(changes)
-        basis = tr("Targets: {t}.", "目标：{t}。", t=tr("; ", "；").join(labels) or tr("as declared", "如所声明"))
+        basis = ""  # the targets' own words go in front (see _basis): one cached run serves many wordings
         if reached:
             basis += tr(" Already reached: nothing changes.", " 已经达到：无变化。")
         else:
@@ -381,6 +395,12 @@ class Counterfactuals:
                             m=tr(", ", "、").join(self.short(m) for m in gone))
         return Impact(overall=overall, modules=modules, customers_per_year=customers, customers_note=note,
                       grade=run.grade if run.grade != self.base_grade else None, basis=basis)
+
+    def _basis(self, targets: Sequence[Any], impact: Impact) -> str:
+        tr = self.tr
+        labels = [t.label for t in targets if t.label]
+        return tr("Targets: {t}.", "目标：{t}。", t=tr("; ", "；").join(labels) or tr("as declared", "如所声明")) \
+            + impact.basis
 
     def _rerun(self, world: World, applied: list[tuple[str, set[str]]]) -> _Run:
         results = dict(self.results)
@@ -464,9 +484,23 @@ class Counterfactuals:
 
 
 def affects(module_id: str, reads: Iterable[str] | None, changed: set[str]) -> bool:
-    """Whether a change (keys from :func:`apply`) can change a module's result: its own config changed, or
-    evidence it reads (a module that does not declare ``reads`` reads everything)."""
+    """Whether a change (keys from :func:`apply`) can change a module's score: its own config changed, or
+    evidence its score depends on (a module that does not declare ``reads`` depends on everything).
+
+    A read of a section (``evidence.standards``) matches any change to it; a read of one field
+    (``evidence.standards.critical``) matches a change of that field, or rows added or removed.
+    """
     if f"config:{module_id}" in changed:
         return True
     evidence = {k for k in changed if not k.startswith("config:")}
-    return bool(evidence) and (reads is None or bool(evidence & set(reads)))
+    if not evidence:
+        return False
+    if reads is None:
+        return True
+    for key in reads:
+        if key in evidence:
+            return True
+        section, _, field = key.rpartition(".")
+        if field and section.startswith("evidence.") and f"{section}.*" in evidence:
+            return True
+    return False

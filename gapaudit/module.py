@@ -47,9 +47,10 @@ class AuditModule:
     order: ClassVar[int] = 500  # modules run and appear in ascending order
     description: ClassVar[dict[str, str]] = {}
     Config: ClassVar[type[BaseModel]] = NoConfig
-    #: the evidence the module reads ("evidence.<section>", or "survey.expectation" / "survey.perception" /
-    #: "survey.importance" / "survey.points" for the parsed survey); None = unknown, so any change re-runs it.
-    #: Working out an action's impact re-runs only the modules that read what the action's targets change.
+    #: the evidence the module's score and grade depend on: "evidence.<section>", "evidence.<section>.<field>"
+    #: (one field of a table: rows added or removed count too), or "survey.expectation" / "survey.perception" /
+    #: "survey.importance" / "survey.points" for the parsed survey. None = unknown: any change may. Working out
+    #: an action's impact re-runs only the modules whose score the action's targets can change.
     reads: ClassVar[frozenset[str] | None] = None
 
     def run(self, ctx: "ModuleContext") -> ModuleResult:  # pragma: no cover - interface

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from gapaudit.errors import InputIssue
+from gapaudit.impact import edit_key
 from gapaudit.model.result import Action, Fact, Finding, Impact, ModuleResult, Problem, ProblemEvidence, \
     RemoveTarget
 
@@ -341,11 +342,11 @@ class _Builder:
         targets: dict[str, Any] = {}
         for action in [lead, *steps]:
             for t in action.targets:
-                targets.setdefault(t.model_dump_json(), t)
+                targets.setdefault(edit_key(t), t)
         for action in related:
             for t in action.targets:
                 if t.about in group.subjects:
-                    targets.setdefault(t.model_dump_json(), t)
+                    targets.setdefault(edit_key(t), t)
         for ref in group.subjects:
             kind, name = ref.split(":", 1)
             if kind in ("complaint", "error"):
@@ -353,7 +354,7 @@ class _Builder:
                                  label=tr("no more {k} about '{c}' (the cause removed)", "不再出现“{c}”类{k}（原因已消除）",
                                           k=tr("complaints", "投诉") if kind == "complaint" else tr("errors", "差错"),
                                           c=name))
-                targets.setdefault(t.model_dump_json(), t)
+                targets.setdefault(edit_key(t), t)
         joint = list(targets.values())
         confidences = [a.priority_basis.get("confidence", 1.0) for a in (members or related)]
         confidence = max(confidences) if confidences else 1.0

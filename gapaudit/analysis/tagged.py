@@ -29,12 +29,12 @@ if TYPE_CHECKING:
 TagKind = Literal["factor", "element"]
 SourceKind = Literal["observations", "survey", "highlights", "six_steps", "complaint_log", "rubric"]
 
-#: the evidence the eight-factor and golden-triangle modules read (AuditModule.reads): tagged standards,
-#: observations and survey items, the rubric, and the complaint analytics' logs
-QUALITY_READS = frozenset({"evidence.questionnaire", "evidence.standards", "evidence.observations", "evidence.rubric",
-                           "survey.perception", "survey.importance", "survey.points", "evidence.complaints",
-                           "evidence.errors", "evidence.volume", "evidence.complaint_handling",
-                           "evidence.lost_customers"})
+#: the evidence the scores of the eight-factor and golden-triangle modules depend on (AuditModule.reads): tagged
+#: observations, the tags and critical flags of standards, tagged survey items, the rubric, the complaint logs
+QUALITY_READS = frozenset({"evidence.questionnaire", "evidence.standards.id", "evidence.standards.factor",
+                           "evidence.standards.element", "evidence.standards.critical", "evidence.observations",
+                           "evidence.rubric", "survey.perception", "evidence.complaints", "evidence.errors",
+                           "evidence.volume", "evidence.complaint_handling"})
 
 #: sample size at which a score is trusted fully when ranking actions
 FULL_CONFIDENCE_N = 30
@@ -188,7 +188,7 @@ def _survey_sources(ctx: "ModuleContext", kind: TagKind) -> dict[str, SourceScor
         raw = {i: survey.perception.get(i, []) for i in ids}
         if any(v is not None for vals in raw.values() for v in vals):
             est = mean_ci(_respondent_means([raw[i] for i in ids], len(survey.respondents), lo, hi))
-            item_means = {i: statistics.fmean(drop_missing(raw[i])) for i in ids if drop_missing(raw[i])}
+            item_means = {i: m for i in ids if (m := _mean(raw[i])) is not None}
             imp_values = drop_missing([v for i in ids for v in survey.importance.get(i, [])])
             importance = rescale(statistics.fmean(imp_values), ilo, ihi) / 100 if imp_values else None
             source = SourceScore("survey", est.value, est.n, _clip(est.low), _clip(est.high),
@@ -206,6 +206,13 @@ def _survey_sources(ctx: "ModuleContext", kind: TagKind) -> dict[str, SourceScor
                                  _item_lines(ctx, item_means), importance)
         out[tag] = source
     return out
+
+
+@memo
+def _mean(values: list[float | None]) -> float | None:
+    """The mean of the answers given (None when there is none)."""
+    given = drop_missing(values)
+    return statistics.fmean(given) if given else None
 
 
 @memo

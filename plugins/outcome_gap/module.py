@@ -49,6 +49,7 @@ from pydantic import Field
 from gapaudit.analysis import stats
 from gapaudit.analysis.checklist import CHECKLIST_RULE, CHECKLIST_RULE_ZH, ChecklistConfig, ChecklistField
 from gapaudit.analysis.evidence import IMPORTANCE_RULE, IMPORTANCE_RULE_ZH, SurveyData
+from gapaudit.analysis.memo import memo
 from gapaudit.model.result import Action, Fact, Finding, Metric, ModuleResult, SetTarget, ShareTarget, \
     SurveyGapTarget
 from gapaudit.model.vocab import TRIANGLE
@@ -114,6 +115,15 @@ def _pct(x: float | None) -> float | None:
     return None if x is None else round(100 * x, 1)
 
 
+@memo
+def _alphas(gap_columns: list[list[float | None]], perception_columns: list[list[float | None]], n: int,
+            confidence: float) -> tuple[stats.AlphaResult, stats.AlphaResult]:
+    """Cronbach's alpha of one dimension's item gaps and of its perceptions (respondents as rows)."""
+    gap_rows = [[col[r] for col in gap_columns] for r in range(n)]
+    perf_rows = [[col[r] for col in perception_columns] for r in range(n)]
+    return stats.cronbach_alpha(gap_rows, confidence), stats.cronbach_alpha(perf_rows, confidence)
+
+
 class OutcomeGap(AuditModule):
     """Gaps 4 and 5: promise keeping, the customer gap (SERVQUAL, SERVPERF), reliability and IPA."""
 
@@ -128,7 +138,7 @@ class OutcomeGap(AuditModule):
     order = 400
     Config = Config
     reads = frozenset({"survey.expectation", "survey.perception", "survey.importance", "survey.points",
-                       "evidence.promises", "evidence.promise_checks", "evidence.standards"})
+                       "evidence.promises", "evidence.promise_checks"})
 
     def run(self, ctx: ModuleContext) -> ModuleResult:
         return _Run(ctx).result()
@@ -317,14 +327,9 @@ class _Run(ModuleRun):
         survey = self.survey
         assert survey is not None
         gaps = item_gaps(survey)
-        out = {}
-        for dim, ids in dims.items():
-            n = len(survey.respondents)
-            gap_rows = [[gaps[i][r] for i in ids] for r in range(n)]
-            perf_rows = [[survey.perception[i][r] for i in ids] for r in range(n)]
-            out[dim] = (stats.cronbach_alpha(gap_rows, self.cfg.confidence),
-                        stats.cronbach_alpha(perf_rows, self.cfg.confidence))
-        return out
+        n = len(survey.respondents)
+        return {dim: _alphas([gaps[i] for i in ids], [survey.perception[i] for i in ids], n, self.cfg.confidence)
+                for dim, ids in dims.items()}
 
     def status(self, est: stats.Estimate | None) -> str | None:
         if est is None or est.value is None:

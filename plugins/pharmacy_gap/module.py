@@ -92,7 +92,7 @@ class PharmacyGap(AuditModule):
     version = "1.0"
     order = 300
     Config = Config
-    reads = frozenset({"evidence.observations", "evidence.standards", "survey.importance", "survey.points"})
+    reads = frozenset({"evidence.observations", "evidence.standards.id", "evidence.standards.critical"})
 
     def run(self, ctx: ModuleContext) -> ModuleResult:
         return _Run(ctx).result()
