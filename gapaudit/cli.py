@@ -204,6 +204,9 @@ def validate(audit: Path, plugin: tuple[str, ...], debug: bool) -> None:
 @click.option("-f", "--format", "formats", multiple=True, metavar="FORMAT",
               help="pdf, html, json, md or csv (the action plan); repeat or comma-separate for several.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), help="Report language (default: the audit's).")
+@click.option("--brief", is_flag=True,
+              help="The store owner's brief report (at most six pages: summary, top problems, action plan) "
+                   "instead of the full one; a chain plugin can make it the default (report.profile).")
 @click.option("--template-dir", "template_dirs", multiple=True, metavar="DIR",
               type=click.Path(path_type=Path, file_okay=False, exists=True),
               help="Report templates searched before the plugins' and the defaults (override any template; "
@@ -223,7 +226,7 @@ def validate(audit: Path, plugin: tuple[str, ...], debug: bool) -> None:
               help="Several audits: show a progress bar on stderr (default: when stderr is a terminal).")
 @plugin_option
 @debug_option
-def run(audits: tuple[str, ...], output: Path | None, formats: tuple[str, ...], lang: str | None,
+def run(audits: tuple[str, ...], output: Path | None, formats: tuple[str, ...], lang: str | None, brief: bool,
         template_dirs: tuple[Path, ...], fail_under: float | None, executor: str, scheduler: str | None,
         workers: int | None, history: str | None, progress: bool | None, plugin: tuple[str, ...],
         debug: bool) -> None:
@@ -251,11 +254,13 @@ def run(audits: tuple[str, ...], output: Path | None, formats: tuple[str, ...], 
     formats = tuple(_formats(formats, {fmt: spec[2] for fmt, spec in FORMATS.items()}, [DEFAULT_FORMAT],
                              output if single else None))
     _startup_warnings(formats, single)
+    profile = "brief" if brief else None
     if single:
-        _run_single(Path(audits[0]), output, formats, lang, fail_under, plugin, debug, history_url, template_dirs)
+        _run_single(Path(audits[0]), output, formats, lang, fail_under, plugin, debug, history_url, template_dirs,
+                    profile)
     else:
         _run_batch(audits, output, formats, lang, fail_under, plugin, debug, history_url, executor, scheduler,
-                   workers, progress, template_dirs)
+                   workers, progress, template_dirs, profile)
 
 
 def _startup_warnings(formats: tuple[str, ...], single: bool = False) -> None:
@@ -284,7 +289,7 @@ def _is_single(audits: tuple[str, ...]) -> bool:
 
 def _run_single(audit: Path, output: Path | None, formats: tuple[str, ...], lang: str | None,
                 fail_under: float | None, plugin: tuple[str, ...], debug: bool, history_url: str | None,
-                template_dirs: tuple[Path, ...] = ()) -> None:
+                template_dirs: tuple[Path, ...] = (), profile: str | None = None) -> None:
     """One audit file, as ``gapaudit run`` always did; recorded in the history when one is set."""
     from gapaudit.errors import GapauditError
     from gapaudit.load.audit import display_path
@@ -294,7 +299,7 @@ def _run_single(audit: Path, output: Path | None, formats: tuple[str, ...], lang
         _check_output_folder(output, "several formats need a folder" if len(formats) > 1
                              else "a trailing / asks for a folder")
     options = RunOptions(formats=formats, output=output, lang=lang, template_dirs=template_dirs,
-                         many=_output_is_folder())
+                         many=_output_is_folder(), profile=profile)
     msg_lang = lang
     try:
         host = _host(plugin)
@@ -328,7 +333,7 @@ def _run_single(audit: Path, output: Path | None, formats: tuple[str, ...], lang
 def _run_batch(audits: tuple[str, ...], output: Path | None, formats: tuple[str, ...], lang: str | None,
                fail_under: float | None, plugin: tuple[str, ...], debug: bool, history_url: str | None,
                executor: str, scheduler: str | None, workers: int | None, progress: bool | None,
-               template_dirs: tuple[Path, ...] = ()) -> None:
+               template_dirs: tuple[Path, ...] = (), profile: str | None = None) -> None:
     """Several audits in parallel: one report each, failures listed at the end (see gapaudit.chain.batch)."""
     from gapaudit.chain.batch import BatchOptions, expand_sources, run_batch
     from gapaudit.errors import GapauditError
@@ -339,7 +344,7 @@ def _run_batch(audits: tuple[str, ...], output: Path | None, formats: tuple[str,
         raise click.BadParameter("--scheduler needs --executor dask", param_hint="--scheduler")
     _check_output_folder(output, "several audits need a folder")
     options = BatchOptions(run=RunOptions(formats=formats, output=output, lang=lang, many=True,
-                                          template_dirs=template_dirs),
+                                          template_dirs=template_dirs, profile=profile),
                            plugins=plugin, history=history_url, fail_under=fail_under)
     show = sys.stderr.isatty() if progress is None else progress
     try:

@@ -27,6 +27,7 @@ class RunOptions:
     lang: str | None = None
     template_dirs: tuple[Path, ...] = ()
     many: bool = False  # several audits or formats: ``output`` is a folder
+    profile: str | None = None  # report profile: "full" or "brief" (default: the audit's report.profile)
 
 
 @dataclass
@@ -51,7 +52,8 @@ def run_one(path: Path, options: RunOptions, host: PluginHost, name: str | None 
         many = options.many or len(options.formats) > 1
         naming = path.with_name(name + path.suffix) if name else path
         rendered = [(output_path(naming, fmt, options.output, many),
-                     render(result, fmt, host=host, template_dirs=options.template_dirs, audit=loaded.input))
+                     render(result, fmt, host=host, template_dirs=options.template_dirs, audit=loaded.input,
+                            profile=options.profile))
                     for fmt in options.formats]
         outcome = RunOutcome(source=path, result=result)
         for target, data in rendered:
