@@ -202,7 +202,7 @@ def validate(audit: Path, plugin: tuple[str, ...], debug: bool) -> None:
               help="Output file, or folder for several formats or several audits (default: next to each audit "
                    "file); a trailing / always means a folder.")
 @click.option("-f", "--format", "formats", multiple=True, metavar="FORMAT",
-              help="pdf, html, json, md or csv (the action plan); repeat or comma-separate for several.")
+              help="pdf, html, json, md, csv or xlsx (the action register); repeat or comma-separate for several.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), help="Report language (default: the audit's).")
 @click.option("--brief", is_flag=True,
               help="The store owner's brief report (at most six pages: summary, top problems, action plan) "

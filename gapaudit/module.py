@@ -166,7 +166,7 @@ class ModuleContext:
     def checklist_target(self, question_ids: list[str]) -> SetTarget:
         """The target of a checklist remedy: these review questions answered 'yes'."""
         return SetTarget(table=f"modules.{self.module_id}.checklist.answers", keys=list(question_ids),
-                         changes={"answer": "yes"}, metric=f"{self.module_id}.checklist",
+                         changes={"answer": "yes"}, metric=f"{self.module_id}.checklist", goal=100.0,
                          label=self.tr("review questions {q} answered 'yes'", "复核问题 {q} 的回答变为“是”",
                                        q=", ".join(question_ids)))
 

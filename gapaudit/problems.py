@@ -44,7 +44,8 @@ SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
 PROBLEM_RULE = (
     "problem = one failing service attribute with everything the evidence links to it: a standard with a "
     "medium, high or critical finding, with the items it covers; or failing items no failing standard covers, "
-    "joined through the other standards, promises and category links they share. Promises join the problems "
+    "joined through the other standards, promises and category links they share, and through one finding "
+    "reporting them as one standard not delivered. Promises join the problems "
     "of their items, complaint and error categories those of the standards or items they are linked to "
     "(links). A problem breaks first at the earliest link of the gap chain with a "
     "failing fact (management does not know → no sound standard → standard not delivered → promise not kept / "
@@ -55,7 +56,7 @@ PROBLEM_RULE = (
 )
 PROBLEM_RULE_ZH = (
     "问题 = 一个不合格的服务属性及证据与之相联的一切：有中、高或严重等级发现的标准，连同其覆盖的题项；或没有被不合格标准覆盖的"
-    "不合格题项，经由其共同的其他标准、承诺和类别对应关系联在一起。承诺归入其题项所在的问题，投诉与差错类别归入其对应（links）"
+    "不合格题项，经由其共同的其他标准、承诺和类别对应关系，或同一发现将其作为同一项未执行的标准报告，联在一起。承诺归入其题项所在的问题，投诉与差错类别归入其对应（links）"
     "的标准或题项所在的问题。问题最先断裂之处为差距链上最早出现不合格事实的环节"
     "（管理层不了解 → 没有合格标准 → 标准未执行 → 承诺未兑现／顾客不满意）。问题的首要行动是属于本问题的行动中单独价值最大者"
     "（先比优先级，再比影响，再取差距链上最早的环节），其余行动按差距链顺序作为其步骤。涉及多个问题的行动不归属任何问题，单独排序。"
@@ -64,15 +65,15 @@ PROBLEM_RULE_ZH = (
 PRIORITY_RULE = (
     "priority = expected points = impact on the overall score (the audit re-run with the action's targets "
     "reached) × confidence that the shortfall is real, shown to 0.1. Order: actions that raise the overall "
-    "grade first; then by priority; actions whose impact cannot be measured come after those with a positive "
-    "one, and before those that would gain nothing; among equal priorities, quick wins (short horizon) first, "
+    "grade first; then by priority; actions whose impact cannot be measured come after those that gain points "
+    "or keep customers, and before those that would gain nothing; among equal priorities, quick wins (short horizon) first, "
     "then more customers kept a year, then the larger impact, then the more severe finding, then module order "
     "and action id. A problem's lead action carries the problem's impact and the highest confidence among its "
     "actions; its steps follow it."
 )
 PRIORITY_RULE_ZH = (
     "优先级 = 预期得分 = 对综合得分的影响（假设达成行动目标后重新运行审核）× 问题真实存在的确信度，显示到 0.1。"
-    "排序：能提高综合等级的行动在前；其次按优先级；无法测算影响的行动排在影响为正的行动之后、无任何提升的行动之前；"
+    "排序：能提高综合等级的行动在前；其次按优先级；无法测算影响的行动排在能提升得分或留住顾客的行动之后、无任何提升的行动之前；"
     "优先级相同时，见效快（短期）的在前，其次每年留住顾客多的在前，再次影响大的在前，再按发现的严重程度、模块顺序和行动编号。"
     "问题的首要行动采用整个问题的影响，以及其各项行动中最高的确信度；其步骤紧随其后。"
 )
@@ -80,15 +81,21 @@ PRIORITY_RULE_ZH = (
 
 # --- links of categories (validated when the audit is loaded) -----------------------------------
 
-def check_links(audit: "AuditInput") -> list[InputIssue]:
-    """Every id a complaint or error category is linked to must be a questionnaire item or a standard."""
+def check_links(audit: "AuditInput", own: dict[str, Any] | None = None) -> list[InputIssue]:
+    """Every id a complaint or error category is linked to in the audit file (``own``, the file's ``links``)
+    must be a questionnaire item or a standard. Links from a chain plugin's defaults are not checked: a
+    chain's mapping names standards some of its stores do not have, and those links are simply unused."""
     from gapaudit.analysis.evidence import suggest
 
     ev = audit.evidence
     known = ({i.id for i in ev.questionnaire.items} if ev.questionnaire else set()) | {s.id for s in ev.standards}
+    own = own or {}
     issues = []
     for section in ("complaint_categories", "error_categories"):
+        written = own.get(section) if isinstance(own.get(section), dict) else {}
         for category, ids in getattr(audit.links, section).items():
+            if category not in written:
+                continue
             for j, ref in enumerate(ids):
                 if ref not in known:
                     hint = suggest(ref, known)
@@ -137,13 +144,15 @@ def subject_names(audit: "AuditInput") -> dict[str, str]:
     return names
 
 
-def group_subjects(audit: "AuditInput", failing: set[str]) -> list[list[str]]:
+def group_subjects(audit: "AuditInput", failing: set[str],
+                   delivered_together: list[list[str]] | None = None) -> list[list[str]]:
     """The subjects of each problem (rule: PROBLEM_RULE), in evidence order.
 
     ``failing`` holds the subjects with a serious fact. A failing standard makes a problem with the items it
     covers; failing items no failing standard covers are joined through the other standards, promises and
-    category links they share; promises and categories join the problems of their items or standards
-    (a promise failing on its own makes one). A subject may be in several problems.
+    category links they share, and through ``delivered_together`` (items one finding reports as one standard
+    not delivered, e.g. a chain's own standard); promises and categories join the problems of their items or
+    standards (a promise failing on its own makes one). A subject may be in several problems.
     """
     ev = audit.evidence
     items = [i.id for i in ev.questionnaire.items] if ev.questionnaire else []
@@ -163,6 +172,7 @@ def group_subjects(audit: "AuditInput", failing: set[str]) -> list[list[str]]:
         links = [[f"standard:{s.id}", *(f"item:{i}" for i in s.covers)] for s in ev.standards
                  if f"standard:{s.id}" not in failing]
         links += [[f"promise:{p.id}", *(f"item:{i}" for i in p.items)] for p in ev.promises]
+        links += [["", *group] for group in delivered_together or []]
         for group in links:
             inside = [r for r in group[1:] if r in joined.parent]
             for r in inside[1:]:
@@ -242,7 +252,12 @@ class _Builder:
         facts = [(mid, finding, fact) for mid, module in self.results.items() for finding in module.findings
                  for fact in finding.facts]
         failing = {fact.about for _, f, fact in facts if f.severity in SERIOUS and fact.link is not None}
-        groups = [_Group(list(dict.fromkeys(subjects))) for subjects in group_subjects(self.audit, failing)]
+        together: dict[tuple[str, str], list[str]] = {}
+        for mid, f, fact in facts:
+            if fact.link == "pharmacy" and fact.about.startswith("item:") and f.severity in SERIOUS:
+                together.setdefault((mid, f.id), []).append(fact.about)
+        groups = [_Group(list(dict.fromkeys(subjects))) for subjects in
+                  group_subjects(self.audit, failing, [g for g in together.values() if len(g) > 1])]
         for g in groups:
             mine = set(g.subjects)
             g.facts = [x for x in facts if x[2].about in mine]
@@ -293,7 +308,7 @@ class _Builder:
         b = a.priority_basis
         if b.get("grade_up"):
             group = 0
-        elif b.get("measured") and b.get("expected", 0) > 0:
+        elif b.get("measured") and (b.get("expected", 0) > 0 or b.get("customers", 0) > 0):
             group = 1
         elif not b.get("measured"):
             group = 2

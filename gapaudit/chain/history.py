@@ -178,7 +178,8 @@ def digest(result: "AuditResult | Mapping[str, Any]") -> dict[str, Any]:
             "score": _number(mod.get("score")),
             "grade": mod.get("grade"),
             "metrics": {m["id"]: {"label": m.get("label", m["id"]), "value": _number(m.get("value")),
-                                  "unit": m.get("unit", "")}
+                                  "unit": m.get("unit", ""), "ci_low": _number(m.get("ci_low")),
+                                  "ci_high": _number(m.get("ci_high")), "n": m.get("n")}
                         for m in mod.get("metrics") or [] if _number(m.get("value")) is not None},
             "findings": {f["id"]: {"title": f.get("title", f["id"]), "severity": f.get("severity")}
                          for f in mod.get("findings") or []},
@@ -491,5 +492,8 @@ def report_sections(result: "AuditResult", lang: str) -> list[Any] | None:
 
 def attach(host: "PluginHost", history: History) -> None:
     """Register the history comparison on ``host``; it runs after every other finalise hook."""
+    from gapaudit.tracking import TrackingPlugin
+
     host.register(HistoryPlugin(history), PLUGIN_NAME, "history database")
+    host.register(TrackingPlugin(history), TrackingPlugin.NAME, "history database")
     host.check()

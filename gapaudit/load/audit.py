@@ -143,6 +143,7 @@ def load_audit_data(data: Any, host: "PluginHost", *, source: str | Path = "<aud
     modules = host.modules()
     raw_disable = _as_list(_get(data, "plugins", "disable"))
     disabled_plugins = [p for p in raw_disable if p in host.records]
+    own_links = _get(data, "links")
     data = _merge_defaults(data, host.audit_defaults(exclude=disabled_plugins, audit=data), col)
 
     # tables from files, then the core model
@@ -189,7 +190,7 @@ def load_audit_data(data: Any, host: "PluginHost", *, source: str | Path = "<aud
             col.add(f"no module {key!r}{suggest(key, set(modules))}", ("scoring", "weights", key))
 
     survey = _check_evidence(audit.evidence, col)
-    col.issues.extend(col.relocate(i) for i in check_links(audit))
+    col.issues.extend(col.relocate(i) for i in check_links(audit, own_links if isinstance(own_links, dict) else {}))
     col.raise_if_any()
     return LoadedAudit(input=audit, source=path, module_configs=configs, enabled_modules=enabled,
                        disabled_plugins=disabled_plugins, survey=survey)

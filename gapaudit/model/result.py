@@ -78,6 +78,7 @@ class _Target(_Result):
     metric: str | None = Field(None, description="id of the metric that tracks the target (e.g. "
                                                  "pharmacy_gap.standard.S3); its value now is the baseline")
     goal: float | None = Field(None, description="the metric's value when the target is reached, in its unit")
+    better: Literal["higher", "lower"] = Field("higher", description="which way the metric improves")
     label: str = Field("", description="the target in words, e.g. 'compliance reaches 90 %'")
 
 

@@ -155,6 +155,7 @@ TEXT: dict[str, dict[str, str]] = {
     "rule_priority": {"en": "Action priority", "zh": "行动优先级"},
     "rule_impact": {"en": "Impact of an action", "zh": "行动的影响"},
     "rule_problems": {"en": "Problems", "zh": "问题"},
+    "rule_progress": {"en": "Progress of actions carried over", "zh": "遗留行动的进展"},
     "rule_severity_score": {"en": "Severity score (orders actions whose impact is unknown)",
                             "zh": "严重程度得分（用于无法测算影响的行动的排序）"},
     "rule_chain": {"en": "Gap chain status", "zh": "差距链状态"},

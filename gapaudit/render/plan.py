@@ -34,6 +34,11 @@ TEXT = {
     "nothing": {"en": "no change in any score", "zh": "任何得分都不会变化"},
     "sure": {"en": "{c} sure the shortfall is real", "zh": "问题真实存在的把握为 {c}"},
     "breaks": {"en": "breaks first: {w}", "zh": "最先断裂：{w}"},
+    "progress": {"en": "Since the last audit: {m} {a} → {b}, {v}", "zh": "与上次审核相比：{m} {a} → {b}，{v}"},
+    "progress_none": {"en": "Carried over from the last audit: {why}", "zh": "上次审核遗留：{why}"},
+    "improved": {"en": "improved", "zh": "已改善"},
+    "no_detectable_change": {"en": "no detectable change", "zh": "无可检测的变化"},
+    "worse": {"en": "worse", "zh": "变差"},
     "item": {"en": "item", "zh": "题项"},
     "standard": {"en": "standard", "zh": "标准"},
     "promise": {"en": "promise", "zh": "承诺"},
@@ -70,6 +75,7 @@ class Entry:
     tie: bool = False  # the displayed priority equals a neighbour's
     breaks: str = ""  # where the problem's chain breaks first, in words
     failing: set[str] = field(default_factory=set)  # the links of the chain with a failing fact (problems)
+    progress: str = ""  # with a history: how the target metric moved since the previous audit
 
 
 def subject_label(ref: str, result: AuditResult, lang: str) -> str:
@@ -136,7 +142,7 @@ def build_plan(result: AuditResult, lang: str, limit: int | None = None) -> list
             worth=worth(action, lang, grade), concerns=[subject_label(r, result, lang) for r in refs],
             evidence=[(short_title(mid, result.modules[mid].title if mid in result.modules else None, lang), line)
                       for mid, line in lines],
-            steps=steps, breaks=breaks,
+            steps=steps, breaks=breaks, progress=progress_text(action, lang),
             failing={e.link for e in problem.evidence if e.link} if problem is not None else set()))
         if limit is not None and len(entries) >= limit:
             break
@@ -144,6 +150,19 @@ def build_plan(result: AuditResult, lang: str, limit: int | None = None) -> list
         if a.priority == b.priority:
             a.tie = b.tie = True
     return entries
+
+
+def progress_text(action: Action, lang: str) -> str:
+    """A carried-over action's progress in words ("" when it was not carried over)."""
+    p = action.progress
+    if p is None:
+        return ""
+    if p.verdict == "not_comparable":
+        return text("progress_none", lang, why=p.note)
+    digits = 1 if p.unit in ("%", "/100") else 2
+    unit = "" if p.unit in ("/100",) else p.unit if p.unit == "%" else f" {p.unit}"
+    return text("progress", lang, m=p.label, a=i18n.fmt_num(p.previous, digits, lang) + unit,
+                b=i18n.fmt_num(p.current, digits, lang) + unit, v=text(p.verdict, lang))
 
 
 def chain_links(lang: str) -> list[dict[str, str]]:

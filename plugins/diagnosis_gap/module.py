@@ -395,6 +395,7 @@ class _Run(ModuleRun):
                 about=[f"item:{g.item.id}" for g in items],
                 targets=[SetTarget(table="evidence.management", where={"item": g.item.id},
                                    changes={"expectation": g.customer.value}, about=f"item:{g.item.id}",
+                                   metric=f"{ctx.module_id}.accuracy",
                                    label=tr("management's estimate of '{t}' at customers' {c:.2f}",
                                             "管理层对“{t}”的估计调整为顾客的 {c:.2f}", t=g.item.text,
                                             c=g.customer.value)) for g in items]))
@@ -657,6 +658,7 @@ class _Run(ModuleRun):
                              label=label, value=value),
                 evidence=[tr("{label}: {value}", "{label}：{value}", label=label, value=value)], finding_ids=[fid],
                 targets=[SetTarget(table="evidence.listening", changes=changes, metric=f"{ctx.module_id}.listening",
+                                   goal=100.0,
                                    label=target_label)]))
         return score
 

@@ -363,7 +363,7 @@ class EightFactor(AuditModule):
                 severity=severity, owner_role=owner, evidence=lines, finding_ids=[f"eight_factor.{n}"],
                 about=[f"{kind}:{c}" for c in top_cats],
                 targets=[RemoveTarget(table=f"evidence.{n}", where={"category": c}, about=f"{kind}:{c}",
-                                      metric=f"eight_factor.{n}.per_thousand",
+                                      metric=f"eight_factor.{n}.per_thousand", better="lower",
                                       label=ctx.tr("no more {k} about '{c}' (the cause removed)",
                                                    "不再出现“{c}”类{k}（原因已消除）", c=c,
                                                    k=ctx.tr("complaints", "投诉") if n == "complaints"

@@ -421,7 +421,7 @@ class _Run(ModuleRun):
                 REMEDIES[f"attr.{attr}"], severity=severity, importance=reach(group)[1],  # type: ignore[arg-type]
                 about=[f"standard:{s.standard.id}" for s in group],
                 targets=[SetTarget(table="evidence.standards", where={"id": s.standard.id}, changes={attr: "yes"},
-                                   about=f"standard:{s.standard.id}",
+                                   about=f"standard:{s.standard.id}", metric=f"{mid}.coverage",
                                    label=tr("'{t}' {a}", "“{t}”做到{a}", t=s.standard.title,
                                             a=self.attr_label(attr))) for s in group],
                 rationale=tr("{n} standard(s) are not (fully) {label}.", "{n} 项标准未（完全）做到“{label}”。",
@@ -451,18 +451,10 @@ class _Run(ModuleRun):
                 about=[f"standard:{s.standard.id}" for s in flagged],
                 targets=[SetTarget(table="evidence.standards", where={"id": s.standard.id},
                                    changes={"too_complex": False, "too_harsh": False}, about=f"standard:{s.standard.id}",
+                                   metric=f"{mid}.coverage",
                                    label=tr("'{t}' simple enough to follow", "“{t}”简化到可以执行", t=s.standard.title))
                          for s in flagged]))
 
-    def standard_fact(self, s: StandardQuality) -> Fact:
-        """What makes a standard unsound, in one plain line."""
-        tr = self.ctx.tr
-        weak = [self.attr_label(a) for a, v in s.answers.items() if v == "no"] or \
-            [self.attr_label(a) for a, v in s.answers.items() if v == "partly"]
-        return Fact(about=f"standard:{s.standard.id}", link="prescription", kind="standard_quality",
-                    value=_r(s.quality),
-                    text=tr("standard '{t}' is not sound: not {w}", "标准“{t}”不合格：未做到{w}", t=s.standard.title,
-                            w=tr(", ", "、").join(weak) or tr("simple to follow", "简单可行")))
         orphans = [s for s in standards if not any(i in item_ids for i in s.standard.covers)]
         if orphans and item_ids:
             self.findings.append(Finding(
@@ -473,6 +465,16 @@ class _Run(ModuleRun):
                           "designed from the company's side only.",
                           "请在 covers 中注明它们服务的题项，或检查它们是否只是从企业角度设计的。"),
                 evidence=[f"{s.standard.id} {s.standard.title}" for s in orphans]))
+
+    def standard_fact(self, s: StandardQuality) -> Fact:
+        """What makes a standard unsound, in one plain line."""
+        tr = self.ctx.tr
+        weak = [self.attr_label(a) for a, v in s.answers.items() if v == "no"] or \
+            [self.attr_label(a) for a, v in s.answers.items() if v == "partly"]
+        return Fact(about=f"standard:{s.standard.id}", link="prescription", kind="standard_quality",
+                    value=_r(s.quality),
+                    text=tr("standard '{t}' is not sound: not {w}", "标准“{t}”不合格：未做到{w}", t=s.standard.title,
+                            w=tr(", ", "、").join(weak) or tr("simple to follow", "简单可行")))
 
     # --- methodology ------------------------------------------------------------------------
 
