@@ -36,7 +36,7 @@ CHAIN_HOLDS, CHAIN_WEAK = 70.0, 55.0
 SUMMARY_ORDER, ACTIONS_ORDER, APPENDIX_ORDER = 0, 900, 1000
 SUMMARY_FINDINGS, SUMMARY_ACTIONS = 3, 5
 #: the brief report: its top problems, and the lines of its action plan (the register has them all)
-BRIEF_PROBLEMS, BRIEF_PLAN = 4, 18
+BRIEF_PROBLEMS, BRIEF_PLAN = 3, 12
 PROBLEMS_ORDER = 10
 PROFILES = ("full", "brief")
 
