@@ -6,13 +6,14 @@ plugins give a byte-identical JSON result.
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 from pydantic import ValidationError
 
 from gapaudit import __version__, problems
 from gapaudit.actions import apply_plugin_actions, merge_actions
-from gapaudit.analysis.memo import memoised
+from gapaudit.analysis.memo import memoised, own
 from gapaudit.errors import PluginError
 from gapaudit.impact import IMPACT_RULE, IMPACT_RULE_ZH, Counterfactuals
 from gapaudit.load.audit import LoadedAudit
@@ -32,6 +33,9 @@ def run(loaded: LoadedAudit, host: PluginHost, lang: str | None = None, *, impac
     the impact of each action re-runs modules on mostly unchanged evidence.
     """
     with memoised():
+        if loaded.survey is not None:
+            own(values for kind in (loaded.survey.expectation, loaded.survey.perception, loaded.survey.importance,
+                                    loaded.survey.points) for values in kind.values())
         return _run(loaded, host, lang, impacts)
 
 
@@ -63,8 +67,15 @@ def _run(loaded: LoadedAudit, host: PluginHost, lang: str | None, impacts: bool)
     overall = _overall(results, audit, lang)
     counterfactuals = Counterfactuals(loaded, host, results, lang, complete=_complete, overall=_overall,
                                       enabled=impacts)
-    plan = problems.build(audit, results, merge_actions([results[m].actions for m in results]), counterfactuals,
-                          importance=loaded.survey.customer_importance() if loaded.survey else {})
+    # the counterfactual runs allocate many short-lived objects: collections then skip what exists already
+    # (the audit, the results, the models), handed back to the collector afterwards (as for PDF layout)
+    gc.freeze()
+    try:
+        plan = problems.build(audit, results, merge_actions([results[m].actions for m in results]),
+                              counterfactuals,
+                              importance=loaded.survey.customer_importance() if loaded.survey else {})
+    finally:
+        gc.unfreeze()
     out = AuditResult(
         gapaudit_version=__version__,
         audit=audit.audit.model_dump(mode="json") | {"language": lang},

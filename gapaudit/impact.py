@@ -20,6 +20,7 @@ handling) when a target changes the complaint log.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import typing
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from gapaudit.analysis.memo import own
 from gapaudit.model.result import (AddTarget, ComplaintTarget, Impact, ModuleResult, RemoveTarget, SetTarget,
                                    ShareTarget, SurveyGapTarget)
 
@@ -148,6 +150,7 @@ def _replace(obj: Any, parts: list[str], edit: Callable[[Any, Any], Any], table:
     raise TargetError(f"{table}: cannot go into {type(obj).__name__} at {name!r}")
 
 
+@functools.lru_cache(maxsize=256)
 def _row_adapter(model: type[BaseModel], name: str) -> TypeAdapter | None:
     """A validator of one row of the table field ``name`` of ``model`` (None when it is no table)."""
     annotation = model.model_fields[name].annotation
@@ -281,6 +284,7 @@ def _survey_gap(world: World, target: SurveyGapTarget) -> tuple[World, set[str]]
         raised = raise_perceptions(exp, perc, target.value, top)
         if raised is None:
             return world, set()
+        own([raised])
         new = dataclasses.replace(survey, perception={**survey.perception, target.item: raised})
         return dataclasses.replace(world, survey=new), {"survey.perception"}
     row = survey.summary.get(target.item)

@@ -22,6 +22,7 @@ from pydantic import Field, field_validator, model_validator
 from gapaudit.model.audit import Complaint, ComplaintHandling, Evidence, LossReason, LostCustomer, Volume
 from gapaudit.model.base import ANSWER_VALUE, Model
 from gapaudit.model.result import Action, ComplaintTarget, DataQualityNote, Finding, Metric, ShareTarget
+from gapaudit.analysis.memo import by_identity
 from gapaudit.analysis.stats import Estimate, percentile, proportion
 from gapaudit.analysis.tagged import confidence_for_n, listing
 
@@ -381,7 +382,12 @@ class ComplaintAnalysis:
 
 
 def analyse(evidence: Evidence, settings: ComplaintSettings, basis: Basis = "auto") -> ComplaintAnalysis:
-    """Run every complaint analysis the evidence allows."""
+    """Run every complaint analysis the evidence allows (once per run for the same logs and settings)."""
+    return by_identity((evidence.complaints, evidence.complaint_handling, evidence.lost_customers, evidence.volume,
+                        settings), "complaints.analyse", lambda: _analyse(evidence, settings, basis), basis)
+
+
+def _analyse(evidence: Evidence, settings: ComplaintSettings, basis: Basis) -> ComplaintAnalysis:
     rate = per_thousand(evidence, "complaints", basis)
     stats = ice = risk = None
     if log_provided(evidence, "complaints"):

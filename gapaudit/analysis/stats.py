@@ -176,7 +176,8 @@ def drop_missing(values: Sequence[MaybeNumber]) -> list[float]:
     # fast path for the usual input, finite floats and None (NaN != NaN drops NaN); anything else takes the
     # checking path below, which converts and rejects text and infinities
     out = [v for v in values if v is not None and v == v]
-    if all(type(v) is float for v in out) and not (out and (max(out) == math.inf or min(out) == -math.inf)):
+    if list(map(type, out)).count(float) == len(out) and not (out and (max(out) == math.inf
+                                                                   or min(out) == -math.inf)):
         return out
     return [_as_float(v) for v in values if not is_missing(v)]
 
@@ -187,6 +188,14 @@ def _complete_pairs(
     """Pairs (a[i], b[i]) where both are present; lengths must match."""
     if len(a) != len(b):
         raise ValueError(f"{what}: sequences differ in length ({len(a)} vs {len(b)})")
+    # fast path for the usual input, floats and None (as drop_missing); anything else is checked below
+    pairs = [(u, v) for u, v in zip(a, b) if u is not None and v is not None and u == u and v == v]
+    xs_fast = [u for u, _ in pairs]
+    ys_fast = [v for _, v in pairs]
+    types = list(map(type, xs_fast + ys_fast))
+    if types.count(float) == len(types) and not (pairs and math.inf in (max(xs_fast), max(ys_fast))
+                                                 or pairs and -math.inf in (min(xs_fast), min(ys_fast))):
+        return xs_fast, ys_fast
     xs: list[float] = []
     ys: list[float] = []
     for u, v in zip(a, b):

@@ -128,6 +128,12 @@ def _effective_tag(obs_tag: str | None, standard: Standard | None, kind: TagKind
 def observation_sources(ctx: "ModuleContext", kind: TagKind) -> dict[str, SourceScore]:
     """Compliance of the observations of each tag: 100 × mean(yes 1, partly 0.5, no 0), 'na' left out."""
     evidence = ctx.evidence
+    return by_identity((evidence.observations, evidence.standards), "observation_sources",
+                       lambda: _observation_sources(ctx, kind), kind, ctx.lang)
+
+
+def _observation_sources(ctx: "ModuleContext", kind: TagKind) -> dict[str, SourceScore]:
+    evidence = ctx.evidence
     standards = {s.id: s for s in evidence.standards}
     values: dict[str, list[float]] = defaultdict(list)
     misses: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0, 0]))

@@ -52,6 +52,7 @@ from pydantic import Field
 from gapaudit.analysis import stats
 from gapaudit.actions import merge_actions
 from gapaudit.analysis.checklist import CHECKLIST_RULE, CHECKLIST_RULE_ZH, ChecklistConfig, ChecklistField
+from gapaudit.analysis.memo import memo
 from gapaudit.analysis.evidence import IMPORTANCE_RULE, IMPORTANCE_RULE_ZH, TIERS_RULE, TIERS_RULE_ZH, SurveyData, \
     importance_tiers
 from gapaudit.model.audit import QuestionItem
@@ -294,11 +295,9 @@ class _Run(ModuleRun):
             if not mine:
                 continue
             if survey.raw:
-                per_respondent: list[float | None] = []
-                for r in range(len(survey.respondents)):
-                    diffs = [g.management - e for g in mine
-                             if (e := survey.expectation[g.item.id][r]) is not None]
-                    per_respondent.append(math.fsum(diffs) / len(diffs) if diffs else None)
+                per_respondent = _respondent_gaps([g.management for g in mine],
+                                                  [survey.expectation[g.item.id] for g in mine],
+                                                  len(survey.respondents))
                 est = stats.mean_ci(per_respondent, self.cfg.confidence)
                 low, high, kind = est.low, est.high, "respondent"
                 value, n = est.value, est.n
@@ -725,6 +724,16 @@ class _Run(ModuleRun):
                 " Weights: {w}. The module is scored only when management's expectation estimates can be "
                 "compared with customers' answers.", " 权重：{w}。只有当管理层的期望估计能与顾客回答对比时，本模块才计分。", w=w),
         ]
+
+
+@memo
+def _respondent_gaps(estimates: list[float], expectations: list[list[float | None]], n: int) -> list[float | None]:
+    """Each respondent's mean of (management's estimate − their expectation) over the items they answered."""
+    out: list[float | None] = []
+    for r in range(n):
+        diffs = [m - e for m, column in zip(estimates, expectations) if (e := column[r]) is not None]
+        out.append(math.fsum(diffs) / len(diffs) if diffs else None)
+    return out
 
 
 def _ranks(values: dict[str, float]) -> dict[str, float]:
