@@ -56,9 +56,9 @@ TEXT: dict[str, dict[str, str]] = {
     "top_findings": {"en": "Most serious findings", "zh": "最严重的发现"},
     "first_actions": {"en": "First actions", "zh": "首要行动"},
     "first_actions_intro": {
-        "en": "Ranked by what each is worth: the audit run again as if its target had been reached. Priority = "
-              "the points it adds to the overall score × how sure we are the shortfall is real; an action that "
-              "lifts the overall grade comes first.",
+        "en": "Ranked by what each is worth: the audit run again as if its target were reached. Priority = the "
+              "points it adds to the overall score × how sure we are the shortfall is real; actions that lift "
+              "the grade come first.",
         "zh": "按价值排序：假设达成目标后重新运行审核所得的结果。优先级 = 对综合得分的提升 × 问题真实存在的把握；"
               "能提高综合等级的行动排在最前。"},
     "plan_problem": {"en": "Problem: {title}", "zh": "问题：{title}"},

@@ -70,6 +70,7 @@ class Entry:
     priority: str  # the displayed priority, e.g. "+4.2"
     worth: str  # what it means, in words
     concerns: list[str]  # the named subjects
+    concern_ids: list[str]  # the same, short: "standard STOCK", "item REL1"
     evidence: list[tuple[str, str]]  # (module short name, one plain line), one per module
     steps: list[Step] = field(default_factory=list)
     tie: bool = False  # the displayed priority equals a neighbour's
@@ -78,13 +79,15 @@ class Entry:
     progress: str = ""  # with a history: how the target metric moved since the previous audit
 
 
-def subject_label(ref: str, result: AuditResult, lang: str) -> str:
-    """``standard “…”``-style name of a subject."""
+def subject_label(ref: str, result: AuditResult, lang: str, short: bool = False) -> str:
+    """``standard ID “…”``-style name of a subject (``short``: ``standard ID``)."""
     kind, _, ident = ref.partition(":")
     name = result.subjects.get(ref, ident)
     quote = ("“{}”" if lang == "zh" else "‘{}’").format(name)
     if kind in ("complaint", "error"):
         return f"{text(kind, lang)} {quote}"
+    if short:
+        return f"{text(kind, lang)} {ident}"
     return f"{text(kind, lang)} {ident} {quote}" if name != ident else f"{text(kind, lang)} {ident}"
 
 
@@ -140,6 +143,7 @@ def build_plan(result: AuditResult, lang: str, limit: int | None = None) -> list
         entries.append(Entry(
             rank=len(entries) + 1, action=action, problem=problem, priority=priority_text(action, lang),
             worth=worth(action, lang, grade), concerns=[subject_label(r, result, lang) for r in refs],
+            concern_ids=[subject_label(r, result, lang, short=True) for r in refs],
             evidence=[(short_title(mid, result.modules[mid].title if mid in result.modules else None, lang), line)
                       for mid, line in lines],
             steps=steps, breaks=breaks, progress=progress_text(action, lang),
