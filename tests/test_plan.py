@@ -266,3 +266,20 @@ def test_history_shows_carried_over_actions_moving(tmp_path, host):
     text = render(result, "csv").decode("utf-8-sig")
     assert "Progress" in text.splitlines()[0] and ",improved" in text
     assert any(e.progress.startswith("Since the last audit") for e in build_plan(result, "en"))
+
+
+def test_cli_brief_and_register(tmp_path):
+    import yaml
+    from click.testing import CliRunner
+
+    from gapaudit.cli import main
+
+    audit = tmp_path / "store.yaml"
+    audit.write_text(yaml.safe_dump(fitting_room_audit(), allow_unicode=True), "utf-8")
+    result = CliRunner().invoke(main, ["run", str(audit), "--brief", "-f", "html,xlsx,csv", "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert names == ["store.actions.csv", "store.actions.xlsx", "store.html"]
+    html = (tmp_path / "out" / "store.html").read_text("utf-8")
+    assert 'id="problems"' in html and "The main problems" in html and 'id="appendix"' not in html
+    assert "--brief" in CliRunner().invoke(main, ["run", "--help"]).output

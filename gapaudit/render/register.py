@@ -50,9 +50,6 @@ WORDS = {
     "step": {"en": "step", "zh": "步骤"},
     "single": {"en": "action", "zh": "单项行动"},
     "open": {"en": "not started", "zh": "未开始"},
-    "improved": {"en": "improved", "zh": "已改善"},
-    "no_detectable_change": {"en": "no detectable change", "zh": "无可检测的变化"},
-    "worse": {"en": "worse", "zh": "变差"},
     "not_comparable": {"en": "not comparable", "zh": "无法比较"},
     "sheet": {"en": "Action register", "zh": "行动登记表"},
     "notes": {"en": "How to read it", "zh": "填写说明"},
@@ -86,7 +83,7 @@ def metric_value(metric: Metric | None, value: Any, lang: str) -> str:
 def rows(result: AuditResult, lang: str | None = None) -> tuple[list[str], list[list[Any]]]:
     """The header and rows of the register, in the report language."""
     from gapaudit.render.document import short_title
-    from gapaudit.render.plan import subject_label
+    from gapaudit.render.plan import subject_label, text as plan_text
 
     lang = lang or str(result.audit.get("language") or "en")
     history = any(a.progress is not None for a in result.actions)
@@ -132,7 +129,8 @@ def rows(result: AuditResult, lang: str | None = None) -> tuple[list[str], list[
             p = a.progress
             row |= {"previous": metric_value(metric, p.previous, lang) if p and metric else "",
                     "change": i18n.fmt_num(p.change, 2, lang, sign=True) if p and p.change is not None else "",
-                    "progress": _w(p.verdict, lang) if p else ""}
+                    "progress": (_w(p.verdict, lang) if p.verdict == "not_comparable" else plan_text(p.verdict, lang))
+                    if p else ""}
         out.append([row[key] for key, _ in columns])
     return header, out
 
