@@ -528,8 +528,14 @@ def present(ctx: "ModuleContext", a: ComplaintAnalysis, *, full: bool = True) ->
 
     ``full=False`` gives only the handling part (resolution rate and the six steps), for a module
     that scores complaint handling as one element among others; the log's findings (iceberg,
-    customers at risk, speed, open complaints, loss reasons) come with ``full=True``.
+    customers at risk, speed, open complaints, loss reasons) come with ``full=True``. Once per run for the
+    same analysis, module and language (callers build new lists from it and never change it).
     """
+    # (the analysis is one per complaint logs and volume, so it stands for the evidence present() reads)
+    return by_identity(a, "complaints.present", lambda: _present(ctx, a, full), ctx.module_id, ctx.lang, full)
+
+
+def _present(ctx: "ModuleContext", a: ComplaintAnalysis, full: bool) -> Presented:
     out = Presented(methodology=rules(ctx, a.settings, full=full))
     tr, mid, st = ctx.tr, ctx.module_id, a.stats
     if st is None and full:

@@ -195,8 +195,7 @@ def _survey_sources(ctx: "ModuleContext", kind: TagKind) -> dict[str, SourceScor
         if any(v is not None for vals in raw.values() for v in vals):
             est = mean_ci(_respondent_means([raw[i] for i in ids], len(survey.respondents), lo, hi))
             item_means = {i: m for i in ids if (m := _mean(raw[i])) is not None}
-            imp_values = drop_missing([v for i in ids for v in survey.importance.get(i, [])])
-            importance = rescale(statistics.fmean(imp_values), ilo, ihi) / 100 if imp_values else None
+            importance = _importance([survey.importance.get(i, []) for i in ids], ilo, ihi)
             source = SourceScore("survey", est.value, est.n, _clip(est.low), _clip(est.high),
                                  _item_lines(ctx, item_means), importance)
         else:
@@ -212,6 +211,13 @@ def _survey_sources(ctx: "ModuleContext", kind: TagKind) -> dict[str, SourceScor
                                  _item_lines(ctx, item_means), importance)
         out[tag] = source
     return out
+
+
+@memo
+def _importance(columns: list[list[float | None]], low: float, high: float) -> float | None:
+    """Customers' mean importance rating over the columns' answers, on 0–1 (None without any)."""
+    given = drop_missing([v for values in columns for v in values])
+    return rescale(statistics.fmean(given), low, high) / 100 if given else None
 
 
 @memo

@@ -77,10 +77,10 @@ def combine_means(per_dim: dict[str, Values], weights: dict[str, float],
     if total <= 0:
         raise ValueError("the dimension weights sum to zero")
     w = {d: weights[d] / total for d in dims}
-    present = {d: [i for i, v in enumerate(per_dim[d]) if v is not None] for d in dims}
-    means = {d: math.fsum(per_dim[d][i] for i in present[d]) / len(present[d]) for d in dims}
+    present = {d: _present(per_dim[d])[0] for d in dims}
+    means = {d: _present(per_dim[d])[1] for d in dims}
     value = math.fsum(w[d] * means[d] for d in dims)
-    respondents = len({i for d in dims for i in present[d]})
+    respondents = len(set().union(*present.values()))
     if any(len(present[d]) < 2 for d in dims):
         return stats.Estimate(value, None, None, respondents, None, confidence)
     var = 0.0
@@ -95,6 +95,13 @@ def combine_means(per_dim: dict[str, Values], weights: dict[str, float],
     df = min(len(present[d]) for d in dims) - 1
     half = stats.t_ppf(0.5 + 0.5 * confidence, df) * math.sqrt(var)
     return stats.Estimate(value, value - half, value + half, respondents, None, confidence)
+
+
+@memo
+def _present(values: Values) -> tuple[list[int], float]:
+    """The positions with a value, and the mean of those values (the caller has checked there is one)."""
+    present = [i for i, v in enumerate(values) if v is not None]
+    return present, math.fsum(values[i] for i in present) / len(present)
 
 
 @memo
