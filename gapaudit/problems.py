@@ -434,7 +434,9 @@ def build(audit: "AuditInput", results: dict[str, ModuleResult], actions: list[A
     """Group findings and actions into problems, measure every impact, and rank the plan (PRIORITY_RULE)."""
     b = _Builder(audit, results, actions, counterfactuals, importance or {})
     groups = b.groups()
-    measured = {a.id: b.measure(a) for a in actions}
+    # an action alone in its problem leads it and carries the problem's impact: its own is never shown
+    alone = {g.members[0].id for g in groups if len(g.members) == 1}
+    measured = {a.id: a if a.id in alone else b.measure(a) for a in actions}
     built = [b.problem(g, measured) for g in groups]
 
     steps_of = {lead.id: steps for _, lead, steps in built}
