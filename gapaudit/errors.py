@@ -19,7 +19,12 @@ class GapauditError(Exception):
 
 @dataclass(frozen=True)
 class InputIssue:
-    """One problem in the audit input, located as precisely as we can."""
+    """One problem in the audit input, located as precisely as we can.
+
+    In a YAML file the place is ``file:line:column``; in a table (``table`` is
+    ``csv`` or ``sheet``) it is a cell named as a spreadsheet user names it:
+    ``survey.xlsx[Sheet1]!D6`` or ``survey.csv: row 6, column "P_REL1" (D)``.
+    """
 
     message: str
     path: tuple[str | int, ...] = ()
@@ -27,6 +32,10 @@ class InputIssue:
     line: int | None = None
     column: int | None = None
     zh: str | None = None  # the message in Chinese, shown when the audit's language is zh
+    column_name: str | None = None  # the table column's name, as in the file's header
+    table: str | None = None  # "csv" or "sheet" when the place is a table cell
+    group: str | None = None  # issues of one column with the same group are reported together
+    rows: tuple[int, ...] = ()  # several rows of one column reported together (see InputError.grouped)
 
     def text(self, lang: str | None = None) -> str:
         """The message in ``lang`` (English when no translation exists)."""
@@ -43,18 +52,82 @@ class InputIssue:
                 out += ("." if out else "") + str(part)
         return out
 
+    def place(self, lang: str | None = None) -> str:
+        """Where the problem is, without the message; '' when unknown."""
+        zh = lang == "zh"
+        if self.table and self.file and self.line is not None:
+            return _cell(self, zh)
+        if not self.file:
+            return ""
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return where
+
     def format(self, lang: str | None = None) -> str:
-        """``file:line:column: field.path: message`` (parts we lack are left out), in ``lang``."""
-        where = ""
-        if self.file:
-            where = self.file
-            if self.line is not None:
-                where += f":{self.line}"
-                if self.column is not None:
-                    where += f":{self.column}"
-            where += ": "
-        field = f"{self.field}: " if self.path else ""
-        return f"{where}{field}{self.text(lang)}"
+        """``place: field.path: message`` (parts we lack are left out), in ``lang``."""
+        where = self.place(lang)
+        colon = "：" if lang == "zh" and self.table else ": "
+        prefix = where + colon if where else ""
+        if self.table:
+            # in a table the cell says where; name the field only when the file calls it otherwise
+            target = next((p for p in reversed(self.path) if isinstance(p, str)), None)
+            field = f"{target}: " if target and target != self.column_name else ""
+        else:
+            field = f"{self.field}: " if self.path else ""
+        return f"{prefix}{field}{self.text(lang)}"
+
+
+def column_letter(index: int) -> str:
+    """Spreadsheet letters of a 1-based column index: 1 → A, 27 → AA."""
+    out = ""
+    while index > 0:
+        index, rem = divmod(index - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def _row_list(rows: tuple[int, ...], zh: bool) -> str:
+    shown = ", ".join(str(r) for r in rows[:6]) + (", …" if len(rows) > 6 else "")
+    return (f"{len(rows)} 行（第 {shown} 行）" if zh else f"{len(rows)} rows ({shown})")
+
+
+def _cell(issue: InputIssue, zh: bool) -> str:
+    name, file, line, col = issue.column_name, issue.file, issue.line, issue.column
+    letter = column_letter(col) if col else None
+    if issue.rows:  # one column, several rows
+        rows = _row_list(issue.rows, zh)
+        if issue.table == "sheet" and letter:
+            span = f"{file}!{letter}{issue.rows[0]}:{letter}{issue.rows[-1]}"
+            return f"{span}（“{name}”列，{rows}）" if zh else f'{span} (column "{name}", {rows})'
+        if zh:
+            return f"{file}：“{name}”列（{letter}），{rows}" if letter else f"{file}：{rows}"
+        return f'{file}: column "{name}" ({letter}), {rows}' if letter else f"{file}: {rows}"
+    if issue.table == "sheet":
+        if not letter:
+            return f"{file} 第 {line} 行" if zh else f"{file} row {line}"
+        ref = f"{file}!{letter}{line}"
+        if not name:
+            return ref
+        return f"{ref}（“{name}”列）" if zh else f'{ref} (column "{name}")'
+    if not letter:
+        return f"{file}：第 {line} 行" if zh else f"{file}: row {line}"
+    if zh:
+        return f"{file}：第 {line} 行，“{name}”列（{letter}）" if name else f"{file}：第 {line} 行，{letter} 列"
+    return f'{file}: row {line}, column "{name}" ({letter})' if name else f"{file}: row {line}, column {letter}"
+
+
+class Invalid(ValueError):
+    """A validation failure worded in both languages; raise it from model validators.
+
+    pydantic wraps it like any ValueError; the loader shows ``zh`` when the audit is in Chinese.
+    """
+
+    def __init__(self, en: str, zh: str):
+        super().__init__(en)
+        self.zh = zh
 
 
 class InputError(GapauditError):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gapaudit import engine
 from gapaudit.errors import GapauditError
@@ -16,6 +17,9 @@ from gapaudit.model.result import AuditResult
 from gapaudit.plugins import PluginHost
 from gapaudit.render import output_path, render
 from gapaudit.render.output import write_atomic
+
+if TYPE_CHECKING:
+    from gapaudit.seal import SignKey
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,7 @@ class RunOptions:
     lang: str | None = None
     template_dirs: tuple[Path, ...] = ()
     many: bool = False  # several audits or formats: ``output`` is a folder
+    sign: "SignKey | None" = None  # sign every PDF with this key (PAdES, gapaudit.seal)
     profile: str | None = None  # report profile: "full" or "brief" (default: the audit's report.profile)
 
 
@@ -55,6 +60,11 @@ def run_one(path: Path, options: RunOptions, host: PluginHost, name: str | None 
                      render(result, fmt, host=host, template_dirs=options.template_dirs, audit=loaded.input,
                             profile=options.profile))
                     for fmt in options.formats]
+        if options.sign is not None:
+            from gapaudit.seal import sign_pdf
+
+            rendered = [(target, sign_pdf(data, options.sign) if target.suffix == ".pdf" else data)
+                        for target, data in rendered]
         outcome = RunOutcome(source=path, result=result)
         for target, data in rendered:
             write_atomic(target, data)

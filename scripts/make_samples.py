@@ -136,6 +136,39 @@ def draw_survey(rng: random.Random, items: list[tuple[str, str]], spec: SurveySp
     return rows
 
 
+def add_zone_and_overall(rng: random.Random, rows: list[Row], items: list[tuple[str, str]],
+                         means: dict[str, tuple[float, float, float | None]], overall: str,
+                         effects: dict[str, tuple[float, float]], scale: tuple[int, int] = (1, 7),
+                         missing: float = 0.025) -> None:
+    """Add desired (D_) and adequate (A_) answers and an overall-satisfaction column to drawn survey rows.
+
+    Each respondent has a tolerance T ~ N(0, 0.3); per item, desired =
+    round(E + 0.6 + T/2 + N(0, 0.4)) and adequate = round(E − 1.4 − T + N(0, 0.5)),
+    E being their expectation answer (the item's μE where it is blank). The
+    overall answer = round(4.9 + 0.3 · (mean perception − 5) + Σ effect + N(0, 0.55)):
+    ``effects`` gives, per item, what a low (≤ 3) and a high (≥ 6) perception add, so
+    the penalty–reward analysis has basic and excitement attributes to find.
+    """
+    lo, hi = scale
+    for row in rows:
+        tolerance = rng.gauss(0, 0.3)
+        for item, _ in items:
+            e = row.get(f"E_{item}")
+            e = means[item][0] if not isinstance(e, (int, float)) else e
+            desired = clip_round(e + 0.6 + tolerance / 2 + rng.gauss(0, 0.4), lo, hi)
+            adequate = clip_round(e - 1.4 - tolerance + rng.gauss(0, 0.5), lo, hi)
+            row[f"D_{item}"] = None if rng.random() < missing else desired
+            row[f"A_{item}"] = None if rng.random() < missing else adequate
+        perceived = {}
+        for item, _ in items:
+            p = row.get(f"P_{item}")
+            perceived[item] = p if isinstance(p, (int, float)) else means[item][1]
+        score = 4.9 + 0.3 * (statistics.fmean(perceived.values()) - 5) + rng.gauss(0, 0.55)
+        for item, (low, high) in effects.items():
+            score += low if perceived[item] <= 3 else high if perceived[item] >= 6 else 0.0
+        row[overall] = None if rng.random() < missing else clip_round(score, lo, hi)
+
+
 def allocate_points(rng: random.Random, shares: dict[str, float], dims: list[str]) -> dict[str, int]:
     """100 importance points across dimensions, around the story's shares, summing to exactly 100."""
     raw = {d: shares[d] * math.exp(rng.gauss(0, 0.3)) for d in dims}
@@ -301,15 +334,32 @@ def xlsx_bytes(sheets: list[tuple[str, list[Row]]]) -> bytes:
             if info.filename == "docProps/core.xml":
                 text = data.decode("utf-8")
                 start = text.find("<dcterms:modified")
-                if start >= 0:
-                    end = text.find("</dcterms:modified>", start) + len("</dcterms:modified>")
-                    text = (text[:start] + '<dcterms:modified xsi:type="dcterms:W3CDTF">'
-                            f"{pinned.isoformat()}Z</dcterms:modified>" + text[end:])
+                if start >= 0:  # replace the value only: the tag's namespaces differ with and without lxml
+                    inner = text.find(">", start) + 1
+                    end = text.find("</dcterms:modified>", inner)
+                    text = text[:inner] + f"{pinned.isoformat()}Z" + text[end:]
                 data = text.encode("utf-8")
             entry = zipfile.ZipInfo(info.filename, date_time=PINNED_TIME)
             entry.compress_type = zipfile.ZIP_DEFLATED
             dst.writestr(entry, data)
     return out.getvalue()
+
+
+def same_workbook(path: Path, data: bytes) -> bool:
+    """Whether an XLSX file holds the same sheets and cells as ``data``: openpyxl serialises the same workbook
+    to other bytes when lxml is installed (pikepdf brings it), so workbooks are compared by content."""
+    if path.suffix != ".xlsx":
+        return False
+    import openpyxl
+
+    def cells(source: Any) -> list[tuple[str, list[tuple[Any, ...]]]]:
+        book = openpyxl.load_workbook(source, read_only=True)
+        try:
+            return [(ws.title, list(ws.iter_rows(values_only=True))) for ws in book.worksheets]
+        finally:
+            book.close()
+
+    return cells(path) == cells(io.BytesIO(data))
 
 
 class Writer:
@@ -322,7 +372,7 @@ class Writer:
 
     def put(self, path: Path, data: bytes) -> None:
         if self.check:
-            if not path.is_file() or path.read_bytes() != data:
+            if not path.is_file() or (path.read_bytes() != data and not same_workbook(path, data)):
                 self.differ.append(path)
             return
         path.write_bytes(data)
@@ -419,7 +469,13 @@ def electronics_retailer(rng: random.Random, out: Writer) -> None:
     }
     check_story("electronics-retailer survey", [i for i, _ in items], means)
     spec = SurveySpec(n=264, means=means, missing=0.025, skip_importance=0.07, respondent_prefix="XD")
-    out.put(folder / "survey.csv", csv_bytes(draw_survey(rng, items, spec), "utf-8-sig"))
+    rows = draw_survey(rng, items, spec)
+    # the three-column format and an overall question, drawn from a generator of their own so the
+    # E/P/I answers above stay exactly as they were before these columns were added
+    add_zone_and_overall(random.Random(f"{SEED}:electronics-retailer:zone"), rows, items, means, "总体满意度",
+                         effects={"REL1": (-1.2, 0.1), "REL4": (-0.8, 0.1), "EMP4": (-0.2, 0.7),
+                                  "ASS2": (-0.6, 0.5)})
+    out.put(folder / "survey.csv", csv_bytes(rows, "utf-8-sig"))
 
     # the logistics system's export of every delivery and installation order the promise applied to
     def late(r: random.Random) -> str:

@@ -126,14 +126,22 @@ def test_negative_counts_refused(tmp_path, host):
 
 def test_csv_errors_name_row_and_column(tmp_path, host):
     path = write(tmp_path, HEAD + QUESTIONNAIRE + "  survey:\n    responses: {file: survey.csv}\n",
-                 survey__csv="respondent,E_REL1,P_REL1,E_TAN1,P_TAN1,P_RELL\n"
-                             "1,7,5,6,6,\n2,9,Strongly agree,x,,\n")
+                 survey__csv="respondent,E_REL1,P_REL1,E_TAN1,P_TAN1\n"
+                             "1,7,5,6,6\n2,9,Strongly agree,x,\n")
     msgs = issues(path, host)
-    assert any(m.startswith("survey.csv:1:6:") and "unknown survey column 'P_RELL'" in m
-               and "did you mean 'P_REL1'" in m for m in msgs), msgs
-    assert any(m.startswith("survey.csv:3:2:") and "rating 9 is outside the scale 1..7" in m for m in msgs)
-    assert any(m.startswith("survey.csv:3:4:") and "found 'x'" in m for m in msgs)
-    assert len(msgs) == 3  # the label "Strongly agree" is accepted
+    assert any(m.startswith('survey.csv: row 3, column "E_REL1" (B): rating 9 is outside the scale 1..7')
+               for m in msgs), msgs
+    assert any(m.startswith('survey.csv: row 3, column "E_TAN1" (D):') and "found 'x'" in m for m in msgs)
+    assert len(msgs) == 2  # the label "Strongly agree" is accepted
+
+
+def test_unknown_survey_column_is_reported_once_before_rows_are_read(tmp_path, host):
+    rows = "".join(f"{i},7,x\n" for i in range(500))
+    path = write(tmp_path, HEAD + QUESTIONNAIRE + "  survey:\n    responses: {file: survey.csv}\n",
+                 survey__csv="respondent,E_REL1,P_RELL\n" + rows)
+    [msg] = issues(path, host)
+    assert msg.startswith('survey.csv: row 1, column "P_RELL" (C):') and "did you mean" not in msg
+    assert "closest: P_REL1" in msg and "ignore: [P_RELL]" in msg
 
 
 def test_survey_labels_and_blanks_parse(tmp_path, host):
@@ -199,7 +207,7 @@ def test_xlsx_evidence(tmp_path, host):
     wb.save(tmp_path / "c.xlsx")
     path = write(tmp_path, HEAD + "evidence:\n  complaints: {file: c.xlsx, sheet: log}\n")
     [msg] = issues(path, host)
-    assert "c.xlsx[log]:3:2:" in msg and "evidence.complaints[1].severity" in msg and "'urgent'" in msg
+    assert msg.startswith('c.xlsx[log]!B3 (column "severity"): ') and "'urgent'" in msg
 
 
 def test_rating_outside_declared_scale_in_summary(tmp_path, host):
@@ -245,4 +253,4 @@ def test_survey_checked_even_when_other_sections_fail(tmp_path, host):
     msgs = issues(path, host)
     assert len(msgs) == 2
     assert any("audit.language" in m for m in msgs)
-    assert any(m.startswith("survey.csv:2:2:") and "outside the scale" in m for m in msgs)
+    assert any(m.startswith('survey.csv: row 2, column "E_REL1" (B): ') and "outside the scale" in m for m in msgs)

@@ -165,6 +165,20 @@ def r_items(result: dict) -> list[dict]:
     return result["modules"]["outcome_gap"]["data"]["customer_gap"]["items"]
 
 
+def test_electronics_shows_the_zone_of_tolerance_and_what_drives_satisfaction(results):
+    """The three-column survey: delivery below the adequate level; delivery and installation on time are
+    basic attributes, a good price delights; the IPA grid uses derived importance."""
+    data = results["electronics-retailer"]["modules"]["outcome_gap"]["data"]
+    below = {i["id"] for i in data["zone"]["items"] if i["position"] == "below"}
+    assert {"REL1", "REL4"} <= below
+    assert next(d for d in data["zone"]["dimensions"] if d["dimension"] == "reliability")["position"] == "below"
+    kinds = {a["id"]: a["kind"] for a in data["drivers"]["prca"]["attributes"]}
+    assert kinds["REL1"] == "basic" and kinds["REL4"] == "basic" and kinds["EMP4"] == "excitement"
+    weights = sorted(data["drivers"]["relative_weights"]["items"], key=lambda r: -r["share"])
+    assert {"REL1", "EMP4", "REL4"} == {w["id"] for w in weights[:3]}
+    assert data["ipa"]["x_basis"] == "derived"
+
+
 def test_electronics_is_an_outcome_gap_story(results):
     r = results["electronics-retailer"]
     assert weakest_gap(r) == "outcome_gap"

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar, Union
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, TypeAdapter, field_validator, model_validator
 
 from gapaudit.model.base import ANSWER_VALUE, Answer, Model
 from gapaudit.model.result import Finding, Metric
@@ -49,6 +49,24 @@ def _expand(value: Any) -> Any:
     return value
 
 
+def checklist_json_schema(questions: list[Question] | None = None) -> dict[str, Any]:
+    """What a checklist accepts: ``{question id: answer}`` or ``{question id: {answer, evidence}}``.
+
+    Also accepted, as the validator does: the same mapping under a single ``answers`` key. With
+    ``questions``, the ids are listed (editors complete them) and no other id is allowed.
+    """
+    entry = {"anyOf": [TypeAdapter(Answer).json_schema(), ChecklistAnswer.model_json_schema()]}
+    flat: dict[str, Any] = {"type": "object"}
+    if questions is None:
+        flat["additionalProperties"] = entry
+    else:
+        flat["properties"] = {q.id: {**entry, "description": f"{q.en} / {q.zh}"} for q in questions}
+        flat["additionalProperties"] = False
+    wrapped = {"type": "object", "properties": {"answers": flat}, "required": ["answers"],
+               "additionalProperties": False}
+    return {"anyOf": [flat, wrapped]}
+
+
 class Checklist(Model):
     """Answers keyed by question id (validated against the module's questions by :func:`check_ids`)."""
 
@@ -57,11 +75,16 @@ class Checklist(Model):
     @model_validator(mode="before")
     @classmethod
     def _wrap(cls, value: Any) -> Any:
+        if isinstance(value, dict) and set(value) == {"answers"}:
+            inner = value["answers"]
+            return {"answers": _expand(inner)} if isinstance(inner, dict) else value
         if isinstance(value, dict) and "answers" not in value:
             return {"answers": _expand(value)}
-        if isinstance(value, dict) and isinstance(value.get("answers"), dict):
-            return {"answers": _expand(value["answers"])}
-        return value
+        return value  # 'answers' beside question ids: refused as an unknown key
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> dict[str, Any]:
+        return {**checklist_json_schema(), "title": "Checklist"}
 
 
 ChecklistField = Union[Checklist, None]
@@ -92,6 +115,19 @@ class ChecklistConfig(Model):
 
     questions: ClassVar[list[Question]]
     default_weights: ClassVar[dict[str, float]]
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> dict[str, Any]:
+        """The ``checklist`` property lists this module's question ids, each described by its text."""
+        schema = handler(core_schema)
+        target = handler.resolve_ref_schema(schema)
+        prop = target.get("properties", {}).get("checklist")
+        if prop is not None and getattr(cls, "questions", None):
+            keep = {k: v for k, v in prop.items() if k in ("title", "description", "default")}
+            prop.clear()
+            prop.update(keep)
+            prop["anyOf"] = checklist_json_schema(cls.questions)["anyOf"] + [{"type": "null"}]
+        return schema
 
     @field_validator("checklist", check_fields=False)
     @classmethod

@@ -43,6 +43,13 @@ class SurveyData:
     importance: dict[str, list[float | None]] = field(default_factory=dict)
     points: dict[str, list[float | None]] = field(default_factory=dict)
     summary: dict[str, ItemSummary] = field(default_factory=dict)
+    desired: dict[str, list[float | None]] = field(default_factory=dict)  # zone of tolerance: D_<item>
+    adequate: dict[str, list[float | None]] = field(default_factory=dict)  # zone of tolerance: A_<item>
+    overall: list[float | None] = field(default_factory=list)  # the overall question, when one is declared
+    overall_scale: LikertScale | None = None
+    #: estimates already computed; the answers never change once parsed (build a new SurveyData to change them:
+    #: ``dataclasses.replace`` starts with an empty cache)
+    _estimates: dict[tuple[str, str, float], Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def n(self) -> int:
@@ -72,6 +79,12 @@ class SurveyData:
         """
         if kind not in ("expectation", "perception", "importance"):
             raise ValueError(f"unknown rating kind {kind!r}")
+        key = (kind, item_id, confidence)
+        if key not in self._estimates:
+            self._estimates[key] = self._mean_estimate(kind, item_id, confidence)
+        return self._estimates[key]
+
+    def _mean_estimate(self, kind: str, item_id: str, confidence: float) -> Estimate | None:
         if self.raw:
             values = getattr(self, kind).get(item_id)
             if not values:
@@ -140,157 +153,116 @@ def importance_tiers(values: dict[str, float], share: float) -> tuple[list[str],
     return high, low
 
 
-def suggest(word: str, options: list[str] | set[str]) -> str:
-    """``; did you mean 'x'?`` or an empty string."""
+def suggest(word: str, options: list[str] | set[str], lang: str | None = None) -> str:
+    """``; did you mean 'x'?`` (``；是否应为 'x'？`` in Chinese) or an empty string."""
     close = difflib.get_close_matches(word, sorted(options), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
-
-
-def _to_number(value: Any, scale: LikertScale) -> float | None | str:
-    """A rating as a float, None when blank, or an error message."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return f"expected a rating {scale.min}..{scale.max}, found {value!r}"
-    if isinstance(value, (int, float)):
-        number = float(value)
-    else:
-        text = str(value).strip()
-        if text in scale.labels:
-            return float(scale.labels[text])
-        if text.lower() in ("na", "n/a", "不适用", "-"):
-            return None
-        try:
-            number = float(text)
-        except ValueError:
-            hint = f" or one of the labels {', '.join(scale.labels)}" if scale.labels else ""
-            return f"expected a number {scale.min}..{scale.max}{hint}, found {text!r}"
-    if not math.isfinite(number):
-        return f"expected a rating {scale.min}..{scale.max}, found {value!r}"
-    if not scale.min <= number <= scale.max:
-        return f"rating {number:g} is outside the scale {scale.min}..{scale.max}"
-    return number
+    if not close:
+        return ""
+    return f"；是否应为 {close[0]!r}？" if lang == "zh" else f"; did you mean {close[0]!r}?"
 
 
 def parse_survey(ev: Evidence, issues: list[InputIssue]) -> SurveyData | None:
-    """Parse the survey evidence into :class:`SurveyData`; append problems to ``issues``."""
+    """Parse the survey evidence into :class:`SurveyData`; append problems to ``issues``.
+
+    Columns are settled from the header first (:func:`gapaudit.load.survey.resolve_columns`): a column
+    that names no item is reported once, and only the columns that matter are read from the file.
+    """
     if ev.questionnaire is None or not ev.questionnaire.items:
         if ev.survey is not None or ev.survey_summary:
             issues.append(InputIssue("survey data needs evidence.questionnaire.items to say what was asked",
-                                     ("evidence", "questionnaire")))
+                                     ("evidence", "questionnaire"),
+                                     zh="问卷数据需要 evidence.questionnaire.items 说明问了哪些题"))
         return None
     q = ev.questionnaire
     data = SurveyData(items=list(q.items), scale=q.scale, importance_scale=q.importance_scale or q.scale)
     item_ids = {i.id for i in q.items}
-    dims = set(data.dimensions())
     for idx, row in enumerate(ev.survey_summary):
         if row.item not in item_ids:
             issues.append(InputIssue(f"unknown questionnaire item {row.item!r}{suggest(row.item, item_ids)}",
-                                     ("evidence", "survey_summary", idx, "item")))
+                                     ("evidence", "survey_summary", idx, "item"),
+                                     zh=f"未知的问卷题项 {row.item!r}{suggest(row.item, item_ids)}"))
             continue
         for name in ("expectation", "perception"):
             value = getattr(row, name)
             if value is not None and not q.scale.min <= value <= q.scale.max:
                 issues.append(InputIssue(f"mean {value:g} is outside the scale {q.scale.min}..{q.scale.max}",
-                                         ("evidence", "survey_summary", idx, name)))
+                                         ("evidence", "survey_summary", idx, name),
+                                         zh=f"均值 {value:g} 超出量表范围 {q.scale.min}..{q.scale.max}"))
         if row.importance is not None and not data.importance_scale.min <= row.importance <= data.importance_scale.max:
             issues.append(InputIssue(f"mean {row.importance:g} is outside the importance scale",
-                                     ("evidence", "survey_summary", idx, "importance")))
+                                     ("evidence", "survey_summary", idx, "importance"),
+                                     zh=f"均值 {row.importance:g} 超出重要性量表范围"))
         data.summary[row.item] = row
     if ev.survey is None:
         return data if data.summary else None
-    s = ev.survey
-    prefixes = [(s.expectation_prefix, data.expectation, q.scale, item_ids),
-                (s.perception_prefix, data.perception, q.scale, item_ids),
-                (s.importance_prefix, data.importance, data.importance_scale, item_ids)]
-    base: Path = ("evidence", "survey", "responses")
-    n = len(s.responses)
-    columns: dict[str, tuple[dict[str, list], str, LikertScale | None]] = {}
-    all_columns = list(dict.fromkeys(k for row in s.responses for k in row))
-    known = {s.respondent_column} | {p + i for p, *_ in prefixes for i in item_ids} | \
-            {s.points_prefix + d for d in dims}
-    for col in all_columns:
-        if col == s.respondent_column:
-            continue
-        target = None
-        for prefix, store, scale, _ in prefixes:
-            if col.startswith(prefix) and col[len(prefix):] in item_ids:
-                target = (store, col[len(prefix):], scale)
-                break
-        if target is None and col.startswith(s.points_prefix) and col[len(s.points_prefix):] in dims:
-            target = (data.points, col[len(s.points_prefix):], None)
-        if target is None:
-            issues.append(InputIssue(
-                f"unknown survey column {col!r}{suggest(col, known)} (expected {s.respondent_column!r}, "
-                f"{s.expectation_prefix}/{s.perception_prefix}/{s.importance_prefix}<item id> or "
-                f"{s.points_prefix}<dimension>)", base + ("columns", col)))
-            continue
-        columns[col] = target
-    for store in (data.expectation, data.perception, data.importance):
-        for item in item_ids:
-            store[item] = [None] * n
-    for dim in dims:
-        data.points[dim] = [None] * n
-    bad = 0
-    for r, row in enumerate(s.responses):
-        data.respondents.append(str(row.get(s.respondent_column) or r + 1))
-        for col, (store, key, scale) in columns.items():
-            value = row.get(col)
-            if scale is None:  # 100-point allocation
-                parsed = _points(value)
-            else:
-                parsed = _to_number(value, scale)
-            if isinstance(parsed, str):
-                bad += 1
-                if bad <= 50:
-                    issues.append(InputIssue(parsed, base + (r, col)))
-                continue
-            store[key][r] = parsed
-    if bad > 50:
-        issues.append(InputIssue(f"... and {bad - 50} more invalid survey answers", base))
-    if not any(v is not None for vals in data.points.values() for v in vals):
-        data.points = {}
-    for store in (data.importance,):
-        if not any(v is not None for vals in store.values() for v in vals):
-            store.clear()
-    return data
+    from gapaudit.load.survey import read_responses
+
+    if read_responses(ev.survey, data, issues):
+        return data
+    return data if data.summary else None
 
 
-def _points(value: Any) -> float | None | str:
-    if value is None:
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return f"expected importance points 0..100, found {value!r}"
-    if not math.isfinite(number) or not 0 <= number <= 100:
-        return f"expected importance points 0..100, found {value!r}"
-    return number
+def resolve_names(ev: Evidence) -> None:
+    """Let tables name standards and items as people write them: a standard by its title, an item by its text.
+
+    An observation whose ``standard`` is a standard's title (compared without
+    spaces, punctuation or case) takes that standard's id; a management row
+    whose ``item`` is an item's text takes the item's id. Ids always win.
+    """
+    from gapaudit.load.survey import norm
+
+    if ev.standards:
+        ids = {s.id for s in ev.standards}
+        by_title = {norm(s.title): s.id for s in ev.standards}
+        for obs in ev.observations:
+            if obs.standard not in ids:
+                obs.standard = by_title.get(norm(obs.standard), obs.standard)
+    if ev.questionnaire and ev.questionnaire.items:
+        ids = {i.id for i in ev.questionnaire.items}
+        by_text = {norm(i.text): i.id for i in ev.questionnaire.items}
+        for est in ev.management:
+            if est.item not in ids:
+                est.item = by_text.get(norm(est.item), est.item)
 
 
 def check_references(ev: Evidence, issues: list[InputIssue]) -> None:
     """Cross-references between evidence tables: every id used must exist."""
+    from gapaudit.model.vocab import SERVQUAL_DIMENSIONS
+
     items = {i.id for i in ev.questionnaire.items} if ev.questionnaire else set()
     standards = {s.id for s in ev.standards}
     promises = {p.id for p in ev.promises}
 
-    def need(value: str, known: set[str], what: str, path: Path) -> None:
+    def need(value: str, known: set[str], what: str, what_zh: str, path: Path) -> None:
         if value not in known:
             hint = suggest(value, known) if known else f" (no {what}s are defined)"
-            issues.append(InputIssue(f"unknown {what} {value!r}{hint}", path))
+            hint_zh = suggest(value, known, "zh") if known else f"（没有定义任何{what_zh}）"
+            issues.append(InputIssue(f"unknown {what} {value!r}{hint}", path, zh=f"未知的{what_zh} {value!r}{hint_zh}",
+                                     group=f"unknown {what}"))
 
+    if ev.questionnaire:
+        dims = set(SERVQUAL_DIMENSIONS) | set(ev.questionnaire.dimensions)
+        for idx, item in enumerate(ev.questionnaire.items):
+            if item.dimension not in dims:
+                hint = suggest(item.dimension, dims)
+                issues.append(InputIssue(
+                    f"dimension {item.dimension!r} is not a SERVQUAL dimension{hint}; a dimension of your own "
+                    "must be declared in questionnaire.dimensions",
+                    ("evidence", "questionnaire", "items", idx, "dimension"),
+                    zh=f"维度 {item.dimension!r} 不是 SERVQUAL 维度{suggest(item.dimension, dims, 'zh')}；"
+                       "自定义维度须在 questionnaire.dimensions 中声明", group="dimension"))
     for idx, std in enumerate(ev.standards):
         for j, item in enumerate(std.covers):
-            need(item, items, "questionnaire item", ("evidence", "standards", idx, "covers", j))
+            need(item, items, "questionnaire item", "问卷题项", ("evidence", "standards", idx, "covers", j))
     for idx, est in enumerate(ev.management):
-        need(est.item, items, "questionnaire item", ("evidence", "management", idx, "item"))
+        need(est.item, items, "questionnaire item", "问卷题项", ("evidence", "management", idx, "item"))
     for idx, obs in enumerate(ev.observations):
-        need(obs.standard, standards, "standard", ("evidence", "observations", idx, "standard"))
+        need(obs.standard, standards, "standard", "服务标准", ("evidence", "observations", idx, "standard"))
     for idx, prom in enumerate(ev.promises):
         for j, item in enumerate(prom.items):
-            need(item, items, "questionnaire item", ("evidence", "promises", idx, "items", j))
+            need(item, items, "questionnaire item", "问卷题项", ("evidence", "promises", idx, "items", j))
     for idx, check in enumerate(ev.promise_checks):
-        need(check.promise, promises, "promise", ("evidence", "promise_checks", idx, "promise"))
+        need(check.promise, promises, "promise", "承诺", ("evidence", "promise_checks", idx, "promise"))
     if ev.questionnaire:
         sc, isc = ev.questionnaire.scale, ev.questionnaire.importance_scale or ev.questionnaire.scale
         for idx, est in enumerate(ev.management):

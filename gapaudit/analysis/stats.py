@@ -52,6 +52,7 @@ __all__ = [
     "mean_difference_ci",
     "norm_ppf",
     "one_sample_diff",
+    "pearson",
     "percentile",
     "proportion",
     "rank_average",
@@ -173,13 +174,16 @@ def _as_float(value: object) -> float:
 
 def drop_missing(values: Sequence[MaybeNumber]) -> list[float]:
     """The non-missing values as floats, in order (None and NaN removed)."""
-    # fast path for the usual input, finite floats and None (NaN != NaN drops NaN); anything else takes the
-    # checking path below, which converts and rejects text and infinities
-    out = [v for v in values if v is not None and v == v]
-    if list(map(type, out)).count(float) == len(out) and not (out and (max(out) == math.inf
-                                                                   or min(out) == -math.inf)):
-        return out
-    return [_as_float(v) for v in values if not is_missing(v)]
+    out: list[float] = []
+    append = out.append
+    for v in values:
+        if v is None:
+            continue
+        if type(v) is float and v == v and v - v == 0.0:  # the common case: a finite float, kept as it is
+            append(v)
+        elif not is_missing(v):
+            append(_as_float(v))
+    return out
 
 
 def _complete_pairs(
@@ -199,10 +203,14 @@ def _complete_pairs(
     xs: list[float] = []
     ys: list[float] = []
     for u, v in zip(a, b):
-        if is_missing(u) or is_missing(v):
+        if u is None or v is None:
             continue
-        xs.append(_as_float(u))
-        ys.append(_as_float(v))
+        if type(u) is float and type(v) is float and u - u == 0.0 and v - v == 0.0:  # both finite floats
+            xs.append(u)
+            ys.append(v)
+        elif not (is_missing(u) or is_missing(v)):
+            xs.append(_as_float(u))
+            ys.append(_as_float(v))
     return xs, ys
 
 
@@ -726,6 +734,11 @@ def cronbach_alpha(
     for i, row in enumerate(rows):
         if len(row) != k:
             raise ValueError(f"cronbach_alpha: row {i} has {len(row)} items, row 0 has {k}")
+        if None in row:
+            continue
+        if all(type(v) is float and v - v == 0.0 for v in row):  # finite floats: the common case, used as they are
+            complete.append(list(row))  # type: ignore[arg-type]
+            continue
         if any(is_missing(v) for v in row):
             continue
         complete.append([_as_float(v) for v in row])
@@ -782,6 +795,15 @@ def _pearson(xs: Sequence[float], ys: Sequence[float]) -> float | None:
         return None
     r = math.fsum(u * v for u, v in zip(dx, dy)) / math.sqrt(sxx * syy)
     return max(-1.0, min(1.0, r))
+
+
+def pearson(x: Sequence[MaybeNumber], y: Sequence[MaybeNumber]) -> tuple[float | None, int]:
+    """Pearson's r over the pairs where both values are present, and that number of pairs n.
+
+    r is None when n < 2 or either variable is constant over those pairs.
+    """
+    xs, ys = _complete_pairs(x, y, "pearson")
+    return (_pearson(xs, ys) if len(xs) >= 2 else None), len(xs)
 
 
 @memo

@@ -10,19 +10,22 @@ import os
 import re
 import types
 import typing
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
 from gapaudit.errors import InputError, InputIssue
-from gapaudit.analysis.evidence import SurveyData, check_references, parse_survey, suggest
-from gapaudit.load.tables import read_table, resolve_evidence_path
+from gapaudit.analysis.evidence import SurveyData, check_references, parse_survey, resolve_names, suggest
+from gapaudit.load.mapping import TableInfo, read_records
+from gapaudit.load.tables import ReadOptions, open_table, resolve_evidence_path, shorten
 from gapaudit.load.yamlpos import load_yaml
 from gapaudit.model.audit import AuditInput, Evidence
 from gapaudit.model.base import TABLE, TableRef
 from gapaudit.problems import check_links
+from gapaudit.scope import out_of_scope
 
 if TYPE_CHECKING:
     from gapaudit.plugins import PluginHost
@@ -57,17 +60,17 @@ def display_path(path: Path) -> str:
 
 
 class _Collector:
-    """Issues plus the positions that locate them."""
+    """Issues plus the positions that locate them: YAML nodes by field path, table cells by table."""
 
     def __init__(self, source: str):
         self.source = source
         self.positions: dict[Path_, Location] = {}
+        self.tables: dict[Path_, TableInfo] = {}
         self.issues: list[InputIssue] = []
         self.lang: str | None = None
 
-    def add(self, message: str, path: Path_ = ()) -> None:
-        file, line, col = self.locate(path)
-        self.issues.append(InputIssue(message, tuple(path), file, line, col))
+    def add(self, message: str, path: Path_ = (), zh: str | None = None, group: str | None = None) -> None:
+        self.issues.append(self.relocate(InputIssue(message, tuple(path), zh=zh, group=group)))
 
     def locate(self, path: Path_) -> Location:
         for end in range(len(path), -1, -1):
@@ -76,19 +79,107 @@ class _Collector:
                 return hit
         return (self.source, None, None)
 
+    def _table_of(self, path: Path_) -> tuple[Path_, TableInfo] | None:
+        for end in range(len(path) - 1, 0, -1):
+            info = self.tables.get(tuple(path[:end]))
+            if info is not None:
+                return tuple(path[:end]), info
+        return None
+
     def relocate(self, issue: InputIssue) -> InputIssue:
+        """Give an issue found by field path its place: a table cell, or the YAML node."""
+        if issue.file is None and issue.table is None:
+            found = self._table_of(issue.path)
+            if found is not None:
+                prefix, info = found
+                rest = issue.path[len(prefix):]
+                if rest and isinstance(rest[0], int) and rest[0] < len(info.row_numbers):
+                    name = next((p for p in rest[1:] if isinstance(p, str)), None)
+                    row, col, header = info.cell(rest[0], name)
+                    sheet = info.sheet
+                    return replace(issue, file=sheet.display, line=row, column=col, column_name=header,
+                                   table="sheet" if sheet.is_workbook else "csv", path=tuple(rest[1:]))
         file, line, col = self.locate(issue.path)
-        return InputIssue(issue.message, issue.path, issue.file or file, issue.line or line,
-                          issue.column or col, zh=issue.zh)
+        return replace(issue, file=issue.file or file, line=issue.line or line, column=issue.column or col)
 
     def raise_if_any(self) -> None:
         if not self.issues:
             return
-        issues = self.issues
+        issues = group_issues(self.issues)
         if len(issues) > MAX_ISSUES:
-            extra = len(issues) - MAX_ISSUES
-            issues = issues[:MAX_ISSUES] + [InputIssue(f"... and {extra} more problems", (), self.source)]
+            cut = issues[MAX_ISSUES:]
+            kinds = Counter(_kind_of(i) for i in cut)
+            listing = "; ".join(f"{n} × {k}" for k, n in kinds.most_common(8))
+            issues = issues[:MAX_ISSUES] + [InputIssue(
+                f"... and {len(cut)} more problems not shown ({listing})", (), self.source,
+                zh=f"……另有 {len(cut)} 处问题未列出（{listing}）")]
         raise InputError(issues, self.source, self.lang)
+
+
+def group_issues(issues: list[InputIssue]) -> list[InputIssue]:
+    """One line per column and kind of problem, with the rows counted, instead of one line per row;
+    the same problem in many columns of one file is one line too."""
+    out = _group(issues, lambda i: (i.file, i.column, i.group), _rows_line)
+    return _group(out, lambda i: (i.file, "columns", i.group), _columns_line, at_least=COLUMNS_FROM)
+
+
+#: issues of one column and one kind are shown as one line from this many rows on
+GROUP_FROM = 3
+#: ... and the same problem in this many columns of one file becomes one line
+COLUMNS_FROM = 4
+
+
+def _group(issues: list[InputIssue], key_of: Any, merge: Any, at_least: int = GROUP_FROM) -> list[InputIssue]:
+    buckets: dict[tuple[Any, ...], list[InputIssue]] = {}
+    order: list[tuple[Any, ...]] = []
+    for i, issue in enumerate(issues):
+        key = key_of(issue) if issue.table and issue.group else ("single", i)
+        if key not in buckets:
+            buckets[key] = []
+            order.append(key)
+        buckets[key].append(issue)
+    out: list[InputIssue] = []
+    for key in order:
+        bucket = buckets[key]
+        out.extend(bucket if len(bucket) < at_least else [merge(bucket)])
+    return out
+
+
+def _cells(issue: InputIssue) -> int:
+    return max(1, len(issue.rows))
+
+
+def _rows_line(bucket: list[InputIssue]) -> InputIssue:
+    first = bucket[0]
+    rows = tuple(sorted({b.line for b in bucket if b.line is not None}))
+    more = len(bucket) - 1
+    return replace(first, rows=rows, message=f"{first.message} (at row {first.line}; {more} more like it)",
+                   zh=f"{first.zh or first.message}（首见于第 {first.line} 行；另有 {more} 处同类问题）")
+
+
+def _columns_line(bucket: list[InputIssue]) -> InputIssue:
+    from gapaudit.errors import column_letter
+
+    first = bucket[0]
+    letters = ", ".join(column_letter(b.column) for b in bucket[:8] if b.column) + (", …" if len(bucket) > 8 else "")
+    base = first.message.split(" (at row ")[0]
+    base_zh = (first.zh or first.message).split("（首见于第")[0]
+    if all(not b.rows and b.line == first.line for b in bucket):  # header cells: one problem, many columns
+        return InputIssue(f"{first.file}: {len(bucket)} columns ({letters}) have this problem; the first: {base}",
+                          first.path, zh=f"{first.file}：{len(bucket)} 列（{letters}）有同样的问题；第一列：{base_zh}",
+                          group=first.group)
+    cells = sum(_cells(b) for b in bucket)
+    where = f"{first.file}: {cells} cells in {len(bucket)} columns ({letters})"
+    where_zh = f"{first.file}：{len(bucket)} 列（{letters}）共 {cells} 个单元格"
+    return InputIssue(f"{where}: {base} (first at row {first.line}, column {column_letter(first.column or 0)})",
+                      first.path, zh=f"{where_zh}：{base_zh}（首见于第 {first.line} 行 {column_letter(first.column or 0)} 列）",
+                      group=first.group)
+
+
+def _kind_of(issue: InputIssue) -> str:
+    if issue.group:
+        return issue.group.split(":", 1)[0]
+    return issue.message.split(":", 1)[0].split("(", 1)[0].strip()[:40]
 
 
 def read_audit_text(path: Path) -> str:
@@ -139,10 +230,11 @@ def load_audit_data(data: Any, host: "PluginHost", *, source: str | Path = "<aud
     lang = _get(data, "audit", "language")
     col.lang = lang if lang in ("zh", "en") else None
 
-    # chain defaults from plugins, minus plugins the audit switches off
+    # chain defaults from plugins, minus plugins the audit switches off and plugins scoped to other audits
     modules = host.modules()
     raw_disable = _as_list(_get(data, "plugins", "disable"))
-    disabled_plugins = [p for p in raw_disable if p in host.records]
+    foreign = out_of_scope(host, data)
+    disabled_plugins = [p for p in raw_disable if p in host.records] + foreign
     own_links = _get(data, "links")
     data = _merge_defaults(data, host.audit_defaults(exclude=disabled_plugins, audit=data), col)
 
@@ -169,7 +261,7 @@ def load_audit_data(data: Any, host: "PluginHost", *, source: str | Path = "<aud
         if name not in host.records and name not in modules:
             col.add(f"nothing to disable called {name!r}{suggest(name, set(host.records) | set(modules))}",
                     ("plugins", "disable", idx))
-    disabled_plugins = [p for p in disable if p in host.records]
+    disabled_plugins = [p for p in disable if p in host.records and p not in foreign] + foreign
     enabled = [m for m in modules if m not in disable and host.plugin_of(m) not in disabled_plugins]
 
     # each module's own block
@@ -202,6 +294,7 @@ def _check_evidence(evidence: Evidence, col: _Collector) -> SurveyData | None:
     """Checks that need validated evidence: survey answers and cross-references."""
     issues: list[InputIssue] = []
     survey = parse_survey(evidence, issues)
+    resolve_names(evidence)
     check_references(evidence, issues)
     col.issues.extend(col.relocate(i) for i in issues)
     return survey
@@ -278,6 +371,16 @@ def _models_in(annotation: Any) -> list[tuple[str, type[BaseModel]]]:
     return []
 
 
+def _row_type(annotation: Any) -> Any:
+    """``X`` of a TABLE field's ``list[X]`` (None for the survey's response table)."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _row_type(typing.get_args(annotation)[0])
+    if origin is list:
+        return typing.get_args(annotation)[0]
+    return None
+
+
 def _resolve_tables(model: type[BaseModel], data: Any, path: Path_, base_dir: Path, col: _Collector) -> Any:
     """Replace ``{file: ...}`` references in TABLE fields by the rows they name (recursively)."""
     if not isinstance(data, dict):
@@ -290,7 +393,7 @@ def _resolve_tables(model: type[BaseModel], data: Any, path: Path_, base_dir: Pa
         value = data[key]
         here = path + (key,)
         if TABLE in info.metadata and isinstance(value, dict):
-            out[key] = _read_ref(value, here, base_dir, col)
+            out[key] = _read_ref(value, _row_type(info.annotation), here, base_dir, col)
             continue
         for kind, sub in _models_in(info.annotation):
             if kind == "one" and isinstance(value, dict):
@@ -303,7 +406,14 @@ def _resolve_tables(model: type[BaseModel], data: Any, path: Path_, base_dir: Pa
     return out
 
 
-def _read_ref(value: dict[str, Any], path: Path_, base_dir: Path, col: _Collector) -> Any:
+def _read_ref(value: dict[str, Any], row: Any, path: Path_, base_dir: Path, col: _Collector) -> Any:
+    """The rows a ``{file: ...}`` reference names, read with its options; ``[]`` after reporting a problem.
+
+    Rows of a model become dicts of field → value (cells located through
+    ``col.tables``); the survey's responses (no row model) become a
+    :class:`~gapaudit.load.survey.FileResponses`, read later for the columns
+    the questionnaire needs.
+    """
     try:
         ref = TableRef.model_validate(value)
     except ValidationError as exc:
@@ -311,23 +421,29 @@ def _read_ref(value: dict[str, Any], path: Path_, base_dir: Path, col: _Collecto
         return []
     try:
         file = resolve_evidence_path(base_dir, ref.file, col.source)
-        display = display_path(file)
-        rows = read_table(file, display, sheet=ref.sheet, encoding=ref.encoding, delimiter=ref.delimiter,
-                          columns=ref.columns)
+        options = ReadOptions(sheet=ref.sheet, encoding=ref.encoding, delimiter=ref.delimiter,
+                              header_row=ref.header_row, header_rows=ref.header_rows, data_from_row=ref.data_from_row)
+        sheet = open_table(file, display_path(file), options)
+        if not (isinstance(row, type) and issubclass(row, BaseModel)):
+            from gapaudit.load.survey import FileResponses
+
+            return FileResponses(sheet, ref)
+        records, info, issues = read_records(sheet, ref, row, _table_name(path), path)
     except InputError as exc:
         for issue in exc.issues:
             if issue.file:
-                col.issues.append(InputIssue(issue.message, path, issue.file, issue.line, issue.column))
+                col.issues.append(replace(issue, path=path if not issue.path else issue.path))
             else:
-                col.add(issue.message, path + ("file",))
+                col.add(issue.message, path + ("file",), zh=issue.zh)
         return []
-    for name, c in rows.col_index.items():
-        col.positions[path + ("columns", name)] = (rows.display, 1, c)
-    for i, line in enumerate(rows.row_pos):
-        col.positions[path + (i,)] = (rows.display, line, 1)
-        for name, c in rows.col_index.items():
-            col.positions[path + (i, name)] = (rows.display, line, c)
-    return rows.rows
+    col.tables[path] = info
+    for issue in issues:
+        col.issues.append(col.relocate(issue) if not issue.file else issue)
+    return records
+
+
+def _table_name(path: Path_) -> str:
+    return next((str(p) for p in reversed(path) if isinstance(p, str)), "table")
 
 
 def _validate(model: type[BaseModel], data: Any, path: Path_, col: _Collector) -> Any:
@@ -358,33 +474,69 @@ def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] |
     return current if isinstance(current, type) and issubclass(current, BaseModel) else None
 
 
+#: pydantic's error types in Chinese ({ctx} values filled in); the English message comes from pydantic
+_ZH = {
+    "string_too_short": "文本太短（至少 {min_length} 个字符）",
+    "string_too_long": "文本太长（最多 {max_length} 个字符）",
+    "too_short": "至少需要 {min_length} 项",
+    "too_long": "最多 {max_length} 项",
+    "int_parsing": "应为整数", "int_from_float": "应为整数", "int_type": "应为整数",
+    "float_parsing": "应为数字", "float_type": "应为数字", "finite_number": "应为有限的数字",
+    "greater_than_equal": "应大于或等于 {ge}", "greater_than": "应大于 {gt}",
+    "less_than_equal": "应小于或等于 {le}", "less_than": "应小于 {lt}",
+    "date_parsing": "应为日期，写成 2026-09-15", "date_from_datetime_parsing": "应为日期，写成 2026-09-15",
+    "date_from_datetime_inexact": "应为日期（不带时间），写成 2026-09-15", "date_type": "应为日期，写成 2026-09-15",
+    "bool_parsing": "应为 是/否（true/false）", "bool_type": "应为 是/否（true/false）",
+    "string_type": "应为文本", "list_type": "应为列表", "dict_type": "应为映射（键: 值）",
+    "model_type": "应为映射（键: 值）", "model_attributes_type": "应为映射（键: 值）",
+    "literal_error": "应为 {expected}", "enum": "应为 {expected}",
+}
+
+
+def _zh_message(kind: str, err: dict[str, Any]) -> str | None:
+    template = _ZH.get(kind)
+    if template is None:
+        return None
+    ctx = {k: str(v).replace(" or ", " 或 ") for k, v in (err.get("ctx") or {}).items()}
+    try:
+        return template.format(**ctx)
+    except (KeyError, IndexError):
+        return template.split("{", 1)[0].rstrip("（ ")
+
+
 def _add_validation_errors(exc: ValidationError, model: type[BaseModel], path: Path_, col: _Collector) -> None:
+    """Each pydantic error as an issue at its place, in English and Chinese; quoted values are shortened."""
     for err in exc.errors(include_url=False):
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p and p.endswith("]")))
         full = path + loc
         kind = err["type"]
+        group = f"{kind}:{next((p for p in reversed(loc) if isinstance(p, str)), '')}"
         if kind == "extra_forbidden":
             owner = _model_at(model, loc[:-1])
             allowed = sorted(owner.model_fields) if owner else []
             key = str(loc[-1])
             hint = suggest(key, set(allowed))
             listing = f" (allowed: {', '.join(allowed)})" if allowed and not hint else ""
-            col.add(f"unknown key {key!r}{hint}{listing}", full)
+            listing_zh = f"（可用：{', '.join(allowed)}）" if allowed and not hint else ""
+            col.add(f"unknown key {shorten(key)}{hint}{listing}", full,
+                    zh=f"未知的键 {shorten(key)}{suggest(key, set(allowed), 'zh')}{listing_zh}", group=group)
             continue
         msg = err["msg"]
         if msg.startswith("Value error, "):
             msg = msg[len("Value error, "):]
         if kind == "missing":
-            col.add("required field is missing", full)
+            col.add("required field is missing", full, zh="缺少必填字段", group=group)
             continue
-        if kind.endswith(("_error",)) and kind == "value_error" or kind == "assertion_error":
-            col.add(msg, full)
+        if kind in ("value_error", "assertion_error"):
+            cause = (err.get("ctx") or {}).get("error")
+            col.add(msg, full, zh=getattr(cause, "zh", None), group=group)
             continue
         found = err.get("input")
-        shown = repr(found)
-        if len(shown) > 60:
-            shown = shown[:57] + "..."
-        hint = ""
+        shown = shorten(found)
+        hint = hint_zh = ""
         if kind == "literal_error" and isinstance(found, str):
-            hint = suggest(found, set(re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", "")))))
-        col.add(f"{msg[0].lower() + msg[1:]}, found {shown}{hint}", full)
+            options = set(re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", ""))))
+            hint, hint_zh = suggest(found, options), suggest(found, options, "zh")
+        zh = _zh_message(kind, err)
+        col.add(f"{msg[0].lower() + msg[1:]}, found {shown}{hint}", full,
+                zh=f"{zh}，实际为 {shown}{hint_zh}" if zh else None, group=group)

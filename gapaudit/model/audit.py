@@ -10,17 +10,45 @@ evidence is missing reports "no data" with the reason.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, PrivateAttr, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, PrivateAttr, WithJsonSchema, model_validator
 
-from gapaudit.model.base import Answer, Flag, Identifier, IdList, Model, table
-from gapaudit.model.vocab import ELEMENTS, POSITIVE_FACTORS, Element, Factor, Language
+from gapaudit.errors import Invalid
+from gapaudit.model.base import Answer, Flag, Identifier, IdList, Model, TableMarker, choice, table
+from gapaudit.model.vocab import ELEMENTS, LABELS, POSITIVE_FACTORS, SERVQUAL_DIMENSIONS, Language
 
 SCHEMA_VERSION = 1
 
+
+def _labelled(keys: tuple[str, ...], what: str) -> Any:
+    """A vocabulary choice that also accepts its labels, as people write them in files (态度, Attitude)."""
+    aliases = {k: tuple(dict.fromkeys((LABELS[k]["zh"], LABELS[k]["en"]))) for k in keys}
+    shown = " / ".join(f"{k} ({LABELS[k]['zh']})" for k in keys)
+    return choice(aliases, f"{what}: {shown}")
+
+
+Factor = _labelled(POSITIVE_FACTORS, "eight-factor factor")
+Element = _labelled(ELEMENTS, "golden-triangle element")
+_DIMENSION_LABELS = {label.lower(): d for d in SERVQUAL_DIMENSIONS for label in LABELS[d].values()}
+
+
+def _dimension(value: Any) -> Any:
+    """A SERVQUAL dimension written by its label (有形性, Tangibles) becomes its id; other names pass as they are."""
+    return _DIMENSION_LABELS.get(value.strip().lower(), value) if isinstance(value, str) else value
+
+
+_DIMENSION_HELP = ("SERVQUAL dimension: tangibles, reliability, responsiveness, assurance, empathy (or 有形性, 可靠性, "
+                   "响应性, 保证性, 移情性), or one of questionnaire.dimensions")
+Dimension = Annotated[Identifier, BeforeValidator(_dimension), Field(description=_DIMENSION_HELP),
+                      WithJsonSchema({"anyOf": [{"enum": list(SERVQUAL_DIMENSIONS) + [LABELS[d]["zh"]
+                                                                                     for d in SERVQUAL_DIMENSIONS]},
+                                                {"type": "string", "minLength": 1, "maxLength": 100}],
+                                      "description": _DIMENSION_HELP})]
+
 Score = float
-Severity = Literal["low", "medium", "high"]
+Severity = choice({"low": ("低", "轻微", "l"), "medium": ("中", "一般", "m"), "high": ("高", "严重", "h")},
+                  "low / medium / high (also 低 / 中 / 高)")
 
 
 # --- who and what is audited --------------------------------------------------
@@ -75,12 +103,12 @@ class Scoring(Model):
     def _check(self) -> "Scoring":
         for key, w in self.weights.items():
             if w < 0:
-                raise ValueError(f"weight of {key!r} must not be negative")
+                raise Invalid(f"weight of {key!r} must not be negative", f"{key!r} 的权重不能为负数")
         mins = [b.min for b in self.bands]
         if mins != sorted(mins, reverse=True):
-            raise ValueError("grade bands must be listed from the highest minimum to the lowest")
+            raise Invalid("grade bands must be listed from the highest minimum to the lowest", "等级区间须按最低分从高到低排列")
         if not self.bands or self.bands[-1].min != 0:
-            raise ValueError("the last grade band must start at 0 so every score gets a grade")
+            raise Invalid("the last grade band must start at 0 so every score gets a grade", "最后一个等级区间须从 0 开始，使每个分数都有等级")
         return self
 
 
@@ -97,10 +125,10 @@ class LikertScale(Model):
     @model_validator(mode="after")
     def _check(self) -> "LikertScale":
         if self.max <= self.min:
-            raise ValueError(f"max ({self.max}) must be above min ({self.min})")
+            raise Invalid(f"max ({self.max}) must be above min ({self.min})", f"max（{self.max}）须大于 min（{self.min}）")
         for text, value in self.labels.items():
             if not self.min <= value <= self.max:
-                raise ValueError(f"label {text!r} maps to {value}, outside {self.min}..{self.max}")
+                raise Invalid(f"label {text!r} maps to {value}, outside {self.min}..{self.max}", f"标签 {text!r} 对应 {value}，超出 {self.min}..{self.max}")
         return self
 
 
@@ -109,8 +137,7 @@ class QuestionItem(Model):
 
     id: Identifier
     text: str = Field(min_length=1, max_length=1000)
-    dimension: Identifier = Field(description="SERVQUAL dimension (tangibles, reliability, responsiveness, "
-                                              "assurance, empathy) or a chain's own")
+    dimension: Dimension
     factor: Factor | None = Field(None, description="eight-factor factor this item evidences")
     element: Element | None = Field(None, description="golden-triangle element this item evidences")
 
@@ -118,6 +145,9 @@ class QuestionItem(Model):
 class Questionnaire(Model):
     scale: LikertScale = Field(default_factory=LikertScale, description="scale of expectation and perception")
     importance_scale: LikertScale | None = Field(None, description="scale of importance ratings (default: scale)")
+    dimensions: list[Identifier] = Field(default_factory=list, description=(
+        "the questionnaire's own dimensions beyond the five SERVQUAL ones (tangibles, reliability, "
+        "responsiveness, assurance, empathy); an item's dimension must be one of these"))
     items: table(QuestionItem)
 
     @model_validator(mode="after")
@@ -126,20 +156,80 @@ class Questionnaire(Model):
         return self
 
 
-class Survey(Model):
-    """Customer responses in wide format: one row per respondent.
+SurveyRole = Literal["expectation", "perception", "importance", "desired", "adequate"]
 
-    Columns are ``<prefix><item id>``: ``E_R1`` expectation, ``P_R1``
+
+def _responses(value: Any) -> Any:
+    """Inline rows become a :class:`ResponseTable` like a file's (the loader hands files over as one)."""
+    from gapaudit.load.survey import InlineResponses, ResponseTable
+
+    if isinstance(value, ResponseTable):
+        return value
+    if isinstance(value, list) and all(isinstance(r, dict) for r in value):
+        return InlineResponses(value)
+    return value
+
+
+def _check_responses(value: Any) -> Any:
+    from gapaudit.load.survey import ResponseTable
+
+    if not isinstance(value, ResponseTable):
+        raise Invalid("expected a list of rows (one mapping per respondent) or {file: ...}", "应为若干行（每位受访者一个映射）或 {file: ...}")
+    return value
+
+
+Responses = Annotated[Any, TableMarker({"type": "array", "items": {"type": "object"},
+                                         "description": "one mapping per respondent"}),
+                      BeforeValidator(_responses), AfterValidator(_check_responses)]
+
+
+class Survey(Model):
+    """Customer responses, one row per respondent (or one per respondent and item with ``layout: long``).
+
+    Columns are ``<prefix><item id>`` — ``E_R1`` expectation, ``P_R1``
     perception, ``I_R1`` importance; ``W_<dimension>`` a 100-point importance
-    allocation across dimensions. Blank cells are missing answers.
+    allocation across dimensions — or, with ``match: text``, the item's text
+    with a role marker, as survey tools export them (``5、期望—员工穿着整洁``).
+    The three-column format (Parasuraman, Zeithaml & Berry 1994) adds
+    ``D_R1`` desired and ``A_R1`` adequate (minimum acceptable) service,
+    beside or instead of ``E_``. One overall question (overall satisfaction,
+    or intention to return or recommend) may be named by ``overall_column``.
+    Blank cells and the file's missing codes are missing answers.
     """
 
-    responses: table(dict[str, Any])
-    respondent_column: str = "respondent"
-    expectation_prefix: str = "E_"
-    perception_prefix: str = "P_"
-    importance_prefix: str = "I_"
-    points_prefix: str = "W_"
+    responses: Responses = Field(description="the responses: {file: ...} (with reading options) or inline rows")
+    respondent_column: str = Field("respondent", max_length=200,
+                                   description="column with the respondent's id (default: the row number)")
+    match: Literal["id", "text"] = Field("id", description=(
+        "how columns name items: id (E_<item id>) or text (the header contains the item's text and a role "
+        "marker such as 期望 / 感知 / 重要 or Expectation / Perception / Importance)"))
+    role_markers: dict[SurveyRole, list[str]] = Field(default_factory=dict, description=(
+        "words in a header naming its role, replacing the defaults for that role "
+        "(期望/期待/预期/expectation/expect; 感知/感受/实际/体验/perception/experience/actual; 重要/importance)"))
+    role_order: list[SurveyRole] = Field(default_factory=list, description=(
+        "for questions asked in blocks with no marker in the header: the roles in the order an item's columns "
+        "appear, e.g. [expectation, perception]"))
+    layout: Literal["wide", "long"] = Field("wide", description=(
+        "wide: one row per respondent; long: one row per respondent and item, with the columns respondent, "
+        "item and expectation / perception / importance"))
+    item_column: str = Field("item", max_length=200, description="long layout: the column naming the item "
+                                                                  "(its id or its text)")
+    expectation_prefix: str = Field("E_", max_length=50)
+    perception_prefix: str = Field("P_", max_length=50)
+    importance_prefix: str = Field("I_", max_length=50)
+    points_prefix: str = Field("W_", max_length=50)
+    desired_prefix: str = Field("D_", max_length=50, description="column prefix of desired-service ratings (zone of "
+                                                                 "tolerance)")
+    adequate_prefix: str = Field("A_", max_length=50, description="column prefix of adequate (minimum acceptable) "
+                                                                  "service ratings (zone of tolerance)")
+    overall_column: str | None = Field(
+        None, max_length=200, description="column of one overall question (overall satisfaction, or intention to "
+                                          "return or recommend): what the key-driver analysis explains from the item "
+                                          "perceptions; none by default")
+    overall_question: str | None = Field(None, max_length=500, description="wording of the overall question, shown "
+                                                                            "in the report")
+    overall_scale: LikertScale | None = Field(None, description="scale of the overall question (default: the "
+                                                                "questionnaire's scale)")
 
 
 class ItemSummary(Model):
@@ -216,7 +306,9 @@ class Promise(Model):
 
     id: Identifier
     text: str = Field(min_length=1, max_length=1000)
-    channel: Literal["advertising", "poster", "staff", "contract", "website", "packaging", "other"] = "other"
+    channel: choice({"advertising": ("广告",), "poster": ("海报", "招贴"), "staff": ("员工", "店员口头"),
+                     "contract": ("合同",), "website": ("网站", "官网"), "packaging": ("包装",), "other": ("其他",)},
+                    "where the promise is made (also 广告 / 海报 / 员工 / 合同 / 网站 / 包装 / 其他)") = "other"
     kept: int | None = Field(None, ge=0, description="occasions the promise was kept")
     total: int | None = Field(None, ge=0, description="occasions checked")
     items: IdList = Field(default_factory=list, description="questionnaire items the promise speaks to")
@@ -224,9 +316,9 @@ class Promise(Model):
     @model_validator(mode="after")
     def _counts(self) -> "Promise":
         if (self.kept is None) != (self.total is None):
-            raise ValueError("give both kept and total, or neither")
+            raise Invalid("give both kept and total, or neither", "kept 和 total 要么都填，要么都不填")
         if self.kept is not None and self.total is not None and self.kept > self.total:
-            raise ValueError(f"kept ({self.kept}) cannot exceed total ({self.total})")
+            raise Invalid(f"kept ({self.kept}) cannot exceed total ({self.total})", f"兑现次数（{self.kept}）不能超过检查次数（{self.total}）")
         return self
 
 
@@ -249,12 +341,14 @@ class Complaint(Model):
     severity: Severity = "medium"
     resolved: Flag = False
     hours_to_resolve: float | None = Field(None, ge=0)
-    outcome: Literal["kept", "lost", "unknown"] = Field("unknown", description="customer kept or lost, where known")
+    outcome: choice({"kept": ("挽回", "保留", "留住", "已挽回"), "lost": ("流失", "已流失"), "unknown": ("未知", "不详")},
+                    "kept / lost / unknown (also 挽回 / 流失 / 未知)") = Field(
+        "unknown", description="customer kept or lost, where known")
 
     @model_validator(mode="after")
     def _resolution(self) -> "Complaint":
         if self.hours_to_resolve is not None and not self.resolved:
-            raise ValueError("hours_to_resolve is given but resolved is false")
+            raise Invalid("hours_to_resolve is given but resolved is false", "填写了处理时长（hours_to_resolve），但 resolved 为否")
         return self
 
 
@@ -290,7 +384,12 @@ class Volume(Model):
                     "(an empty log not listed is read as 'not provided')")
 
 
-LossReason = Literal["died", "moved", "taste", "referral", "competition", "product", "indifference", "other"]
+LossReason = choice({"died": ("死亡", "去世"), "moved": ("搬迁", "搬走", "迁居"), "taste": ("口味变化", "喜好改变"),
+                     "referral": ("朋友推荐", "亲友推荐"), "competition": ("竞争", "竞争对手"),
+                     "product": ("产品", "产品不满意"), "indifference": ("冷漠", "服务冷漠", "员工冷漠"),
+                     "other": ("其他",)},
+                    "died / moved / taste / referral / competition / product / indifference / other (or the "
+                    "Chinese: 死亡 / 搬迁 / 口味变化 / 朋友推荐 / 竞争 / 产品 / 冷漠 / 其他)")
 
 
 class LostCustomer(Model):
@@ -316,7 +415,7 @@ class Rubric(Model):
                 raise ValueError(f"unknown rubric key {key!r}; expected a factor or element: "
                                  + ", ".join(sorted(allowed)))
             if not self.scale.min <= value <= self.scale.max:
-                raise ValueError(f"rubric score {key}={value} is outside {self.scale.min}..{self.scale.max}")
+                raise Invalid(f"rubric score {key}={value} is outside {self.scale.min}..{self.scale.max}", f"评分表分数 {key}={value} 超出 {self.scale.min}..{self.scale.max}")
         return self
 
 
@@ -403,4 +502,4 @@ def _require_unique(ids: list[str], what: str) -> None:
     seen: set[str] = set()
     dups = sorted({i for i in ids if i in seen or seen.add(i)})  # type: ignore[func-returns-value]
     if dups:
-        raise ValueError(f"duplicate {what} id(s): {', '.join(dups)}")
+        raise Invalid(f"duplicate {what} id(s): {', '.join(dups)}", f"{what} 编号重复：{'、'.join(dups)}")

@@ -179,13 +179,15 @@ def _domain(values: Iterable[float | None], include: Sequence[float] = (0,), pad
 def bars(rows: Sequence[Bar], *, title: str, font: str, palette: dict[str, str] | None = None, uid: str = "c",
          domain: tuple[float, float] | None = None, unit: str = "", digits: int = 2,
          label_width: float | None = None, zero: float = 0.0, sign: bool = False,
-         reference: tuple[float, str] | None = None) -> Markup:
+         reference: tuple[float, str] | Sequence[tuple[float, str]] | None = None) -> Markup:
     """Horizontal bars from ``zero`` to each value, with optional interval whiskers and value labels.
 
     Rows without a value show "—" and no bar. Negative bars extend left of
     the zero line, so gaps (P − E) and penalties read as shortfalls.
-    ``reference`` draws a dashed line at a value (a target) with its label.
+    ``reference`` draws a dashed line at a value (a target) with its label;
+    a list of them draws several.
     """
+    refs = [] if reference is None else [reference] if isinstance(reference[0], (int, float)) else list(reference)
     pal = {**PALETTE, **(palette or {})}
     if label_width is None:  # as wide as the longest label needs, within limits
         label_width = min(max([text_width(r.full_label()) for r in rows] + [80.0]) + 6, 250.0)
@@ -228,11 +230,13 @@ def bars(rows: Sequence[Bar], *, title: str, font: str, palette: dict[str, str] 
         c.add(_text(min(end + 5, WIDTH - value_room + 5), y + 15, label_text, weight="bold"))
     c.add(f'<line x1="{_n(X(zero))}" y1="{top - 4}" x2="{_n(X(zero))}" y2="{_n(grid_bottom + 2)}" '
           f'stroke="{pal["ink"]}" stroke-width="1.2"/>')
-    if reference is not None and lo <= reference[0] <= hi:
-        xr = X(reference[0])
+    for at, text in refs:
+        if not lo <= at <= hi:
+            continue
+        xr = X(at)
         c.add(f'<line x1="{_n(xr)}" y1="{top - 8}" x2="{_n(xr)}" y2="{_n(grid_bottom + 2)}" stroke="{pal["ink"]}" '
               f'stroke-width="1.3" stroke-dasharray="5 3"/>')
-        c.add(_text(xr, top - 11, reference[1], "middle", 9.5, "bold"))
+        c.add(_text(xr, top - 11, text, "middle", 9.5, "bold"))
     return c.svg(title)
 
 
@@ -379,6 +383,77 @@ def quadrant(points: Sequence[Point], *, title: str, font: str, x_label: str, y_
         fill_ = c.fill(tone) if tone == "bad" else pal[tone]
         c.add(_marker(shape, lx, y, fill_, pal["ink"], pal["paper"]))
         c.add(_text(lx + 10, y + 4, fit(ql.get(key, ""), WIDTH - lx - 14, 10), size=10))
+    return c.svg(title)
+
+
+@dataclass
+class ZoneRow:
+    """One row of a zone-of-tolerance chart: the zone [adequate, desired] and the perception in it."""
+
+    label: str
+    adequate: float
+    desired: float
+    perception: float
+    lo: float | None = None  # interval of the perception
+    hi: float | None = None
+    position: str = "inside"  # below, inside, above
+    strong: bool = False  # a summary row (the dimension), printed bold
+
+
+def zone(rows: Sequence[ZoneRow], *, title: str, font: str, legend: tuple[str, str, str, str],
+         domain: tuple[float, float], palette: dict[str, str] | None = None, uid: str = "c",
+         digits: int = 2) -> Markup:
+    """Zone-of-tolerance chart: per row a band from adequate to desired and the perception marked in it.
+
+    ``legend`` = (zone, below, inside, above) wording. Position is carried by
+    the marker's shape (triangle below the zone, circle inside, square above)
+    and the printed value, so the chart reads in greyscale too.
+    """
+    pal = {**PALETTE, **(palette or {})}
+    label_width = min(max([text_width(r.label) for r in rows] + [80.0]) + 6, 230.0)
+    row_h, top, bottom, value_room = 22, 26, 24, 52
+    lo, hi = domain
+    x0, x1 = label_width + 10, WIDTH - value_room
+    scale = (x1 - x0) / (hi - lo)
+
+    def X(v: float) -> float:
+        return x0 + (min(max(v, lo), hi) - lo) * scale
+
+    height = top + row_h * max(len(rows), 1) + bottom
+    c = Chart(WIDTH, height, font, pal, uid)
+    grid_bottom = top + row_h * len(rows)
+    marks = {"below": ("triangle", "bad"), "inside": ("circle", "neutral"), "above": ("square", "good")}
+    # legend: the band, then the three markers
+    lx = x0
+    c.add(f'<rect x="{_n(lx)}" y="5" width="22" height="10" fill="{pal["neutral"]}" fill-opacity="0.22" '
+          f'stroke="{pal["neutral"]}" stroke-width="0.8"/>')
+    c.add(_text(lx + 27, 14, legend[0], size=10))
+    lx += 37 + text_width(legend[0], 10)
+    for (shape, tone), text in zip(marks.values(), legend[1:]):
+        fill_ = c.fill(tone) if tone == "bad" else pal[tone]
+        c.add(_marker(shape, lx + 5, 10, fill_, pal["ink"], pal["paper"], r=4.5))
+        c.add(_text(lx + 13, 14, text, size=10))
+        lx += 26 + text_width(text, 10)
+    ticks = [tv for tv in nice_ticks(lo, hi) if lo <= tv <= hi]
+    for tv in ticks:
+        c.add(f'<line x1="{_n(X(tv))}" y1="{top - 2}" x2="{_n(X(tv))}" y2="{_n(grid_bottom)}" '
+              f'stroke="{pal["grid"]}" stroke-width="0.8"/>')
+        c.add(_text(X(tv), grid_bottom + 14, fmt_num(tv, _tick_digits(ticks)), "middle", 9.5))
+    for i, row in enumerate(rows):
+        y = top + i * row_h
+        ym = y + row_h / 2
+        c.add(_text(label_width, y + 15, fit(row.label, label_width), "end", weight="bold" if row.strong else ""))
+        a, d = sorted((X(row.adequate), X(row.desired)))
+        c.add(f'<rect x="{_n(a)}" y="{y + 5}" width="{_n(max(d - a, 0.8))}" height="{row_h - 10}" '
+              f'fill="{pal["neutral"]}" fill-opacity="0.22" stroke="{pal["neutral"]}" stroke-width="0.8"/>')
+        if row.lo is not None and row.hi is not None:
+            wl, wh = X(row.lo), X(row.hi)
+            c.add(f'<path d="M{_n(wl)} {_n(ym)}H{_n(wh)}M{_n(wl)} {_n(ym - 4)}V{_n(ym + 4)}M{_n(wh)} '
+                  f'{_n(ym - 4)}V{_n(ym + 4)}" stroke="{pal["ink"]}" stroke-width="1.1" fill="none"/>')
+        shape, tone = marks.get(row.position, marks["inside"])
+        fill_ = c.fill(tone) if tone == "bad" else pal[tone]
+        c.add(_marker(shape, X(row.perception), ym, fill_, pal["ink"], pal["paper"], r=5 if row.strong else 4.5))
+        c.add(_text(x1 + 6, y + 15, fmt_num(row.perception, digits), weight="bold" if row.strong else ""))
     return c.svg(title)
 
 

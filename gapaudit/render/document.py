@@ -99,14 +99,15 @@ def build(result: AuditResult, *, host: "PluginHost | None" = None, audit: "Audi
     """
     lang = lang or str(result.audit.get("language") or "en")
     profile = profile or (audit.report.profile if audit is not None else "full")
-    theme = _theme(host, audit)
+    absent = _absent_plugins(result, host)
+    theme = _theme(host, audit, absent)
     palette = {**charts.PALETTE, **{k: v for k, v in theme.colors.items() if k in charts.PALETTE}}
     font_family = Markup(fonts.css_font_family(fonts.font_stack(lang, theme.font_family)))
     asset_dirs = _asset_dirs(theme)
     if profile == "brief":
         sections, plan_limit = _brief_sections(result, lang), BRIEF_PLAN
     else:
-        sections, plan_limit = _full_sections(result, lang, host, font_family, palette), None
+        sections, plan_limit = _full_sections(result, lang, host, font_family, palette, absent), None
     sections.sort(key=lambda s: (s.order, s.id))
     _unique_ids(sections)
 
@@ -138,7 +139,7 @@ def _brief_sections(result: AuditResult, lang: str) -> list[Section]:
 
 
 def _full_sections(result: AuditResult, lang: str, host: "PluginHost | None", font_family: str,
-                   palette: dict[str, str]) -> list[Section]:
+                   palette: dict[str, str], absent: list[str]) -> list[Section]:
     """The full report: summary, every module's section, plugin sections, the action plan, the appendix."""
     from gapaudit.render.figures import module_figures
 
@@ -155,7 +156,7 @@ def _full_sections(result: AuditResult, lang: str, host: "PluginHost | None", fo
             f"module-{mid}", module.title or mid, [f"modules/{mid}.html.j2", "sections/module.html.j2"],
             orders[mid], {"module": module, "figures": figures}, kind="module"))
     if host is not None:
-        for plugin, contributed in host.report_sections(result, lang):
+        for plugin, contributed in host.report_sections(result, lang, exclude=absent):
             for item in contributed:
                 sec = _plugin_section(item, plugin)
                 sections.append(Section(f"plugin-{sec.id}", sec.title, [sec.template], sec.order,
@@ -354,8 +355,16 @@ def _alpha_rows(data: Any, depth: int = 0) -> list[dict[str, Any]]:
 
 # --- theme -----------------------------------------------------------------------
 
-def _theme(host: "PluginHost | None", audit: "AuditInput | None") -> Theme:
-    theme = host.theme(audit) if host is not None and audit is not None else None
+def _absent_plugins(result: AuditResult, host: "PluginHost | None") -> list[str]:
+    """Registered plugins that took no part in the result (disabled, or scoped to other audits): they add nothing."""
+    if host is None:
+        return []
+    took_part = {p.name for p in result.plugins}
+    return [name for name in host.records if name not in took_part]
+
+
+def _theme(host: "PluginHost | None", audit: "AuditInput | None", exclude: list[str] = ()) -> Theme:
+    theme = host.theme(audit, exclude=exclude) if host is not None and audit is not None else None
     if theme is None:
         return Theme()
     if not isinstance(theme, Theme):

@@ -11,6 +11,7 @@ cannot be read gives no chart rather than a wrong one.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
@@ -401,6 +402,194 @@ def reliability(data: dict[str, Any], s: Style) -> Figure | None:
                                             "须线为 Feldt 区间。低于 0.70 表示该维度题项的一致性不足，解读其差距需谨慎。"))
 
 
+ZONE_WORDS = {"below": ("below the zone", "低于容忍区"), "inside": ("inside", "容忍区内"),
+              "above": ("above the zone", "高于容忍区")}
+
+
+def zones(data: dict[str, Any], s: Style) -> list[Figure]:
+    """One zone-of-tolerance chart per dimension: the dimension's zone on top, then its items."""
+    zone = data.get("zone")
+    if not isinstance(zone, dict):
+        return []
+    items = {str(r.get("id")): r for r in rows_of(zone.get("items"))}
+    scale = data.get("scale") or {}
+    lo, hi = number(scale, ("min",)), number(scale, ("max",))
+    legend = (s.tr("zone: adequate → desired", "容忍区：可接受 → 理想"),
+              *(s.tr(*ZONE_WORDS[k]) for k in ("below", "inside", "above")))
+
+    def zrow(r: dict[str, Any], label: str, strong: bool = False) -> charts.ZoneRow | None:
+        a, d, p = number(r, ("adequate",)), number(r, ("desired",)), number(r, ("perception",))
+        if a is None or d is None or p is None:
+            return None
+        plo, phi = interval(r, "perception_low", "perception_high")
+        return charts.ZoneRow(label, a, d, p, plo, phi, str(r.get("position")), strong)
+
+    out = []
+    for dim in rows_of(zone.get("dimensions")):
+        label = row_label(dim, s.lang)
+        rows = [zrow(dim, label + _n_suffix(dim.get("n")), True)]
+        members = [items[i] for i in dim.get("items") or [] if i in items]
+        rows += [zrow(r, f"{r.get('id')} {r.get('text') or ''}".strip()) for r in members]
+        rows = [r for r in rows if r is not None]
+        if not rows:
+            continue
+        values = [v for r in rows for v in (r.adequate, r.desired, r.perception, r.lo, r.hi) if v is not None]
+        domain = (lo if lo is not None else math.floor(min(values)), hi if hi is not None else math.ceil(max(values)))
+        title = s.tr("Zone of tolerance: {d}", "容忍区：{d}").format(d=label)
+        key = f"zone-{row_id(dim)}"
+        svg = charts.zone(rows, title=title, font=s.font, legend=legend, domain=domain, palette=s.palette,
+                          uid=s.chart_id(key))
+        below = [f"{r.get('id')} ({fmt_num(r.get('msa'), 2, sign=True)}, {fmt_pct(r.get('below_share'), 0, ratio=True)})"
+                 for r in members if r.get("position") == "below"]
+        note = s.tr("Band: customers' mean adequate to mean desired level; marker: mean perception with its interval. "
+                    "{dim} P − A = {msa}, P − D = {mss}.",
+                    "色带：顾客平均可接受水平至平均理想水平；标记：平均感知及其区间。{dim}P − A = {msa}，P − D = {mss}。").format(
+            dim=label + (": " if s.lang != "zh" else "："), msa=fmt_num(dim.get("msa"), 2, sign=True),
+            mss=fmt_num(dim.get("mss"), 2, sign=True))
+        if below:
+            note += " " + s.tr("Below the zone (P − A, share of customers below their own adequate level): {i}.",
+                               "低于容忍区（P − A，低于自身可接受水平的顾客比例）：{i}。").format(i="; ".join(below))
+        out.append(Figure(key, title, svg, note))
+    return out
+
+
+def driver_weights(data: dict[str, Any], s: Style) -> Figure | None:
+    """Relative weights of the items on the overall question, largest first, with bootstrap intervals."""
+    drivers = data.get("drivers")
+    rw = path(drivers, "relative_weights")
+    rows = sorted(rows_of(path(rw, "items")), key=lambda r: -(number(r, ("share",)) or 0))
+    if not rows:
+        return None
+    bars = [charts.Bar(f"{r.get('id')} {r.get('text') or ''}".strip(), _scaled(number(r, ("share",)), 100),
+                       _scaled(number(r, ("share_low",)), 100), _scaled(number(r, ("share_high",)), 100), "neutral")
+            for r in rows]
+    outcome = path(drivers, "outcome") or {}
+    question = outcome.get("question") or outcome.get("column") or ""
+    title = s.tr("What drives “{q}”: relative weights", "“{q}”的驱动因素：相对权重").format(q=question)
+    svg = charts.bars(bars, title=title, font=s.font, palette=s.palette, uid=s.chart_id("drivers"), unit="%",
+                      digits=1)
+    note = s.tr("Each item's share of the variance the items explain together (R² = {r2}); whiskers: 95% bootstrap "
+                "interval ({b} resamples). n = {n}; Green (1991) recommends {m} for judging single items.",
+                "各题项在全部题项共同解释的方差（R² = {r2}）中所占份额；须线为 95% bootstrap 区间（{b} 次重抽样）。n = {n}；"
+                "Green（1991）建议判断单个题项需 {m} 人。").format(
+        r2=fmt_num(path(rw, "r2"), 2), b=path(rw, "replicates"), n=path(rw, "n"), m=path(rw, "needed"))
+    fig = Figure("drivers", title, svg, note)
+    dims = rows_of(path(rw, "dimensions"))
+    if dims:
+        fig.rows = [[s.tr("By dimension", "按维度汇总"), "; ".join(
+            f"{row_label(d, s.lang)} {fmt_pct(d.get('share'), 0, ratio=True)}" for d in dims)]]
+    return fig
+
+
+KIND_WORDS = {"basic": ("basic", "基本因素", "bad"), "excitement": ("excitement", "兴奋因素", "good"),
+              "performance": ("performance", "绩效因素", "neutral"),
+              "unclear": ("no clear effect", "影响不明确", "muted")}
+
+
+def penalty_reward(data: dict[str, Any], s: Style) -> Figure | None:
+    """Impact asymmetry per attribute (−1 basic … +1 excitement) and a table of penalties and rewards."""
+    prca = path(data, "drivers", "prca")
+    attrs = rows_of(path(prca, "attributes"))
+    if not attrs:
+        return None
+    bars, table, skipped = [], [], []
+    for a in attrs:
+        kind = KIND_WORDS.get(str(a.get("kind")))
+        word = s.tr(kind[0], kind[1]) if kind else s.t("no_data")
+        if kind and a.get("kind") != "unclear" and not a.get("settled"):
+            word += s.tr(" (uncertain)", "（不确定）")
+        value = number(a, ("asymmetry",)) if a.get("kind") not in (None, "unclear") else None
+        lo, hi = interval(a, "asymmetry_low", "asymmetry_high") if value is not None else (None, None)
+        label = str(a.get("label") or a.get("id"))
+        if kind is None:
+            skipped.append(str(a.get("id")))
+        else:
+            bars.append(charts.Bar(label, value, lo, hi, kind[2], text=None if value is not None else word,
+                                   suffix="" if value is None else f" · {word}"))
+
+        def cell(key: str) -> str:
+            v = number(a, (key,))
+            if v is None:
+                return "—"
+            clo, chi = interval(a, f"{key}_low", f"{key}_high")
+            ci = f" [{fmt_num(clo, 2)}, {fmt_num(chi, 2)}]" if clo is not None and chi is not None else ""
+            return fmt_num(v, 2, sign=True) + ci
+
+        table.append([str(a.get("id")), f"{cell('penalty')} (n={a.get('n_low')})",
+                      f"{cell('reward')} (n={a.get('n_high')})", word])
+    title = s.tr("Penalty–reward analysis: impact asymmetry", "惩罚—奖励分析：影响不对称")
+    svg = None
+    if any(b.value is not None for b in bars):
+        t_ = number(prca, ("threshold",)) or 0.2
+        svg = charts.bars(bars, title=title, font=s.font, palette=s.palette, uid=s.chart_id("prca"),
+                          domain=(-1, 1), digits=2, sign=True,
+                          reference=[(-t_, f"−{fmt_num(t_, 1)}"), (t_, f"+{fmt_num(t_, 1)}")])
+    level = s.tr("dimensions", "维度") if prca.get("level") == "dimensions" else s.tr("items", "题项")
+    note = s.tr("Asymmetry −1 … +1 over {lvl}: below −{t} basic (hurts when bad, earns little when good), above +{t} "
+                "excitement (delights when good), between performance. Low ≤ {lo}, high ≥ {hi}; n = {n}; whiskers "
+                "and brackets: 95% bootstrap intervals.",
+                "不对称指数 −1 … +1（按{lvl}）：低于 −{t} 为基本因素（做不好扣分、做好加分少），高于 +{t} 为兴奋因素（做好带来惊喜），"
+                "其间为绩效因素。低分 ≤ {lo}，高分 ≥ {hi}；n = {n}；须线与方括号为 95% bootstrap 区间。").format(
+        lvl=level, t=fmt_num(prca.get("threshold"), 1), lo=fmt_num(prca.get("low_max"), 0),
+        hi=fmt_num(prca.get("high_min"), 0), n=prca.get("n"))
+    if skipped:
+        note += " " + s.tr("Not estimated (fewer than {g} low or high ratings): {i}.",
+                           "未估计（低分或高分人数不足 {g}）：{i}。").format(
+            g=fmt_num(prca.get("min_group"), 0), i=", ".join(skipped))
+    return Figure("prca", title, svg, note, header=[s.tr("Attribute", "属性"), s.tr("Penalty (low)", "惩罚（低分）"),
+                                                   s.tr("Reward (high)", "奖励（高分）"), s.tr("Class", "类型")],
+                  rows=table)
+
+
+def scale_item_table(data: dict[str, Any], s: Style) -> list[Figure]:
+    """Item-rest correlations and alpha if deleted per dimension; items that fit another dimension better."""
+    info = data.get("scale_items")
+    if not isinstance(info, dict):
+        return []
+    def flags(row: dict[str, Any], words: dict[str, tuple[str, str]]) -> str:
+        return "; ".join(s.tr(*w) for key, w in words.items() if row.get(key))
+
+    rows = []
+    for d in rows_of(info.get("dimensions")):
+        rows.append([f"{row_label(d, s.lang)} (k={d.get('k')}, n={d.get('n')})", "", fmt_num(d.get("alpha"), 2),
+                     flags(d, {"too_few_items": ("fewer than 3 items", "题项少于 3 个"),
+                               "too_few_respondents": ("too few respondents", "受访者太少")})])
+        for i in rows_of(d.get("items")):
+            rows.append([f"  {i.get('id')} {i.get('text') or ''}", fmt_num(i.get("item_rest"), 2),
+                         fmt_num(i.get("alpha_if_deleted"), 2),
+                         flags(i, {"hurts": ("lowers alpha", "拉低 α"), "weak": ("weak", "弱")})])
+    if not rows:
+        return []
+    basis = s.tr("gap (P − E)", "差距（P − E）") if info.get("basis") == "gap" else s.tr("perception", "感知")
+    out = [Figure("scale_items", s.tr("Item reliability per dimension ({b} scores)", "各维度题项信度（{b}得分）")
+                  .format(b=basis),
+                  note=s.tr("Dimension rows: alpha (listwise). Item rows: item-rest correlation, alpha if the item "
+                            "were deleted.", "维度行：α（列删除）。题项行：题项—其余题项相关、删除该题后的 α。"),
+                  header=[s.tr("Dimension / item", "维度 / 题项"), s.tr("Item-rest r", "题项—其余 r"),
+                          s.tr("Alpha (if deleted)", "α（删除后）"), s.tr("Flag", "标记")], rows=rows)]
+    pl = info.get("placements") or {}
+    title = s.tr("Do items belong to their dimension?", "题项是否属于所在维度？")
+    if pl.get("reason"):
+        out.append(Figure("placements", title, note=s.tr("Not checked: {r}.", "未检验：{r}。").format(r=pl["reason"])))
+    else:
+        flagged = [p for p in rows_of(pl.get("items")) if p.get("verdict") in ("misfit", "probable_misfit")]
+        note = s.tr("Each item's correlation with its own dimension (item left out) against the other dimensions; "
+                    "n = {n}.", "各题项与本维度（不含该题）及其他维度的相关；n = {n}。").format(n=pl.get("n"))
+        fig = Figure("placements", title, note=note)
+        if flagged:
+            fig.header = [s.tr("Item", "题项"), s.tr("Own dimension r", "本维度 r"), s.tr("Closer to", "更接近"),
+                          s.tr("r", "r")]
+            fig.rows = [[f"{p.get('id')} {p.get('text') or ''}",
+                         f"{vocab_label(str(p.get('dimension')), s.lang)} {fmt_num(p.get('own'), 2)}",
+                         vocab_label(str(p.get("other")), s.lang), fmt_num(p.get("other_r"), 2)
+                         + (" *" if p.get("verdict") == "misfit" else "")] for p in flagged]
+            fig.note += " " + s.tr("* more than two standard errors apart.", "* 差异超过两个标准误。")
+        else:
+            fig.note += " " + s.tr("Every item correlates most with its own dimension.", "每个题项都与本维度相关最高。")
+        out.append(fig)
+    return out
+
+
 QUADRANTS = {
     # quadrant id → (position on the grid, marker shape, tone, label key)
     "concentrate": ("top_left", "triangle", "bad", "q_concentrate"),
@@ -436,7 +625,8 @@ def ipa(data: dict[str, Any], s: Style) -> Figure | None:
     perf_cross = perf_cross if perf_cross is not None else sum(p.x for p in points) / len(points)
     by_expectation = value.get("x_basis") == "expectation"
     y_label = s.tr("Expectation (standing in for importance)", "期望（代替重要性）") if by_expectation \
-        else s.t("importance")
+        else s.tr("Derived importance (relative weight, %)", "推导重要性（相对权重，%）") \
+        if value.get("x_basis") == "derived" else s.t("importance")
     labels = {pos: s.t(lk) for pos, _, _, lk in QUADRANTS.values()}
     svg = charts.quadrant(points, title=s.t("chart_ipa"), font=s.font, x_label=s.t("performance"), y_label=y_label,
                           x_cross=perf_cross, y_cross=imp_cross, quadrant_labels=labels, palette=s.palette,
@@ -593,7 +783,7 @@ def triangle_elements(data: dict[str, Any], s: Style) -> Figure | None:
                              "95% interval where one exists.", "各要素得分（0–100），来自标注的证据（或审核员评分）；须线为 95% 区间。"))
 
 
-Adapter = Callable[[dict[str, Any], Style], "Figure | None"]
+Adapter = Callable[[dict[str, Any], Style], "Figure | list[Figure] | None"]
 
 #: the charts of the built-in modules, in the order they appear
 MODULE_CHARTS: dict[str, list[Adapter]] = {
@@ -601,7 +791,8 @@ MODULE_CHARTS: dict[str, list[Adapter]] = {
     "prescription_gap": [coverage_by_dimension, standard_quality, uncovered_items, subscores],
     "pharmacy_gap": [compliance, compliance_groups("shifts", "shift", "班次"),
                      compliance_groups("roles", "role", "岗位"), root_causes, subscores],
-    "outcome_gap": [customer_gaps, ipa, promises, reliability, subscores],
+    "outcome_gap": [customer_gaps, zones, ipa, driver_weights, penalty_reward, promises, reliability,
+                    scale_item_table, subscores],
     "eight_factor": [factors, complaint_resolution, iceberg, six_steps, loss_reasons],
     "golden_triangle": [triangle, triangle_elements],
 }
@@ -609,6 +800,8 @@ MODULE_CHARTS: dict[str, list[Adapter]] = {
 #: charts for any other module, by the top-level ``data`` key that triggers them
 KEY_CHARTS: dict[str, Adapter] = {
     "customer_gap": customer_gaps,
+    "zone": zones,
+    "drivers": driver_weights,
     "ipa": ipa,
     "promises": promises,
     "standards": compliance,
@@ -633,7 +826,9 @@ def module_figures(module: ModuleResult, *, lang: str, font: str, palette: dict[
             fig = adapter(module.data, style)
         except (TypeError, ValueError, KeyError, AttributeError, ZeroDivisionError, IndexError):
             fig = None  # a shape we cannot read: no chart rather than a wrong one
-        if fig is not None:
+        if isinstance(fig, list):  # an adapter may draw several charts (one per dimension)
+            out.extend(fig)
+        elif fig is not None:
             out.append(fig)
     return out
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from gapaudit.model.result import Action, AuditResult, Metric
 from gapaudit.render import i18n
+from gapaudit.render.data import _safe_cell
 from gapaudit.tracking import target_metric
 
 COLUMNS: list[tuple[str, dict[str, str]]] = [
@@ -220,10 +221,3 @@ def _fixed_timestamps(data: bytes, when: dt.datetime) -> bytes:
             fixed.external_attr = info.external_attr
             out.writestr(fixed, body)
     return buf.getvalue()
-
-
-def _safe_cell(value: Any) -> Any:
-    """Neutralise spreadsheet formulas in untrusted text (=, +, -, @ at the start)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value

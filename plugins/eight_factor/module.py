@@ -34,7 +34,7 @@ import math
 import statistics
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from gapaudit.analysis.complaints import Basis, ComplaintSettings, Rate, analyse, by_count, per_thousand, present
 from gapaudit.model.audit import Severity
@@ -56,8 +56,14 @@ DEFAULT_CURVES: dict[str, list[tuple[float, float]]] = {
 }
 
 
+def _curve_optional(schema: dict[str, Any]) -> None:
+    schema.pop("required", None)  # an audit may give only the weights: EightFactorConfig keeps the default curve
+
+
 class PenaltySettings(Model):
     """How a negative factor's rate becomes points deducted from the total."""
+
+    model_config = ConfigDict(json_schema_extra=_curve_optional)
 
     curve: list[tuple[float, float]] = Field(
         description="points (events per 1,000, points deducted): linear between points, flat after the last")

@@ -50,6 +50,7 @@ from gapaudit.analysis import stats
 from gapaudit.analysis.checklist import CHECKLIST_RULE, CHECKLIST_RULE_ZH, ChecklistConfig, ChecklistField
 from gapaudit.analysis.evidence import IMPORTANCE_RULE, IMPORTANCE_RULE_ZH, SurveyData
 from gapaudit.analysis.memo import memo
+from gapaudit.model.audit import LikertScale
 from gapaudit.model.result import Action, Fact, Finding, Metric, ModuleResult, SetTarget, ShareTarget, \
     SurveyGapTarget
 from gapaudit.model.vocab import TRIANGLE
@@ -59,6 +60,7 @@ from gapaudit.analysis.scoring import (CONFIDENCE_RULE, CONFIDENCE_RULE_ZH, SUBS
 
 from .promises import PromiseRecord, promise_records
 from .questions import QUESTION_REMEDIES, QUESTIONS
+from .research import ResearchConfig, ResearchRun
 from .servqual import (Crosshair, Weights, combine_means, combine_summary, crosshair, item_gaps, point_weights,
                        quadrant, rating_weights, respondent_dimension_means, summary_gap)
 
@@ -66,7 +68,7 @@ DEFAULT_WEIGHTS = {"customer_gap": 0.5, "promises": 0.3, "checklist": 0.2}
 HARDWARE_ELEMENTS = set(TRIANGLE["hardware"])
 
 
-class Config(ChecklistConfig):
+class Config(ChecklistConfig, ResearchConfig):
     """Settings and review answers of the outcome-gap module (``modules.outcome_gap``)."""
 
     questions = QUESTIONS
@@ -89,9 +91,10 @@ class Config(ChecklistConfig):
                                 "importance, else unweighted")
     alpha_threshold: float = Field(0.70, gt=0, lt=1, description="Cronbach's alpha below which a dimension is "
                                                                  "flagged as unreliable")
-    ipa_importance: Literal["auto", "importance", "expectation"] = Field(
+    ipa_importance: Literal["auto", "importance", "expectation", "derived"] = Field(
         "auto", description="importance axis of the IPA grid: customers' importance ratings, or their expectations "
-                            "as a stand-in; auto = ratings when collected")
+                            "as a stand-in; auto = ratings when collected; derived = relative weights on the "
+                            "overall question (revised IPA; needs survey.overall_column)")
     ipa_crosshair: Crosshair = Field("data_mean", description="where the IPA grid is split: data_mean (mean of the "
                                      "item means), data_median or scale_midpoint")
     promise_target: float = Field(0.95, gt=0, le=1, description="share of occasions a promise must be kept")
@@ -144,7 +147,7 @@ class OutcomeGap(AuditModule):
         return _Run(ctx).result()
 
 
-class _Run(ModuleRun):
+class _Run(ResearchRun, ModuleRun):
     """One run of the module: the pieces of the result, filled part by part."""
 
     cfg: Config
@@ -154,7 +157,7 @@ class _Run(ModuleRun):
         self.survey: SurveyData | None = ctx.survey
         self.importance = self.survey.customer_importance() if self.survey else {}
         self.data = {"scale": None, "tolerance": None, "zero_gap": None, "customer_gap": None, "ipa": None,
-                     "promises": []}
+                     "zone": None, "drivers": None, "scale_items": None, "promises": []}
         self.gaps: dict[str, stats.Estimate] = {}  # item id → P − E
         self.customer_ci: tuple[float, float] | tuple[None, None] = (None, None)
         self.promise_ci: tuple[float | None, float | None] = (None, None)
@@ -262,6 +265,10 @@ class _Run(ModuleRun):
         self.score_metrics(servqual, servqual_w, servperf, servperf_w, weights)
         self.missing_notes(dims)
         self.dimension_findings(dim_rows)
+        if survey.raw:
+            self.zone_of_tolerance(dims)
+            self.driver_analysis(dims)
+            self.scale_items(dims)
         self.ipa(items)
         for row in items:
             for key in [k for k in row if k.startswith("_")]:
@@ -480,7 +487,18 @@ class _Run(ModuleRun):
         ctx, cfg, survey = self.ctx, self.cfg, self.survey
         assert survey is not None
         has_ratings = any(r["_imp"] is not None for r in items)
-        if cfg.ipa_importance == "importance" or (cfg.ipa_importance == "auto" and has_ratings):
+        derived = self.derived_importance() if cfg.ipa_importance == "derived" else {}
+        if cfg.ipa_importance == "derived" and not derived:
+            self.note(ctx.tr("importance–performance", "重要性—表现分析"),
+                      ctx.tr("Derived importance was asked for but is not available (no overall question, or the "
+                             "driver analysis could not run): the grid uses stated importance instead.",
+                             "设置要求使用推导重要性，但无法获得（没有总体问题，或驱动因素分析无法进行）：改用顾客陈述的重要性。"),
+                      warning=True)
+        if derived:
+            for r in items:
+                r["_drv"] = derived.get(r["id"])
+            x_basis, key, xs = "derived", "_drv", LikertScale(min=0, max=100)
+        elif cfg.ipa_importance == "importance" or (cfg.ipa_importance in ("auto", "derived") and has_ratings):
             x_basis, key, xs = "importance", "_imp", survey.importance_scale
         else:
             x_basis, key, xs = "expectation", "_exp", survey.scale
@@ -489,7 +507,7 @@ class _Run(ModuleRun):
             self.note(ctx.tr("importance–performance", "重要性—表现分析"),
                       ctx.tr("Fewer than two items have both {x} and perception means: no IPA grid.",
                              "同时具备{x}与感知均值的题项少于两个：无法进行重要性—表现分析。",
-                             x=ctx.tr(x_basis, "重要性" if x_basis == "importance" else "期望")))
+                             x=ctx.tr(x_basis, {"importance": "重要性", "derived": "推导重要性"}.get(x_basis, "期望"))))
             self.item_actions(items, {}, None)
             return
         if x_basis == "expectation":
@@ -498,7 +516,9 @@ class _Run(ModuleRun):
                              "the importance axis.", "顾客未对题项重要性评分：重要性—表现分析以期望值作为重要性坐标。"))
         x_vals = [r[key].value for r in placed]
         y_vals = [r["_perf"].value for r in placed]
-        x_cross = crosshair(x_vals, cfg.ipa_crosshair, xs.min, xs.max)
+        # derived weights have no scale midpoint: their equal-share line (the mean) stands in
+        x_rule = "data_mean" if x_basis == "derived" and cfg.ipa_crosshair == "scale_midpoint" else cfg.ipa_crosshair
+        x_cross = crosshair(x_vals, x_rule, xs.min, xs.max)
         y_cross = crosshair(y_vals, cfg.ipa_crosshair, survey.scale.min, survey.scale.max)
         points, quads = [], {}
         for r, x, y in zip(placed, x_vals, y_vals):
@@ -849,4 +869,4 @@ class _Run(ModuleRun):
                    "行动的重要度 = 相关题项的顾客重要性。") + ctx.tr(IMPORTANCE_RULE, IMPORTANCE_RULE_ZH) + " "
             + ctx.tr(CONFIDENCE_RULE, CONFIDENCE_RULE_ZH),
         ]
-        return lines
+        return lines + self.research_methodology()

@@ -519,3 +519,127 @@ def test_methodology_states_every_rule():
                    "100-point allocation", "Cronbach", "Feldt", "listwise", "crosshair", "Wilson",
                    "ratio of sums", "checklist", "confidence"):
         assert phrase in text, phrase
+
+
+# --- zone of tolerance, derived importance, item-level reliability -----------------------------
+
+def three_column_survey(n=220, seed=3, overall=True, desired=True, adequate=True, missing=0.0):
+    """A generated three-column survey: reliability items below the adequate level, one overall question."""
+    rng = random.Random(seed)
+    items = [{"id": f"{d[:3].upper()}{k}", "text": f"{d} item {k}", "dimension": d}
+             for d in DIMS[:3] for k in range(1, 5)]
+    rows = []
+    for r in range(n):
+        mood = {d: rng.gauss(0, 0.8) for d in DIMS[:3]}
+        row, total = {"respondent": f"R{r}"}, 0.0
+        for it in items:
+            e = rng.gauss(5.6, 0.5)
+            shift = -1.8 if it["dimension"] == "reliability" else 0.0
+            p = min(7, max(1, round(5.0 + shift + mood[it["dimension"]] + rng.gauss(0, 0.6))))
+            row["E_" + it["id"]] = min(7, max(1, round(e)))
+            row["P_" + it["id"]] = p if rng.random() >= missing else None
+            if desired:
+                row["D_" + it["id"]] = min(7, max(1, round(e + 0.8)))
+            if adequate:
+                row["A_" + it["id"]] = min(7, max(1, round(e - 1.0)))
+            total += p
+        if overall:
+            row["OVERALL"] = min(7, max(1, round(total / len(items) + rng.gauss(0, 0.6))))
+        rows.append(row)
+    survey = {"responses": rows}
+    if overall:
+        survey |= {"overall_column": "OVERALL", "overall_question": "Overall, how satisfied are you?"}
+    return items, survey
+
+
+def research_audit(module=None, **kw):
+    items, survey = three_column_survey(**kw)
+    return audit({"questionnaire": {"items": items}, "survey": survey}, module)
+
+
+def test_zone_of_tolerance_per_item_and_dimension():
+    r = run(research_audit())
+    zone = r.data["zone"]
+    rel = next(d for d in zone["dimensions"] if d["dimension"] == "reliability")
+    assert rel["position"] == "below" and rel["clear"] and rel["msa"] < 0
+    assert rel["items"] == ["REL1", "REL2", "REL3", "REL4"]
+    tan = next(d for d in zone["dimensions"] if d["dimension"] == "tangibles")
+    assert tan["position"] == "inside"
+    below = next(f for f in r.findings if f.id == "outcome_gap.below_zone")
+    assert below.severity == "high" and all("REL" in line for line in below.evidence)
+    assert "outcome_gap.msa.reliability" in {m.id for m in r.metrics}
+    assert any("Parasuraman, Zeithaml & Berry 1994" in line for line in r.methodology)
+    # the item's MSA is the paired mean P − A over the respondents, as numpy has it
+    items, survey = three_column_survey()
+    p = np.array([row["P_REL1"] for row in survey["responses"]], float)
+    a = np.array([row["A_REL1"] for row in survey["responses"]], float)
+    rel1 = next(i for i in zone["items"] if i["id"] == "REL1")
+    assert rel1["msa"] == pytest.approx((p - a).mean()) and rel1["below_share"] == pytest.approx(((p - a) < 0).mean())
+
+
+def test_zone_needs_both_desired_and_adequate():
+    r = run(research_audit(desired=False))
+    assert r.data["zone"] is None
+    assert any("desired (D_) and adequate (A_)" in n.detail for n in r.data_quality)
+    plain = run(research_audit(desired=False, adequate=False))
+    assert plain.data["zone"] is None and not any("zone" in n.topic for n in plain.data_quality)
+
+
+def test_driver_analysis_and_revised_ipa():
+    r = run(research_audit({"ipa_importance": "derived", "bootstrap": 200}))
+    drv = r.data["drivers"]
+    assert drv["outcome"]["column"] == "OVERALL" and drv["outcome"]["respondents"] == 220
+    rw = drv["relative_weights"]
+    assert rw["reason"] is None and rw["n"] == 220 and rw["needed"] == 104 + 12
+    assert sum(i["share"] for i in rw["items"]) == pytest.approx(1.0)
+    assert sum(d["share"] for d in rw["dimensions"]) == pytest.approx(1.0)
+    assert drv["prca"]["low_max"] == 3 and drv["prca"]["high_min"] == 6  # 1–7: below the midpoint, top two
+    ipa = r.data["ipa"]
+    assert ipa["x_basis"] == "derived"
+    shares = {i["id"]: 100 * i["share"] for i in rw["items"]}
+    assert {p["id"]: p["importance"] for p in ipa["points"]} == pytest.approx(shares, abs=1e-3)
+    assert ipa["x_cross"] == pytest.approx(100 / 12, abs=1e-3)  # equal-share line
+    assert any("Johnson 2000" in line and "Green (1991)" in line for line in r.methodology)
+    assert any("Mittal, Ross & Baldasare 1998" in line for line in r.methodology)
+    assert any("ipa_importance: derived" in line for line in r.methodology)
+    assert "outcome_gap.key_drivers" in {f.id for f in r.findings}
+
+
+def test_driver_analysis_with_too_few_respondents_says_so_and_gives_no_weights():
+    r = run(research_audit({"ipa_importance": "derived"}, n=40))
+    rw = r.data["drivers"]["relative_weights"]
+    assert rw["reason"] and "at least 60" in rw["reason"] and rw["items"] == [] and rw["r2"] is None
+    assert any("Relative weights not computed" in n.detail for n in r.data_quality)
+    assert r.data["ipa"]["x_basis"] == "expectation"  # fell back, and said so
+    assert any("Derived importance was asked for" in n.detail for n in r.data_quality)
+    zh = run(research_audit(n=40), lang="zh")
+    assert any("未计算相对权重" in n.detail and "至少需要 60" in n.detail for n in zh.data_quality)
+
+
+def test_overall_column_missing_from_responses_is_an_input_error_in_both_languages():
+    items, survey = three_column_survey(n=30, overall=False)
+    survey["overall_column"] = "OVERAL"
+    data = audit({"questionnaire": {"items": items}, "survey": survey})
+    with pytest.raises(InputError) as info:
+        run(data)
+    issue = info.value.issues[0]
+    assert "OVERAL" in issue.message and issue.path[-1] == "overall_column"
+    assert issue.zh and CJK.search(issue.zh)
+
+
+def test_item_level_reliability_and_structure():
+    r = run(research_audit())
+    info = r.data["scale_items"]
+    assert info["basis"] == "gap"
+    dims = {d["dimension"]: d for d in info["dimensions"]}
+    assert dims["tangibles"]["k"] == 4 and not dims["tangibles"]["too_few_items"]
+    alpha_row = dim(r, "tangibles")
+    assert dims["tangibles"]["alpha"] == pytest.approx(alpha_row["alpha"], abs=1e-3)  # same alpha as the table
+    assert all(i["item_rest"] is not None for d in dims.values() for i in d["items"])
+    pl = info["placements"]
+    assert pl["reason"] is None and pl["n"] == 220 and pl["support"] == "moderate"
+    assert {p["verdict"] for p in pl["items"]} == {"fits"}
+    few = run(research_audit(n=25))
+    assert few.data["scale_items"]["placements"]["reason"]
+    assert all(d["too_few_respondents"] for d in few.data["scale_items"]["dimensions"])
+    assert any("too uncertain to interpret" in n.detail for n in few.data_quality)

@@ -119,10 +119,25 @@ def test_every_built_in_module_gets_its_charts_from_the_samples(sample_results):
                 if fig.svg is not None:
                     parse(fig.svg)
     expected = {"diagnosis_gap": {"dimensions", "importance"}, "prescription_gap": {"coverage", "standards"},
-                "pharmacy_gap": {"standards"}, "outcome_gap": {"customer_gap", "ipa", "promises", "alpha"},
+                "pharmacy_gap": {"standards"},
+                "outcome_gap": {"customer_gap", "ipa", "promises", "alpha", "zone-tangibles", "zone-reliability",
+                                "zone-responsiveness", "zone-assurance", "zone-empathy", "drivers", "prca",
+                                "scale_items", "placements"},
                 "eight_factor": {"factors", "resolution"}, "golden_triangle": {"triangle", "elements"}}
     for mid, keys in expected.items():
         assert keys <= drawn.get(mid, set()), (mid, drawn.get(mid))
+
+
+def test_zone_chart_marks_position_by_shape_and_escapes_text():
+    rows = [charts.ZoneRow("<b>dim</b>", 4.5, 6.2, 4.1, 3.9, 4.3, "below", strong=True),
+            charts.ZoneRow("inside item", 4.0, 6.0, 5.0, None, None, "inside"),
+            charts.ZoneRow("above item", 4.0, 5.5, 6.0, 5.8, 6.2, "above")]
+    svg = charts.zone(rows, title="Zone & <t>", font=FONT, legend=("zone", "below", "inside", "above"),
+                      domain=(1, 7))
+    root = parse(svg)
+    assert "<b>dim</b>" in texts(svg) and "4.10" in texts(svg) and "6.00" in texts(svg)
+    assert any("hatch-bad" in (p.get("fill") or "") for p in root.iter(SVG + "path"))  # below: hatched triangle
+    assert any(r.get("fill") == charts.PALETTE["paper"] for r in root.iter(SVG + "rect"))  # above: open square
 
 
 def test_a_plugin_module_gets_charts_by_data_key():
