@@ -421,7 +421,7 @@ class Counterfactuals:
             cached = self._module_cache.get(cache_key)
             if cached is None:
                 ctx = ModuleContext(audit=world.audit, config=world.configs[mid], lang=self.lang, survey=world.survey,
-                                    module_id=mid)
+                                    module_id=mid, scores_only=True)
                 try:
                     result = cls().run(ctx)
                     if not isinstance(result, ModuleResult):

@@ -76,13 +76,19 @@ class Remedy:
 
 @dataclass(frozen=True)
 class ModuleContext:
-    """Everything a module may read; build results with its helpers."""
+    """Everything a module may read; build results with its helpers.
+
+    ``scores_only`` is set when the engine re-runs the module to measure an action's impact: only the score,
+    grade and grade cap of that run are read, so the module may skip descriptive work that changes none of
+    them (driver analyses, reliability, chart data). A test runs every built-in module both ways and compares.
+    """
 
     audit: "AuditInput"
     config: Any
     lang: str
     survey: "SurveyData | None"
     module_id: str
+    scores_only: bool = False
 
     @property
     def evidence(self):

@@ -218,3 +218,16 @@ def test_a_module_failing_on_the_edited_evidence_is_named_and_contained(host):
     step = next(a for a in result.actions if a.id == "pharmacy_gap.standard.FITROOM")
     assert step.impact is None and "fragile" in step.impact_note
     assert result.modules["fragile"].score == 50.0
+
+
+@pytest.mark.parametrize("sample", ["community-supermarket", "electronics-retailer", "lubricant-aftersales",
+                                    "well-run-store"])
+def test_scores_only_runs_give_the_same_scores(host, sample):
+    """Re-running a module for an impact may skip descriptive work, never anything the score rests on."""
+    loaded = load(SAMPLES / sample / "audit.yaml", host)
+    classes = host.modules()
+    for mid in loaded.enabled_modules:
+        full, brief = (classes[mid]().run(ModuleContext(loaded.input, loaded.module_configs[mid], "en",
+                                                        loaded.survey, mid, scores_only=flag))
+                       for flag in (False, True))
+        assert (brief.score, brief.grade, brief.grade_cap) == (full.score, full.grade, full.grade_cap), mid

@@ -250,7 +250,10 @@ class _Run(ResearchRun, ModuleRun):
         servperf_w = combine("perception", weights.values) if weights else None
         use_weighted = cfg.score_basis == "weighted" and servqual_w is not None and servqual_w.value is not None
         used = servqual_w if use_weighted else servqual
-        alphas = self.reliability(dims) if survey.raw else {}
+        # reliability, the zone of tolerance, drivers and the importance–performance grid describe the gap
+        # but do not score it: skipped when only the score is wanted (measuring an action's impact)
+        describe = not ctx.scores_only
+        alphas = self.reliability(dims) if survey.raw and describe else {}
 
         items = self.item_rows()
         dim_rows = self.dimension_rows(dims, dim_gap, dim_perf, weights, alphas)
@@ -265,11 +268,12 @@ class _Run(ResearchRun, ModuleRun):
         self.score_metrics(servqual, servqual_w, servperf, servperf_w, weights)
         self.missing_notes(dims)
         self.dimension_findings(dim_rows)
-        if survey.raw:
+        if survey.raw and describe:
             self.zone_of_tolerance(dims)
             self.driver_analysis(dims)
             self.scale_items(dims)
-        self.ipa(items)
+        if describe:
+            self.ipa(items)
         for row in items:
             for key in [k for k in row if k.startswith("_")]:
                 del row[key]
