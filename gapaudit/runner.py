@@ -32,6 +32,7 @@ class RunOptions:
     template_dirs: tuple[Path, ...] = ()
     many: bool = False  # several audits or formats: ``output`` is a folder
     sign: "SignKey | None" = None  # sign every PDF with this key (PAdES, gapaudit.seal)
+    profile: str | None = None  # report profile: "full" or "brief" (default: the audit's report.profile)
 
 
 @dataclass
@@ -57,7 +58,8 @@ def run_one(path: Path, options: RunOptions, host: PluginHost, name: str | None 
         many = options.many or len(options.formats) > 1
         naming = path.with_name(name + path.suffix) if name else path
         rendered = [(output_path(naming, fmt, options.output, many),
-                     render(result, fmt, host=host, template_dirs=options.template_dirs, audit=loaded.input))
+                     render(result, fmt, host=host, template_dirs=options.template_dirs, audit=loaded.input,
+                            profile=options.profile))
                     for fmt in options.formats]
         if options.sign is not None:
             from gapaudit.seal import sign_pdf
