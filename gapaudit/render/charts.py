@@ -9,7 +9,9 @@ printed values and words, never by colour alone. Sizes are CSS pixels
 
 from __future__ import annotations
 
+import base64
 import math
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
@@ -64,51 +66,115 @@ class Point:
     tone: str = "neutral"
 
 
+#: drawing layers, bottom to top: shapes of one layer and one style are drawn as one path
+GRID, FILL, LINE, MARK = range(4)
+
+
 @dataclass
 class Chart:
-    """An SVG being assembled: size, definitions and body."""
+    """An SVG being assembled: size, shapes grouped by layer and style, texts.
+
+    Shapes of the same layer and style (every grid line, every hatched bar, every whisker) become one
+    ``<path>`` of several sub-paths, so a chart has a handful of elements whatever its rows; WeasyPrint
+    draws each element, and each use of a pattern, on its own. Texts come last, above every shape.
+    """
 
     width: float
     height: float
     font: str
     palette: dict[str, str]
     uid: str
-    body: list[str] = field(default_factory=list)
+    shapes: dict[tuple[int, str], list[str]] = field(default_factory=dict)
+    texts: list[str] = field(default_factory=list)
+    patterns: set[str] = field(default_factory=set)
 
-    def add(self, fragment: str) -> None:
-        self.body.append(fragment)
+    def shape(self, layer: int, d: str, **style: str | float) -> None:
+        """Add path data ``d`` to the path of this layer and style (SVG presentation attributes, ``_`` for ``-``)."""
+        attrs = "".join(f' {k.replace("_", "-")}="{v if isinstance(v, str) else _n(v)}"'
+                        for k, v in style.items())
+        self.shapes.setdefault((layer, attrs), []).append(d)
+
+    def rect(self, layer: int, x: float, y: float, w: float, h: float, **style: str | float) -> None:
+        self.shape(layer, _rect(x, y, w, h), **style)
+
+    def line(self, layer: int, x1: float, y1: float, x2: float, y2: float, **style: str | float) -> None:
+        self.shape(layer, f"M{_n(x1)} {_n(y1)}L{_n(x2)} {_n(y2)}", **style)
+
+    def add(self, text: str) -> None:
+        """A text element (or any element drawn above the shapes)."""
+        self.texts.append(text)
 
     def svg(self, title: str) -> Markup:
         p = self.palette
-        defs = (
-            f'<defs>'
-            f'<pattern id="{self.uid}-hatch-bad" patternUnits="userSpaceOnUse" width="6" height="6" '
-            f'patternTransform="rotate(45)"><rect width="6" height="6" fill="{p["bad"]}"/>'
-            f'<rect width="2.2" height="6" fill="{p["paper"]}" opacity="0.85"/></pattern>'
-            f'<pattern id="{self.uid}-dots-warn" patternUnits="userSpaceOnUse" width="5" height="5">'
-            f'<rect width="5" height="5" fill="{p["warn"]}"/>'
-            f'<circle cx="2.5" cy="2.5" r="1.1" fill="{p["ink"]}" opacity="0.7"/></pattern>'
-            f'<pattern id="{self.uid}-hatch-muted" patternUnits="userSpaceOnUse" width="6" height="6" '
-            f'patternTransform="rotate(-45)"><rect width="6" height="6" fill="{p["paper"]}"/>'
-            f'<rect width="1.5" height="6" fill="{p["muted"]}"/></pattern>'
-            f'</defs>'
-        )
+        shapes = "".join(f'<path d="{"".join(ds)}"{attrs}/>'
+                         for (_, attrs), ds in sorted(self.shapes.items(), key=lambda kv: kv[0][0]))
         return Markup(
             f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {_n(self.width)} '
             f'{_n(self.height)}" width="{_n(self.width)}" height="{_n(self.height)}" role="img" '
             f'font-family="{escape(str(self.font))}" font-size="{FONT_SIZE}" fill="{p["ink"]}">'
-            f'<title>{escape(title)}</title>{defs}{"".join(self.body)}</svg>'
+            f'<title>{escape(title)}</title>{self._defs()}{shapes}{"".join(self.texts)}</svg>'
         )
+
+    def _defs(self) -> str:
+        """The fill patterns this chart uses (none defined that it does not)."""
+        p = self.palette
+        patterns = {
+            "hatch-bad": f'patternTransform="rotate(45)" width="6" height="6"><rect width="6" height="6" '
+                         f'fill="{p["bad"]}"/><rect width="2.2" height="6" fill="{p["paper"]}" opacity="0.85"/>',
+            "dots-warn": f'width="5" height="5"><rect width="5" height="5" fill="{p["warn"]}"/>'
+                         f'<circle cx="2.5" cy="2.5" r="1.1" fill="{p["ink"]}" opacity="0.7"/>',
+            "hatch-muted": f'patternTransform="rotate(-45)" width="6" height="6"><rect width="6" height="6" '
+                           f'fill="{p["paper"]}"/><rect width="1.5" height="6" fill="{p["muted"]}"/>',
+        }
+        used = [f'<pattern id="{self.uid}-{name}" patternUnits="userSpaceOnUse" {body}</pattern>'
+                for name, body in patterns.items() if name in self.patterns]
+        return f"<defs>{''.join(used)}</defs>" if used else ""
 
     def fill(self, tone: str) -> str:
         """Fill for a tone: patterns for bad/warn/muted so greyscale print still tells them apart."""
-        if tone == "bad":
-            return f"url(#{self.uid}-hatch-bad)"
-        if tone == "warn":
-            return f"url(#{self.uid}-dots-warn)"
-        if tone == "muted":
-            return f"url(#{self.uid}-hatch-muted)"
-        return self.palette.get(tone, self.palette["neutral"])
+        name = {"bad": "hatch-bad", "warn": "dots-warn", "muted": "hatch-muted"}.get(tone)
+        if name is None:
+            return self.palette.get(tone, self.palette["neutral"])
+        self.patterns.add(name)
+        return f"url(#{self.uid}-{name})"
+
+
+_SVG_HEAD = re.compile(r'<svg [^>]*?width="([\d.]+)" height="([\d.]+)"[^>]*><title>(.*?)</title>', re.S)
+
+
+def as_image(svg: Markup | None) -> Markup | None:
+    """A chart as an ``<img>`` of its SVG (a ``data:`` URL), its title the alternative text: for the PDF.
+
+    WeasyPrint then reads the SVG once, as an image, instead of styling every element of it as part of the
+    document first (a third of a chart's layout cost); the tagged PDF gets one figure with its alternative
+    text either way.
+    """
+    if svg is None:
+        return None
+    head = _SVG_HEAD.match(str(svg))
+    if head is None:  # not one of ours: leave it inline
+        return svg
+    width, height, title = head.groups()
+    data = base64.b64encode(str(svg).encode("utf-8")).decode("ascii")
+    return Markup(f'<img class="chart" src="data:image/svg+xml;base64,{data}" width="{width}" height="{height}" '
+                  f'alt="{title}">')
+
+
+def _rect(x: float, y: float, w: float, h: float) -> str:
+    """Path data of a rectangle."""
+    return f"M{_n(x)} {_n(y)}h{_n(w)}v{_n(h)}h{_n(-w)}Z"
+
+
+def _round_rect(x: float, y: float, w: float, h: float, r: float) -> str:
+    """Path data of a rectangle with rounded corners of radius ``r``."""
+    arc = f"a{_n(r)} {_n(r)} 0 0 1"
+    return (f"M{_n(x + r)} {_n(y)}h{_n(w - 2 * r)}{arc} {_n(r)} {_n(r)}v{_n(h - 2 * r)}{arc} {_n(-r)} {_n(r)}"
+            f"h{_n(2 * r - w)}{arc} {_n(-r)} {_n(-r)}v{_n(2 * r - h)}{arc} {_n(r)} {_n(-r)}Z")
+
+
+def _circle(cx: float, cy: float, r: float) -> str:
+    """Path data of a circle (two arcs)."""
+    return f"M{_n(cx - r)} {_n(cy)}a{_n(r)} {_n(r)} 0 1 0 {_n(2 * r)} 0a{_n(r)} {_n(r)} 0 1 0 {_n(-2 * r)} 0Z"
 
 
 def _n(value: float) -> str:
@@ -205,9 +271,8 @@ def bars(rows: Sequence[Bar], *, title: str, font: str, palette: dict[str, str] 
     height = top + row_h * max(len(rows), 1) + bottom
     c = Chart(WIDTH, height, font, pal, uid)
     grid_bottom = top + row_h * len(rows)
+    _grid_x(c, [X(tv) for tv in ticks], top - 2, grid_bottom)
     for tv in ticks:
-        c.add(f'<line x1="{_n(X(tv))}" y1="{top - 2}" x2="{_n(X(tv))}" y2="{_n(grid_bottom)}" '
-              f'stroke="{pal["grid"]}" stroke-width="0.8"/>')
         c.add(_text(X(tv), grid_bottom + 14, fmt_num(tv, _tick_digits(ticks)) + unit, "middle", 9.5))
     for i, row in enumerate(rows):
         y = top + i * row_h
@@ -218,26 +283,34 @@ def bars(rows: Sequence[Bar], *, title: str, font: str, palette: dict[str, str] 
             c.add(_text(X(zero) + 4, y + 15, row.text or "—", fill=pal["muted"]))
             continue
         a, b = sorted((X(zero), X(row.value)))
-        c.add(f'<rect x="{_n(a)}" y="{y + 4}" width="{_n(max(b - a, 0.8))}" height="{row_h - 8}" '
-              f'fill="{c.fill(row.tone)}" stroke="{pal["ink"]}" stroke-width="0.5"/>')
+        c.rect(FILL, a, y + 4, max(b - a, 0.8), row_h - 8, fill=c.fill(row.tone), stroke=pal["ink"],
+               stroke_width=0.5)
         if row.lo is not None and row.hi is not None:
-            wl, wh = X(max(row.lo, lo)), X(min(row.hi, hi))
-            ym = y + row_h / 2
-            c.add(f'<path d="M{_n(wl)} {_n(ym)}H{_n(wh)}M{_n(wl)} {_n(ym - 5)}V{_n(ym + 5)}M{_n(wh)} '
-                  f'{_n(ym - 5)}V{_n(ym + 5)}" stroke="{pal["ink"]}" stroke-width="1.2" fill="none"/>')
+            _whisker(c, X(max(row.lo, lo)), X(min(row.hi, hi)), y + row_h / 2, 5, 1.2)
         label_text = row.text or (fmt_num(row.value, digits, sign=sign) + unit)
         end = max(X(row.value), X(zero), X(min(row.hi, hi)) if row.hi is not None else X(zero))
         c.add(_text(min(end + 5, WIDTH - value_room + 5), y + 15, label_text, weight="bold"))
-    c.add(f'<line x1="{_n(X(zero))}" y1="{top - 4}" x2="{_n(X(zero))}" y2="{_n(grid_bottom + 2)}" '
-          f'stroke="{pal["ink"]}" stroke-width="1.2"/>')
+    c.line(LINE, X(zero), top - 4, X(zero), grid_bottom + 2, stroke=pal["ink"], stroke_width=1.2)
     for at, text in refs:
         if not lo <= at <= hi:
             continue
         xr = X(at)
-        c.add(f'<line x1="{_n(xr)}" y1="{top - 8}" x2="{_n(xr)}" y2="{_n(grid_bottom + 2)}" stroke="{pal["ink"]}" '
-              f'stroke-width="1.3" stroke-dasharray="5 3"/>')
+        c.line(LINE, xr, top - 8, xr, grid_bottom + 2, stroke=pal["ink"], stroke_width=1.3,
+               stroke_dasharray="5 3")
         c.add(_text(xr, top - 11, text, "middle", 9.5, "bold"))
     return c.svg(title)
+
+
+def _grid_x(c: Chart, xs: Iterable[float], y1: float, y2: float) -> None:
+    """Vertical grid lines at ``xs`` (one path)."""
+    for x in xs:
+        c.line(GRID, x, y1, x, y2, stroke=c.palette["grid"], stroke_width=0.8, fill="none")
+
+
+def _whisker(c: Chart, lo: float, hi: float, y: float, half: float, width: float) -> None:
+    """An interval whisker from ``lo`` to ``hi`` at ``y`` with end ticks ``half`` high."""
+    c.shape(LINE, f"M{_n(lo)} {_n(y)}H{_n(hi)}M{_n(lo)} {_n(y - half)}V{_n(y + half)}M{_n(hi)} {_n(y - half)}"
+                  f"V{_n(y + half)}", stroke=c.palette["ink"], stroke_width=width, fill="none")
 
 
 def _tick_digits(ticks: Sequence[float]) -> int:
@@ -266,29 +339,26 @@ def dumbbell(rows: Sequence[tuple[str, float | None, float | None]], *, title: s
     height = top + row_h * max(len(rows), 1) + bottom
     c = Chart(WIDTH, height, font, pal, uid)
     grid_bottom = top + row_h * len(rows)
+    dot = {"fill": pal["neutral"], "stroke": pal["ink"], "stroke_width": 0.6}
+    diamond = {"fill": pal["paper"], "stroke": pal["ink"], "stroke_width": 1.4}
     # legend
-    c.add(f'<circle cx="{_n(x0 + 6)}" cy="10" r="5" fill="{pal["neutral"]}" stroke="{pal["ink"]}" '
-          f'stroke-width="0.6"/>')
+    c.shape(MARK, _circle(x0 + 6, 10, 5), **dot)
     c.add(_text(x0 + 16, 14, legend[0]))
     lx = x0 + 34 + text_width(legend[0])
-    c.add(f'<path d="{_diamond(lx, 10, 5.5)}" fill="{pal["paper"]}" stroke="{pal["ink"]}" stroke-width="1.4"/>')
+    c.shape(MARK, _diamond(lx, 10, 5.5), **diamond)
     c.add(_text(lx + 10, 14, legend[1]))
+    _grid_x(c, [X(tv) for tv in ticks], top - 2, grid_bottom)
     for tv in ticks:
-        c.add(f'<line x1="{_n(X(tv))}" y1="{top - 2}" x2="{_n(X(tv))}" y2="{_n(grid_bottom)}" '
-              f'stroke="{pal["grid"]}" stroke-width="0.8"/>')
         c.add(_text(X(tv), grid_bottom + 14, fmt_num(tv, _tick_digits(ticks)), "middle", 9.5))
     for i, (label, a, b) in enumerate(rows):
         y = top + i * row_h + row_h / 2
         c.add(_text(label_width, y + 4, fit(label, label_width), "end"))
         if a is not None and b is not None:
-            c.add(f'<line x1="{_n(X(a))}" y1="{_n(y)}" x2="{_n(X(b))}" y2="{_n(y)}" stroke="{pal["ink"]}" '
-                  f'stroke-width="1.5"/>')
+            c.line(LINE, X(a), y, X(b), y, stroke=pal["ink"], stroke_width=1.5)
         if a is not None:
-            c.add(f'<circle cx="{_n(X(a))}" cy="{_n(y)}" r="5" fill="{pal["neutral"]}" stroke="{pal["ink"]}" '
-                  f'stroke-width="0.6"/>')
+            c.shape(MARK, _circle(X(a), y, 5), **dot)
         if b is not None:
-            c.add(f'<path d="{_diamond(X(b), y, 5.5)}" fill="{pal["paper"]}" stroke="{pal["ink"]}" '
-                  f'stroke-width="1.4"/>')
+            c.shape(MARK, _diamond(X(b), y, 5.5), **diamond)
         if a is None and b is None:
             c.add(_text(x0, y + 4, "—", fill=pal["muted"]))
     return c.svg(title)
@@ -298,16 +368,18 @@ def _diamond(x: float, y: float, r: float) -> str:
     return f"M{_n(x)} {_n(y - r)}L{_n(x + r)} {_n(y)}L{_n(x)} {_n(y + r)}L{_n(x - r)} {_n(y)}Z"
 
 
-def _marker(shape: str, x: float, y: float, tone_fill: str, ink: str, paper: str, r: float = 5) -> str:
+def _marker(c: Chart, shape: str, x: float, y: float, tone_fill: str, r: float = 5) -> None:
+    """A point marker: triangle and circle filled with the tone, square and ring open (paper)."""
+    ink, paper = c.palette["ink"], c.palette["paper"]
     if shape == "triangle":
-        return (f'<path d="M{_n(x)} {_n(y - r * 1.2)}L{_n(x + r * 1.1)} {_n(y + r * 0.8)}L{_n(x - r * 1.1)} '
-                f'{_n(y + r * 0.8)}Z" fill="{tone_fill}" stroke="{ink}" stroke-width="0.8"/>')
-    if shape == "square":
-        return (f'<rect x="{_n(x - r)}" y="{_n(y - r)}" width="{_n(2 * r)}" height="{_n(2 * r)}" fill="{paper}" '
-                f'stroke="{ink}" stroke-width="1.4"/>')
-    if shape == "ring":
-        return f'<circle cx="{_n(x)}" cy="{_n(y)}" r="{_n(r)}" fill="{paper}" stroke="{ink}" stroke-width="1.4"/>'
-    return f'<circle cx="{_n(x)}" cy="{_n(y)}" r="{_n(r)}" fill="{tone_fill}" stroke="{ink}" stroke-width="0.8"/>'
+        c.shape(MARK, f"M{_n(x)} {_n(y - r * 1.2)}L{_n(x + r * 1.1)} {_n(y + r * 0.8)}L{_n(x - r * 1.1)} "
+                      f"{_n(y + r * 0.8)}Z", fill=tone_fill, stroke=ink, stroke_width=0.8)
+    elif shape == "square":
+        c.rect(MARK, x - r, y - r, 2 * r, 2 * r, fill=paper, stroke=ink, stroke_width=1.4)
+    elif shape == "ring":
+        c.shape(MARK, _circle(x, y, r), fill=paper, stroke=ink, stroke_width=1.4)
+    else:
+        c.shape(MARK, _circle(x, y, r), fill=tone_fill, stroke=ink, stroke_width=0.8)
 
 
 def quadrant(points: Sequence[Point], *, title: str, font: str, x_label: str, y_label: str,
@@ -338,20 +410,18 @@ def quadrant(points: Sequence[Point], *, title: str, font: str, x_label: str, y_
         return top + size - (v - ylo) / (yhi - ylo) * size
 
     c = Chart(width, height, font, pal, uid)
-    c.add(f'<rect x="{left}" y="{top}" width="{_n(plot_w)}" height="{size}" fill="{pal["paper"]}" '
-          f'stroke="{pal["ink"]}" stroke-width="0.8"/>')
+    c.rect(GRID, left, top, plot_w, size, fill=pal["paper"], stroke=pal["ink"], stroke_width=0.8)
     xc, yc = X(x_cross), Y(y_cross)
     # the "concentrate here" quadrant is shaded so it stands out in colour and greyscale
-    c.add(f'<rect x="{left}" y="{top}" width="{_n(xc - left)}" height="{_n(yc - top)}" fill="{pal["bad"]}" '
-          f'opacity="0.10"/>')
+    c.rect(FILL, left, top, xc - left, yc - top, fill=pal["bad"], opacity=0.1)
     xticks = [tv for tv in nice_ticks(xlo, xhi, 6) if xlo <= tv <= xhi]
     yticks = [tv for tv in nice_ticks(ylo, yhi, 6) if ylo <= tv <= yhi]
     for tv in xticks:
         c.add(_text(X(tv), top + size + 14, fmt_num(tv, _tick_digits(xticks)), "middle", 9.5))
     for tv in yticks:
         c.add(_text(left - 5, Y(tv) + 3, fmt_num(tv, _tick_digits(yticks)), "end", 9.5))
-    c.add(f'<path d="M{_n(xc)} {top}V{top + size}M{left} {_n(yc)}H{_n(left + plot_w)}" stroke="{pal["ink"]}" '
-          f'stroke-width="1" stroke-dasharray="4 3" fill="none"/>')
+    c.shape(LINE, f"M{_n(xc)} {top}V{top + size}M{left} {_n(yc)}H{_n(left + plot_w)}", stroke=pal["ink"],
+            stroke_width=1, stroke_dasharray="4 3", fill="none")
     pad = 6
     ql = quadrant_labels
     c.add(_text(left + pad, top + 14, ql.get("top_left", ""), weight="bold", size=10.5))
@@ -365,8 +435,7 @@ def quadrant(points: Sequence[Point], *, title: str, font: str, x_label: str, y_
     placed: list[tuple[float, float]] = []
     for p in sorted(points, key=lambda p: (p.y, p.x, p.label), reverse=True):
         x, y = X(p.x), Y(p.y)
-        c.add(_marker(p.shape, x, y, c.fill(p.tone) if p.tone not in ("neutral", "good") else pal[p.tone],
-                      pal["ink"], pal["paper"]))
+        _marker(c, p.shape, x, y, c.fill(p.tone) if p.tone not in ("neutral", "good") else pal[p.tone])
         lx, ly = x + 7, y + 4
         for _ in range(6):  # nudge labels off earlier ones
             if all(abs(lx - a) > 20 or abs(ly - b) > 10 for a, b in placed):
@@ -381,7 +450,7 @@ def quadrant(points: Sequence[Point], *, title: str, font: str, x_label: str, y_
                                                                                  "bottom_right"))):
         y = top + 20 + i * 22
         fill_ = c.fill(tone) if tone == "bad" else pal[tone]
-        c.add(_marker(shape, lx, y, fill_, pal["ink"], pal["paper"]))
+        _marker(c, shape, lx, y, fill_)
         c.add(_text(lx + 10, y + 4, fit(ql.get(key, ""), WIDTH - lx - 14, 10), size=10))
     return c.svg(title)
 
@@ -424,35 +493,31 @@ def zone(rows: Sequence[ZoneRow], *, title: str, font: str, legend: tuple[str, s
     grid_bottom = top + row_h * len(rows)
     marks = {"below": ("triangle", "bad"), "inside": ("circle", "neutral"), "above": ("square", "good")}
     # legend: the band, then the three markers
+    band = {"fill": pal["neutral"], "fill_opacity": 0.22, "stroke": pal["neutral"], "stroke_width": 0.8}
     lx = x0
-    c.add(f'<rect x="{_n(lx)}" y="5" width="22" height="10" fill="{pal["neutral"]}" fill-opacity="0.22" '
-          f'stroke="{pal["neutral"]}" stroke-width="0.8"/>')
+    c.rect(FILL, lx, 5, 22, 10, **band)
     c.add(_text(lx + 27, 14, legend[0], size=10))
     lx += 37 + text_width(legend[0], 10)
     for (shape, tone), text in zip(marks.values(), legend[1:]):
         fill_ = c.fill(tone) if tone == "bad" else pal[tone]
-        c.add(_marker(shape, lx + 5, 10, fill_, pal["ink"], pal["paper"], r=4.5))
+        _marker(c, shape, lx + 5, 10, fill_, r=4.5)
         c.add(_text(lx + 13, 14, text, size=10))
         lx += 26 + text_width(text, 10)
     ticks = [tv for tv in nice_ticks(lo, hi) if lo <= tv <= hi]
+    _grid_x(c, [X(tv) for tv in ticks], top - 2, grid_bottom)
     for tv in ticks:
-        c.add(f'<line x1="{_n(X(tv))}" y1="{top - 2}" x2="{_n(X(tv))}" y2="{_n(grid_bottom)}" '
-              f'stroke="{pal["grid"]}" stroke-width="0.8"/>')
         c.add(_text(X(tv), grid_bottom + 14, fmt_num(tv, _tick_digits(ticks)), "middle", 9.5))
     for i, row in enumerate(rows):
         y = top + i * row_h
         ym = y + row_h / 2
         c.add(_text(label_width, y + 15, fit(row.label, label_width), "end", weight="bold" if row.strong else ""))
         a, d = sorted((X(row.adequate), X(row.desired)))
-        c.add(f'<rect x="{_n(a)}" y="{y + 5}" width="{_n(max(d - a, 0.8))}" height="{row_h - 10}" '
-              f'fill="{pal["neutral"]}" fill-opacity="0.22" stroke="{pal["neutral"]}" stroke-width="0.8"/>')
+        c.rect(FILL, a, y + 5, max(d - a, 0.8), row_h - 10, **band)
         if row.lo is not None and row.hi is not None:
-            wl, wh = X(row.lo), X(row.hi)
-            c.add(f'<path d="M{_n(wl)} {_n(ym)}H{_n(wh)}M{_n(wl)} {_n(ym - 4)}V{_n(ym + 4)}M{_n(wh)} '
-                  f'{_n(ym - 4)}V{_n(ym + 4)}" stroke="{pal["ink"]}" stroke-width="1.1" fill="none"/>')
+            _whisker(c, X(row.lo), X(row.hi), ym, 4, 1.1)
         shape, tone = marks.get(row.position, marks["inside"])
         fill_ = c.fill(tone) if tone == "bad" else pal[tone]
-        c.add(_marker(shape, X(row.perception), ym, fill_, pal["ink"], pal["paper"], r=5 if row.strong else 4.5))
+        _marker(c, shape, X(row.perception), ym, fill_, r=5 if row.strong else 4.5)
         c.add(_text(x1 + 6, y + 15, fmt_num(row.perception, digits), weight="bold" if row.strong else ""))
     return c.svg(title)
 
@@ -476,23 +541,22 @@ def triangle(corners: Sequence[tuple[str, float | None]], *, title: str, font: s
     pts = [(cx + r * math.cos(math.radians(a)), cy + r * math.sin(math.radians(a))) for a in angles]
     c = Chart(width, height, font, pal, uid)
     for level in (0.25, 0.5, 0.75, 1.0):
-        ring = " ".join(f"{_n(cx + (x - cx) * level)},{_n(cy + (y - cy) * level)}" for x, y in pts)
-        c.add(f'<polygon points="{ring}" fill="none" stroke="{pal["grid"] if level < 1 else pal["ink"]}" '
-              f'stroke-width="{1.2 if level == 1 else 0.8}"/>')
+        ring = "L".join(f"{_n(cx + (x - cx) * level)} {_n(cy + (y - cy) * level)}" for x, y in pts)
+        c.shape(GRID, f"M{ring}Z", fill="none", stroke=pal["grid"] if level < 1 else pal["ink"],
+                stroke_width=1.2 if level == 1 else 0.8)
         c.add(_text(cx + 3, cy - r * level + 10, fmt_num(maximum * level, 0), size=8.5, fill=pal["muted"]))
     for x, y in pts:
-        c.add(f'<line x1="{_n(cx)}" y1="{_n(cy)}" x2="{_n(x)}" y2="{_n(y)}" stroke="{pal["grid"]}"/>')
+        c.line(GRID, cx, cy, x, y, stroke=pal["grid"], stroke_width=0.8, fill="none")
     scored = []
     for (name, value), (x, y) in zip(corners, pts):
         share = 0.0 if value is None else max(0.0, min(value / maximum, 1.0))
         scored.append((cx + (x - cx) * share, cy + (y - cy) * share))
     if any(v is not None for _, v in corners):
-        poly = " ".join(f"{_n(x)},{_n(y)}" for x, y in scored)
-        c.add(f'<polygon points="{poly}" fill="{pal["neutral"]}" fill-opacity="0.35" stroke="{pal["neutral"]}" '
-              f'stroke-width="2"/>')
+        poly = "L".join(f"{_n(x)} {_n(y)}" for x, y in scored)
+        c.shape(FILL, f"M{poly}Z", fill=pal["neutral"], fill_opacity=0.35, stroke=pal["neutral"], stroke_width=2)
         for (name, value), (x, y) in zip(corners, scored):
             if value is not None:
-                c.add(f'<circle cx="{_n(x)}" cy="{_n(y)}" r="3.5" fill="{pal["ink"]}"/>')
+                c.shape(MARK, _circle(x, y, 3.5), fill=pal["ink"])
     offsets = [(0, -14, "middle"), (12, 14, "start"), (-12, 14, "end")]
     for (name, value), (x, y), (dx, dy, anchor) in zip(corners, pts, offsets):
         shown = no_data if value is None else fmt_num(value, 0)
@@ -520,20 +584,18 @@ def columns(rows: Sequence[tuple[str, float | None, str]], *, title: str, font: 
         return top + plot_h - v / vmax * plot_h
 
     for tv in ticks:
-        c.add(f'<line x1="{left}" y1="{_n(Y(tv))}" x2="{WIDTH - 10}" y2="{_n(Y(tv))}" stroke="{pal["grid"]}" '
-              f'stroke-width="0.8"/>')
+        c.line(GRID, left, Y(tv), WIDTH - 10, Y(tv), stroke=pal["grid"], stroke_width=0.8, fill="none")
         c.add(_text(left - 5, Y(tv) + 3, fmt_num(tv, _tick_digits(ticks)), "end", 9.5))
     for i, (label, value, tone) in enumerate(rows):
         x = left + i * slot + slot * 0.18
         w = slot * 0.64
         cxm = left + i * slot + slot / 2
         if value is not None and value > 0:
-            c.add(f'<rect x="{_n(x)}" y="{_n(Y(value))}" width="{_n(w)}" height="{_n(Y(0) - Y(value))}" '
-                  f'fill="{c.fill(tone)}" stroke="{pal["ink"]}" stroke-width="0.5"/>')
+            c.rect(FILL, x, Y(value), w, Y(0) - Y(value), fill=c.fill(tone), stroke=pal["ink"], stroke_width=0.5)
         shown = "—" if value is None else fmt_num(value, digits) + unit
         c.add(_text(cxm, Y(value or 0) - 4, shown, "middle", weight="bold"))
         c.add(_text(cxm, top + plot_h + 15, fit(label, slot - 4, 10), "middle", 10))
-    c.add(f'<line x1="{left}" y1="{_n(Y(0))}" x2="{WIDTH - 10}" y2="{_n(Y(0))}" stroke="{pal["ink"]}"/>')
+    c.line(LINE, left, Y(0), WIDTH - 10, Y(0), stroke=pal["ink"], stroke_width=1)
     return c.svg(title)
 
 
@@ -556,13 +618,12 @@ def chain(links: Sequence[dict], *, title: str, font: str, palette: dict[str, st
         x = i * (box_w + gap)
         tone = link.get("tone", "muted")
         weakest = link.get("weakest")
-        dash = ' stroke-dasharray="4 3"' if tone == "muted" else ""
-        c.add(f'<rect x="{_n(x + 1)}" y="2" width="{_n(box_w - 2)}" height="{box_h}" rx="6" '
-              f'fill="{c.fill(tone) if tone != "good" else pal["good"]}" stroke="{pal["ink"]}" '
-              f'stroke-width="{2.6 if weakest else 0.8}"{dash}/>')
+        dash = {"stroke_dasharray": "4 3"} if tone == "muted" else {}
+        c.shape(FILL, _round_rect(x + 1, 2, box_w - 2, box_h, 6),
+                fill=c.fill(tone) if tone != "good" else pal["good"], stroke=pal["ink"],
+                stroke_width=2.6 if weakest else 0.8, **dash)
         # a paper panel keeps the words readable over any fill
-        c.add(f'<rect x="{_n(x + 8)}" y="10" width="{_n(box_w - 16)}" height="{box_h - 16}" rx="4" '
-              f'fill="{pal["paper"]}" opacity="0.92"/>')
+        c.shape(LINE, _round_rect(x + 8, 10, box_w - 16, box_h - 16, 4), fill=pal["paper"], opacity=0.92)
         mid = x + box_w / 2
         c.add(_text(mid, 28, fit(link["name"], box_w - 20, 11.5), "middle", 11.5, "bold"))
         c.add(_text(mid, 55, link.get("score_text", "—"), "middle", 20, "bold"))
@@ -571,7 +632,7 @@ def chain(links: Sequence[dict], *, title: str, font: str, palette: dict[str, st
             c.add(_text(mid, box_h + 18, "▲ " + weakest_label, "middle", 10.5, "bold"))
         if i < n - 1:
             ax = x + box_w
-            c.add(f'<path d="M{_n(ax + 3)} {box_h / 2 + 2}H{_n(ax + gap - 4)}M{_n(ax + gap - 9)} '
-                  f'{box_h / 2 - 3}L{_n(ax + gap - 3)} {box_h / 2 + 2}L{_n(ax + gap - 9)} {box_h / 2 + 7}" '
-                  f'stroke="{pal["ink"]}" stroke-width="1.6" fill="none"/>')
+            c.shape(MARK, f"M{_n(ax + 3)} {_n(box_h / 2 + 2)}H{_n(ax + gap - 4)}M{_n(ax + gap - 9)} "
+                          f"{_n(box_h / 2 - 3)}L{_n(ax + gap - 3)} {_n(box_h / 2 + 2)}L{_n(ax + gap - 9)} "
+                          f"{_n(box_h / 2 + 7)}", stroke=pal["ink"], stroke_width=1.6, fill="none")
     return c.svg(title)

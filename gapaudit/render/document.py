@@ -105,13 +105,13 @@ def build(result: AuditResult, *, host: "PluginHost | None" = None, audit: "Audi
     if profile == "brief":
         sections, plan_limit = _brief_sections(result, lang), BRIEF_PLAN
     else:
-        sections, plan_limit = _full_sections(result, lang, host, font_family, palette, absent), None
+        sections, plan_limit = _full_sections(result, lang, host, font_family, palette, absent, target), None
     sections.sort(key=lambda s: (s.order, s.id))
     _unique_ids(sections)
 
     return Report(
         lang=lang, result=result, theme=theme, sections=sections,
-        summary=_summary(result, lang, font_family, palette, plan_limit),
+        summary=_summary(result, lang, font_family, palette, plan_limit, target),
         font_family=font_family, palette=palette, css_vars=_css_vars(theme, palette), logo=_logo(theme, asset_dirs),
         target=target, asset_dirs=asset_dirs, created=_created(result),
         stylesheet_url=_stylesheet_url(theme, asset_dirs) if target == "pdf" else None,
@@ -137,8 +137,11 @@ def _brief_sections(result: AuditResult, lang: str) -> list[Section]:
 
 
 def _full_sections(result: AuditResult, lang: str, host: "PluginHost | None", font_family: str,
-                   palette: dict[str, str], absent: list[str]) -> list[Section]:
-    """The full report: summary, every module's section, plugin sections, the action plan, the appendix."""
+                   palette: dict[str, str], absent: list[str], target: str = "pdf") -> list[Section]:
+    """The full report: summary, every module's section, plugin sections, the action plan, the appendix.
+
+    In the PDF each chart is an image of its SVG (:func:`charts.as_image`); the HTML report keeps it inline.
+    """
     from gapaudit.render.figures import module_figures
 
     orders = _module_orders(result, host)
@@ -150,6 +153,9 @@ def _full_sections(result: AuditResult, lang: str, host: "PluginHost | None", fo
     ]
     for i, (mid, module) in enumerate(result.modules.items()):
         figures = module_figures(module, lang=lang, font=font_family, palette=palette, uid=f"m{i}")
+        if target == "pdf":
+            for fig in figures:
+                fig.svg = charts.as_image(fig.svg)
         sections.append(Section(
             f"module-{mid}", module.title or mid, [f"modules/{mid}.html.j2", "sections/module.html.j2"],
             orders[mid], {"module": module, "figures": figures}, kind="module"))
@@ -217,7 +223,7 @@ def build_chain(result: AuditResult, lang: str) -> list[dict[str, Any]]:
 
 
 def _summary(result: AuditResult, lang: str, font: str, palette: dict[str, str],
-             plan_limit: int | None = None) -> dict[str, Any]:
+             plan_limit: int | None = None, target: str = "pdf") -> dict[str, Any]:
     from gapaudit.render.plan import build_plan
 
     links = build_chain(result, lang)
@@ -226,6 +232,8 @@ def _summary(result: AuditResult, lang: str, font: str, palette: dict[str, str],
     if any(link["status"] != "not_run" for link in links):
         svg = charts.chain(links, title=i18n.t("gap_chain", lang), font=font, palette=palette, uid="chain",
                            weakest_label=i18n.t("weakest_link", lang))
+        if target == "pdf":
+            svg = charts.as_image(svg)
     caps = [m.grade_cap for m in result.modules.values() if m.grade_cap]
     return {
         "grade_capped": result.overall.grade is not None and result.overall.grade in caps,

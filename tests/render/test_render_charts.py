@@ -33,8 +33,34 @@ def test_bars_escape_labels_and_mark_tones_with_patterns():
     assert root.find(SVG + "title").text == "t & <b>"
     assert '<script>"x"</script>' in texts(svg)
     assert "−1.10" in texts(svg) and "+0.20" in texts(svg) and "no data" in texts(svg)
-    fills = [r.get("fill") for r in root.iter(SVG + "rect")]
+    fills = [r.get("fill") for r in root.iter(SVG + "path")]
     assert any(f and "hatch-bad" in f for f in fills)  # a shortfall is hatched, not only red
+
+
+def test_a_chart_has_a_few_shapes_whatever_its_rows_and_defines_only_the_patterns_it_uses():
+    """WeasyPrint draws every element, and every use of a pattern, on its own: shapes of one style are one path."""
+    rows = [charts.Bar(f"item {i}", (i % 7) - 3.0, (i % 7) - 3.4, (i % 7) - 2.6, ("bad", "good", "neutral")[i % 3])
+            for i in range(40)]
+    root = parse(charts.bars(rows, title="t", font=FONT, sign=True, reference=(1.0, "target")))
+    shapes = [e for e in root.iter() if e.tag in (SVG + "path", SVG + "rect", SVG + "line", SVG + "circle")
+              and not any(e in p.iter() for p in root.iter(SVG + "pattern"))]
+    assert len(shapes) <= 8  # grid, three fills, whiskers, zero line, target line
+    assert len(texts(charts.bars(rows, title="t", font=FONT))) == 40 * 2 + len(charts.nice_ticks(-3.4, 3.4))
+    ids = {p.get("id") for p in root.iter(SVG + "pattern")}
+    used = {f[5:-1] for f in (e.get("fill") or "" for e in root.iter()) if f.startswith("url(#")}
+    assert ids == used == {"c-hatch-bad"}
+
+
+def test_as_image_carries_the_same_svg_with_its_title_as_alternative_text():
+    import base64
+    import re
+
+    svg = charts.bars([charts.Bar("a & b", 1.0)], title='Gaps "by" <dimension>', font=FONT)
+    img = str(charts.as_image(svg))
+    assert img.startswith('<img class="chart" ') and 'alt="Gaps &#34;by&#34; &lt;dimension&gt;"' in img
+    data = re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', img).group(1)
+    assert base64.b64decode(data).decode("utf-8") == str(svg)
+    assert charts.as_image(None) is None
 
 
 def test_svg_is_well_formed_with_the_report_font_stack():
@@ -137,7 +163,8 @@ def test_zone_chart_marks_position_by_shape_and_escapes_text():
     root = parse(svg)
     assert "<b>dim</b>" in texts(svg) and "4.10" in texts(svg) and "6.00" in texts(svg)
     assert any("hatch-bad" in (p.get("fill") or "") for p in root.iter(SVG + "path"))  # below: hatched triangle
-    assert any(r.get("fill") == charts.PALETTE["paper"] for r in root.iter(SVG + "rect"))  # above: open square
+    assert any(r.get("fill") == charts.PALETTE["paper"] and "h" in r.get("d") and "a" not in r.get("d")
+               for r in root.iter(SVG + "path"))  # above: open square
 
 
 def test_a_plugin_module_gets_charts_by_data_key():
