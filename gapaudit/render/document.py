@@ -388,7 +388,8 @@ def _logo(theme: Theme, asset_dirs: list[Path]) -> str | None:
     body, mime = _theme_file(theme.logo, asset_dirs, "logo")
     if mime not in ("image/svg+xml", "image/png", "image/jpeg"):
         raise OutputError(f"theme logo {theme.logo}: use an SVG, PNG or JPEG file")
-    return data_url(body, mime)
+    # Markup: a data: URL we built (base64), printed whole — the templates cut any other long "word"
+    return Markup(data_url(body, mime))
 
 
 def _stylesheet_url(theme: Theme, asset_dirs: list[Path]) -> str | None:

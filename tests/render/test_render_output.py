@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 import subprocess
 import sys
@@ -129,7 +130,8 @@ def branding(tmp_path):
     (tmp_path / "templates" / "chain" / "card.html.j2").write_text(
         "<h1>{{ section.title }}</h1><p class='note'>{{ ctx.note }}</p><p>{{ store.name }} {{ t('score') }}</p>")
     (tmp_path / "theme").mkdir()
-    (tmp_path / "theme" / "logo.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg' width='10' height='10'/>")
+    (tmp_path / "theme" / "logo.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg' width='10' height='10'>"
+                                                 + "<rect width='10' height='10'/>" * 20 + "</svg>")
     (tmp_path / "theme" / "chain.css").write_text("h1 { letter-spacing: 1px; } /* </style><script>x</script> */")
     (tmp_path / "secret.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
     return tmp_path
@@ -158,7 +160,8 @@ def test_theme_colours_logo_fonts_cover_and_footer(branding):
     html, report = _html(Branding(branding))
     assert re.findall(r"--accent:\s*([^;]+);", html)[-1].strip() == "#123456"  # the theme wins over report.css
     assert report.palette["bad"] == "rgb(200, 0, 0)"  # chart colours too
-    assert 'class="logo" src="data:image/svg+xml;base64,' in html
+    logo = (branding / "theme" / "logo.svg").read_bytes()
+    assert f'class="logo" src="data:image/svg+xml;base64,{base64.b64encode(logo).decode()}"' in html  # whole
     assert 'html { font-family: "Chain Sans", ' in html
     assert "For internal use &lt;script&gt;" in html and "Chain footer" in html
     assert "letter-spacing: 1px" in html and "</style><script>" not in html  # inlined, cannot close <style>
