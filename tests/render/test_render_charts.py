@@ -51,15 +51,27 @@ def test_a_chart_has_a_few_shapes_whatever_its_rows_and_defines_only_the_pattern
     assert ids == used == {"c-hatch-bad"}
 
 
-def test_as_image_carries_the_same_svg_with_its_title_as_alternative_text():
+def test_as_image_carries_the_chart_with_its_title_as_alternative_text_and_row_labels_as_lines():
+    """In the PDF a chart is an image of its SVG, its row labels (and zone values) set over it as blocks of lines
+    at the same place: the same texts, in row order, the strong rows bold."""
     import base64
+    import html
     import re
 
-    svg = charts.bars([charts.Bar("a & b", 1.0)], title='Gaps "by" <dimension>', font=FONT)
-    img = str(charts.as_image(svg))
-    assert img.startswith('<img class="chart" ') and 'alt="Gaps &#34;by&#34; &lt;dimension&gt;"' in img
-    data = re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', img).group(1)
-    assert base64.b64decode(data).decode("utf-8") == str(svg)
+    rows = [charts.ZoneRow("Reliability & <b>", 4.5, 6.2, 4.1, strong=True), charts.ZoneRow("REL1 item", 4.0, 6.0, 5.0)]
+    svg = charts.zone(rows, title='Zone "by" <dimension>', font=FONT, legend=("zone", "below", "inside", "above"),
+                      domain=(1, 7))
+    out = str(charts.as_image(svg))
+    img = re.search(r'<img class="chart" src="data:image/svg\+xml;base64,([^"]+)" width="640" height="(\d+)" '
+                    r'alt="Zone &#34;by&#34; &lt;dimension&gt;">', out)
+    image = base64.b64decode(img.group(1)).decode("utf-8")
+    assert texts(image) == [t for t in texts(svg) if t not in ("Reliability & <b>", "REL1 item", "4.10", "5.00")]
+    columns = re.findall(r'<div class="chart-column" style="([^"]*)">(.*?)</div>', out, re.S)
+    assert [html.unescape(re.sub("</?b>", "", body)).split("\n") for _, body in columns] == \
+        [["Reliability & <b>", "REL1 item"], ["4.10", "5.00"]]
+    assert columns[0][1].startswith("<b>Reliability &amp; &lt;b&gt;</b>\n")  # the dimension's row is bold
+    assert "text-align: right" in columns[0][0] and "line-height: 22px" in columns[0][0]
+    assert str(charts.as_image(charts.columns([("a", 1.0, "bad")], title="c", font=FONT))).startswith("<img ")
     assert charts.as_image(None) is None
 
 
