@@ -27,6 +27,7 @@ EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug, not the user's input
 MESSAGES = {
     "invalid": {"en": "{file}: invalid audit ({n} problem{s}):", "zh": "{file}：审核文件有误（{n} 处问题）："},
     "invalid_results": {"en": "nothing to roll up ({n} problem{s}):", "zh": "没有可汇总的结果（{n} 处问题）："},
+    "invalid_import": {"en": "{file}: cannot import ({n} problem{s}):", "zh": "{file}：无法导入（{n} 处问题）："},
     "valid": {"en": "{file}: valid — {modules} module(s) will run: {ids}",
               "zh": "{file}：校验通过 —— 将运行 {modules} 个模块：{ids}"},
     "wrote": {"en": "wrote {path}", "zh": "已写入 {path}"},
@@ -626,7 +627,8 @@ def _value_maps(values: tuple[str, ...]) -> dict[str, dict[str, str]]:
 @click.option("--role-order", help="Survey questions asked in blocks: the roles in column order, e.g. "
                                    "expectation,perception.")
 @click.option("--dry-run", is_flag=True, help="Show the match table; write nothing.")
-@click.option("--force", is_flag=True, help="Overwrite a different file of the same name in the audit folder.")
+@click.option("--force", is_flag=True, help="Overwrite a different file of the same name in the audit folder, or "
+                                           "replace rows typed into the audit where the mapping goes.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), help="Language of the messages (default: the audit's).")
 @debug_option
 def import_cmd(kind: str, file: Path, audit: Path, sheet: str | None, header_row: int | None,
@@ -657,14 +659,14 @@ def import_cmd(kind: str, file: Path, audit: Path, sheet: str | None, header_row
     roles = [r.strip() for r in role_order.split(",")] if role_order else None
     if roles and any(r not in ("expectation", "perception", "importance") for r in roles):
         raise click.BadParameter("use expectation, perception and importance", param_hint="--role-order")
+    out_lang = lang or _audit_language(audit)
     try:
-        out_lang = lang or _audit_language(audit)
         proposal = intake.propose(kind, file, audit, sheet=sheet, header_row=header_row, encoding=encoding,
                                   renames=_pairs(maps, "--map"), ignore=list(ignores), missing=list(missing),
                                   values=_value_maps(value_maps), date_format=date_format, role_order=roles,
                                   lang=out_lang)
     except GapauditError as exc:
-        _fail(exc, debug, lang or getattr(exc, "lang", None))
+        _fail(_import_failed(exc, file), debug, lang or getattr(exc, "lang", None) or out_lang)
     _print_proposal(proposal, out_lang)
     if dry_run:
         click.echo(msg("import_dry", out_lang), err=True)
@@ -675,9 +677,9 @@ def import_cmd(kind: str, file: Path, audit: Path, sheet: str | None, header_row
         click.echo(msg("import_exists", out_lang, path=exc), err=True)
         sys.exit(EXIT_OUTPUT)
     except GapauditError as exc:
-        _fail(exc, debug, out_lang)
-    for line in done:
-        click.echo(line, err=True)
+        _fail(_import_failed(exc, file), debug, out_lang)
+    for en, zh in done:
+        click.echo(zh if out_lang == "zh" else en, err=True)
     if proposal.decisions:
         click.echo(msg("import_decide", out_lang, n=len(proposal.decisions)), err=True)
         sys.exit(EXIT_INPUT)
@@ -688,6 +690,16 @@ def import_cmd(kind: str, file: Path, audit: Path, sheet: str | None, header_row
         _fail(exc, debug, out_lang)
     click.echo(msg("valid", out_lang, file=display_path(audit), modules=len(loaded.enabled_modules),
                    ids=", ".join(loaded.enabled_modules) or "-"))
+
+
+def _import_failed(exc: Exception, file: Path) -> Exception:
+    """An input error met while importing is headed "FILE: cannot import", not "invalid audit"."""
+    from gapaudit.errors import InputError
+
+    if isinstance(exc, InputError) and exc.what == "audit":
+        exc.what = "import"
+        exc.source = str(file)
+    return exc
 
 
 def _audit_language(audit: Path) -> str | None:

@@ -137,6 +137,7 @@ class Proposal:
     decisions: list[tuple[str, str]] = field(default_factory=list)  # (en, zh): what the user must settle
     notes: list[tuple[str, str]] = field(default_factory=list)      # (en, zh): what was decided and why
     rows: int = 0
+    typed_rows: tuple[int, int | None] | None = None  # rows typed into the audit that the file would replace
 
 
 # --- entry point -------------------------------------------------------------------------
@@ -175,8 +176,11 @@ def propose(kind_name: str, file: Path, audit_path: Path, *, sheet: str | None =
         if detected is not None:
             ref_block.update(detected)
     if kind.row is None:
-        return _propose_survey(kind, opened, ref_block, existing, audit_path, role_order, lang)
-    return _propose_rows(kind, opened, ref_block, audit_path, lang)
+        proposal = _propose_survey(kind, opened, ref_block, existing, audit_path, role_order, lang)
+    else:
+        proposal = _propose_rows(kind, opened, ref_block, audit_path, lang)
+    proposal.typed_rows = existing.get("rows")
+    return proposal
 
 
 def _display(file: Path) -> str:
@@ -232,25 +236,40 @@ def _cell_blank(value: Any) -> bool:
 
 
 def _existing_block(audit_path: Path, kind: Kind) -> dict[str, Any]:
-    """The kind's current block in the audit: ``{"ref": {...file options}, "survey": {...survey options}}``."""
+    """The kind's current block in the audit: ``{"ref": {...file options}, "survey": {...survey options},
+    "rows": n}`` (``rows``: how many rows are typed into the audit there).
+
+    The options are checked as ``gapaudit run`` checks them, so a hand edit gone wrong (``ignore: 来源`` for
+    ``ignore: [来源]``) is reported at its line, never read as something else.
+    """
+    from gapaudit.load.audit import _Collector, _validate, read_audit_text
     from gapaudit.load.yamlpos import load_yaml
 
     if not audit_path.is_file():
         raise InputError([InputIssue("no such audit file; create one with gapaudit init", (), str(audit_path),
                                      zh="审核文件不存在；请先用 gapaudit init 创建")])
-    from gapaudit.load.audit import read_audit_text
-
-    data, _ = load_yaml(read_audit_text(audit_path), str(audit_path))
+    display = str(audit_path)
+    data, positions = load_yaml(read_audit_text(audit_path), display)
     node: Any = data if isinstance(data, dict) else {}
     for key in kind.path[:-1]:
         node = node.get(key) if isinstance(node, dict) else None
     out: dict[str, Any] = {}
+    col = _Collector(display)
+    col.positions = {p: (display, line, c) for p, (line, c) in positions.items()}
+    language = data.get("audit", {}).get("language") if isinstance(data, dict) and \
+        isinstance(data.get("audit"), dict) else None
+    col.lang = language if language in ("zh", "en") else None
     if isinstance(node, dict):
         ref = node.get(kind.path[-1])
         if isinstance(ref, dict):
+            _validate(TableRef, ref, kind.path, col)
             out["ref"] = ref
+        elif isinstance(ref, list) and ref:
+            out["rows"] = (len(ref), positions.get(kind.path, (None, None))[0])
         if kind.row is None:
             out["survey"] = {k: v for k, v in node.items() if k != "responses"}
+            _validate(m.Survey, out["survey"] | {"responses": []}, kind.path[:-1], col)
+    col.raise_if_any()
     return out
 
 
@@ -583,6 +602,8 @@ def _propose_rows(kind: Kind, sheet: Sheet, ref: dict[str, Any], audit_path: Pat
         if f not in present:
             proposal.decisions.append((f"no column gives the required field {f!r}; name one with --map 'COLUMN={f}'",
                                        f"没有列对应必填字段 {f!r}；请用 --map '列名={f}' 指定"))
+    if unpivot and unpivot["name_to"] == "standard":
+        _unknown_standard_columns([sheet.header[c - 1] for c in value_cols], values_map, audit_path, proposal)
     if values_map:
         ref["values"] = values_map
     ref["ignore"] = ignore
@@ -657,7 +678,11 @@ def _first(values: Counter) -> Any:
 
 
 def _wide_checklist(kind: Kind, sheet: Sheet, targets: dict[int, str], audit_path: Path) -> dict[str, Any] | None:
-    """A checklist with one column per visit (rows are standards) or per standard (rows are visits)."""
+    """A checklist with one column per visit (rows are standards) or per standard (rows are visits).
+
+    Columns named by the audit's standards (id or title) are standards; otherwise columns whose cells are
+    answers are visits, or standards when another column already gives the visit.
+    """
     from gapaudit.load.survey import norm
     from gapaudit.model.base import _ANSWERS
 
@@ -683,8 +708,34 @@ def _wide_checklist(kind: Kind, sheet: Sheet, targets: dict[int, str], audit_pat
         if total.get(i) and n / total[i] >= 0.8 and sheet.header[i - 1]:
             answer_cols.append(sheet.header[i - 1])
     if len(answer_cols) >= 2:
-        return {"columns": answer_cols, "name_to": "visit", "value_to": "result"}
+        # rows are standards, columns visits (the common paper layout) — unless a column already names the visit
+        name_to = "standard" if "visit" in targets.values() else "visit"
+        return {"columns": answer_cols, "name_to": name_to, "value_to": "result"}
     return None
+
+
+def _unknown_standard_columns(names: list[str], values_map: dict[str, Any], audit_path: Path,
+                              proposal: Proposal) -> None:
+    """Columns read as standards that name none of the audit's standards (by id or title): one decision."""
+    from gapaudit.analysis.evidence import suggest
+    from gapaudit.load.survey import norm
+
+    standards = _standards(audit_path)
+    known = {norm(s) for pair in standards for s in pair if s}
+    renamed = {normal_text(str(k)): v for k, v in (values_map.get("standard") or {}).items()}
+    unknown = [n for n in names if norm(str(renamed.get(normal_text(n), n))) not in known]
+    if not unknown:
+        return
+    listing = ", ".join(f"{s} ({shorten(title, 30)})" for s, title in standards) or "-"
+    first = unknown[0]
+    hint = suggest(first, [title for _, title in standards] + [s for s, _ in standards])
+    proposal.decisions.append((
+        f"{len(unknown)} column(s) read as standards name no standard of the audit: "
+        f"{', '.join(shorten(n, 30) for n in unknown[:6])}{hint}; the audit's standards are {listing}; say which "
+        f"standard each is with --value 'standard:{first}=ID' (repeatable)",
+        f"有 {len(unknown)} 列按服务标准读取，但不是审核文件中的任何标准：{'、'.join(shorten(n, 30) for n in unknown[:6])}"
+        f"{suggest(first, [title for _, title in standards] + [s for s, _ in standards], 'zh')}；审核文件中的标准有 "
+        f"{listing}；请用 --value 'standard:{first}=编号' 指明每列是哪条标准（可重复）"))
 
 
 def _standards(audit_path: Path) -> list[tuple[str, str]]:
@@ -705,15 +756,24 @@ def _standards(audit_path: Path) -> list[tuple[str, str]]:
 
 # --- writing -----------------------------------------------------------------------------------
 
-def write(proposal: Proposal, file: Path, audit_path: Path, *, force: bool = False) -> list[str]:
+def write(proposal: Proposal, file: Path, audit_path: Path, *, force: bool = False) -> list[tuple[str, str]]:
     """Copy the file into the audit folder when it lies outside, and write the block into the audit file.
 
-    Returns what was done, one line each (en).
+    Returns what was done, one (en, zh) line each. Rows typed into the audit where the block goes are not
+    replaced without ``force``.
     """
-    from gapaudit.load.yaml_edit import set_block
+    from gapaudit.load.yaml_edit import EditError, set_block
     from gapaudit.render.output import write_atomic
 
-    done: list[str] = []
+    done: list[tuple[str, str]] = []
+    if proposal.typed_rows and not force:
+        n, line = proposal.typed_rows
+        where = ".".join(proposal.kind.path)
+        raise InputError([InputIssue(
+            f"{where} holds {n} rows typed into the audit; importing {file.name} would replace them: move them "
+            "into the file, or run again with --force to replace them", (), str(audit_path), line,
+            zh=f"{where} 中有 {n} 行直接写在审核文件里；导入 {file.name} 会替换掉它们：请把它们并入该文件，"
+               "或加 --force 再运行以替换")])
     folder = audit_path.parent.resolve()
     name = proposal.block["responses"]["file"] if proposal.kind.row is None else proposal.block["file"]
     target = folder / name
@@ -721,7 +781,7 @@ def write(proposal: Proposal, file: Path, audit_path: Path, *, force: bool = Fal
         if target.exists() and not _same_file(target, file) and not force:
             raise FileExistsError(str(target))
         shutil.copyfile(file, target)
-        done.append(f"copied {file} to {target}")
+        done.append((f"copied {file} to {target}", f"已把 {file} 复制为 {target}"))
     kind = proposal.kind
     path = kind.path[:-1] if kind.row is None else kind.path
     text = audit_path.read_text(encoding="utf-8-sig")
@@ -738,9 +798,13 @@ def write(proposal: Proposal, file: Path, audit_path: Path, *, force: bool = Fal
             return current
         return _merge(current, proposal.block) if hasattr(current, "items") else proposal.block
 
-    new_text = set_block(text, path, update)
+    try:
+        new_text = set_block(text, path, update)
+    except EditError as exc:
+        raise InputError([InputIssue(str(exc), (), str(audit_path), exc.line, zh=exc.zh)]) from None
     write_atomic(audit_path, new_text.encode("utf-8"))
-    done.append(f"wrote evidence.{'.'.join(path[1:])} in {audit_path}")
+    done.append((f"wrote evidence.{'.'.join(path[1:])} in {audit_path}",
+                 f"已写入 {audit_path} 的 evidence.{'.'.join(path[1:])}"))
     return done
 
 

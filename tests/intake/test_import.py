@@ -181,3 +181,75 @@ def test_survey_without_a_questionnaire_says_what_to_do(tmp_path, runner):
                      encoding="utf-8")
     result = runner.invoke(main, ["import", "survey", str(raw), "--audit", str(audit)])
     assert result.exit_code == 2 and "gapaudit import questionnaire" in result.output
+
+
+def test_a_hand_edit_gone_wrong_is_reported_at_its_line_not_read_as_something_else(tmp_path, runner):
+    raw = tmp_path / "log.csv"
+    raw.write_text("编号,日期,严重程度,来源\nC1,2026-10-01,高,电话\n", encoding="utf-8")
+    audit = _audit(tmp_path, "zh")
+    audit.write_text(audit.read_text(encoding="utf-8") + "  complaints:\n    file: log.csv\n    ignore: 来源\n",
+                     encoding="utf-8")
+    line = audit.read_text(encoding="utf-8").splitlines().index("    ignore: 来源") + 1
+    result = runner.invoke(main, ["import", "complaints", str(raw), "--audit", str(audit)])
+    assert result.exit_code == 2, result.output
+    assert f"audit.yaml:{line}:5" in result.output and "应为列表" in result.output
+    assert "log.csv：无法导入" in result.output
+
+
+def test_rows_typed_into_the_audit_are_not_replaced_without_force(tmp_path, runner):
+    raw = tmp_path / "log.csv"
+    raw.write_text("编号,日期,严重程度\nC9,2026-10-01,高\n", encoding="utf-8")
+    audit = _audit(tmp_path, "zh")
+    audit.write_text(audit.read_text(encoding="utf-8") + "  complaints:   # 手工录入\n    - {id: C1, severity: 高}\n",
+                     encoding="utf-8")
+    before = audit.read_text(encoding="utf-8")
+    result = runner.invoke(main, ["import", "complaints", str(raw), "--audit", str(audit)])
+    assert result.exit_code == 2 and "1 行直接写在审核文件里" in result.output and "--force" in result.output
+    assert audit.read_text(encoding="utf-8") == before
+    result = runner.invoke(main, ["import", "complaints", str(raw), "--audit", str(audit), "--force"])
+    assert result.exit_code == 0, result.output
+    assert "已写入" in result.output and "file: log.csv" in audit.read_text(encoding="utf-8")
+
+
+def test_an_inline_evidence_mapping_is_an_input_error_at_its_line(tmp_path, runner):
+    raw = tmp_path / "log.csv"
+    raw.write_text("id,date,severity\nC1,2026-10-01,high\n", encoding="utf-8")
+    audit = tmp_path / "audit.yaml"
+    audit.write_text("schema_version: 1\naudit: {id: A, date: 2026-10-01, language: en}\nstore: {id: S, name: S}\n"
+                     "evidence: {complaints: [{id: C1}]}\n", encoding="utf-8")
+    result = runner.invoke(main, ["import", "complaints", str(raw), "--audit", str(audit), "--force"])
+    assert result.exit_code == 2, result.output
+    assert "audit.yaml:4" in result.output and "write it as a block" in result.output
+
+
+def test_a_column_named_no_is_ignored_as_written(tmp_path, runner, host):
+    raw = tmp_path / "obs.csv"
+    raw.write_text("No,visit,standard,result\n1,V1,FIT,Y\n2,V1,GREET,N\n", encoding="utf-8")
+    audit = _audit(tmp_path, "en")
+    _import(runner, "observations", str(raw), "--audit", str(audit))
+    assert [o.result for o in load_audit(audit, host).input.evidence.observations] == ["yes", "no"]
+
+
+def test_checklist_with_one_row_per_visit_and_a_column_per_standard(tmp_path, runner, host):
+    """Headers are the standards (titles written otherwise than in the audit), a visit column, 1/0 answers."""
+    import openpyxl
+
+    raw = tmp_path / "巡店.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    titles = [title for _, title, _ in exports.STANDARDS_ZH]
+    ws.append(["访问", "日期"] + titles)
+    answers = [[1, 0, 1, 1], [0, 0, 1, 1], [1, 1, 1, 0]]
+    for v, row in enumerate(answers, start=1):
+        ws.append([f"V{v}", f"2026-10-0{v}"] + row)
+    wb.save(raw)
+    audit = _audit(tmp_path, "en")  # English titles: the Chinese headers name no standard of this audit
+    result = runner.invoke(main, ["import", "observations", str(raw), "--audit", str(audit)])
+    assert result.exit_code == 2
+    assert "name no standard of the audit" in result.output and "--value 'standard:" in result.output
+    ids = [sid for sid, _, _ in exports.STANDARDS_ZH]
+    _import(runner, "observations", str(raw), "--audit", str(audit),
+            *[f"--value=standard:{title}={sid}" for title, sid in zip(titles, ids)])
+    obs = load_audit(audit, host).input.evidence.observations
+    assert sorted((o.visit, o.standard, o.result) for o in obs) == sorted(
+        (f"V{v}", sid, "yes" if a else "no") for v, row in enumerate(answers, start=1) for sid, a in zip(ids, row))
