@@ -733,9 +733,9 @@ def _print_proposal(proposal: Any, lang: str | None) -> None:
             out, used = out + c, used + w
         return out
 
-    def pad(text: str, limit: int) -> str:
-        text = cut(text, limit)
-        return text + " " * max(0, limit - width(text))
+    def pad(text: str, limit: int) -> str:  # a cut text still leaves a space before the next column
+        text = cut(text, limit - 1)
+        return text + " " * max(1, limit - width(text))
 
     from gapaudit.errors import column_letter
 

@@ -298,8 +298,8 @@ def _questionnaire(audit_path: Path) -> tuple[dict[str, str], list[str], Any]:
 
 def _propose_survey(kind: Kind, sheet: Sheet, ref: dict[str, Any], existing: dict[str, Any], audit_path: Path,
                     role_order: list[str] | None, lang: str) -> Proposal:
-    from gapaudit.load.survey import ROLE_LABEL, RatingParser, SurveyColumns, norm, resolve_columns, \
-        unresolved_message
+    from gapaudit.load.survey import ROLE_LABEL, UNRESOLVED_LABEL, RatingParser, SurveyColumns, norm, \
+        resolve_columns, unresolved_message
     from gapaudit.load.survey import DEFAULT_ROLE_MARKERS, ROLE_PREFIX_FIELD
 
     items, dims, questionnaire = _questionnaire(audit_path)
@@ -393,6 +393,7 @@ def _propose_survey(kind: Kind, sheet: Sheet, ref: dict[str, Any], existing: dic
         cfg = settings(match)
         res = resolve_columns(sheet.header, items, dims, cfg)
     # the match table
+    pending: dict[str, list[tuple[int, str, str]]] = {}  # decisions by kind, grouped when many columns share one
     for idx, name in enumerate(sheet.header, start=1):
         if not name:
             continue
@@ -406,9 +407,9 @@ def _propose_survey(kind: Kind, sheet: Sheet, ref: dict[str, Any], existing: dic
             proposal.table.append(Row(idx, name, becomes, how[1 if zh else 0]))
             if idx in odd:
                 values = ", ".join(f"{shorten(v, 30)} ({n})" for v, n in odd[idx].most_common(4))
-                proposal.decisions.append((
-                    f"column {shorten(name, 60)}: answers that are no rating on {scale.min}..{scale.max}: {values}; "
-                    f"declare them as labels (questionnaire.scale.labels) or as missing codes (--missing)",
+                pending.setdefault("answers", []).append((
+                    idx, f"column {shorten(name, 60)}: answers that are no rating on {scale.min}..{scale.max}: "
+                    f"{values}; declare them as labels (questionnaire.scale.labels) or as missing codes (--missing)",
                     f"“{name}”列：有不是 {scale.min}..{scale.max} 评分的答案：{values}；请声明为标签"
                     f"（questionnaire.scale.labels）或缺失代码（--missing）"))
         elif res.respondent == idx:
@@ -425,9 +426,11 @@ def _propose_survey(kind: Kind, sheet: Sheet, ref: dict[str, Any], existing: dic
             proposal.table.append(Row(idx, name, "忽略" if zh else "ignored", why))
         else:
             u = next(x for x in res.unresolved if x.index == idx)
-            en, zh_text = unresolved_message(u, cfg, items)
-            proposal.table.append(Row(idx, name, "需要决定" if zh else "needs a decision", u.reason))
-            proposal.decisions.append((en, zh_text))
+            en, zh_text = unresolved_message(u, cfg, items, flags=True)
+            label = UNRESOLVED_LABEL.get(u.reason, (u.reason, u.reason))
+            proposal.table.append(Row(idx, name, "需要决定" if zh else "needs a decision", label[1 if zh else 0]))
+            pending.setdefault(u.reason, []).append((idx, en, zh_text))
+    _decide_grouped(proposal, pending)
     ref["ignore"] = ignore
     if missing:
         ref["missing"] = missing
@@ -435,6 +438,24 @@ def _propose_survey(kind: Kind, sheet: Sheet, ref: dict[str, Any], existing: dic
     block["responses"] = _clean_ref(ref)
     proposal.block = _ordered_survey(block)
     return proposal
+
+
+#: a decision shared by this many columns is listed once, with the columns
+GROUP_DECISIONS_FROM = 4
+
+
+def _decide_grouped(proposal: Proposal, pending: dict[str, list[tuple[int, str, str]]]) -> None:
+    """Decisions of one kind for many columns become one line naming the columns; the first shows the option."""
+    from gapaudit.errors import column_letter
+
+    for entries in pending.values():
+        if len(entries) < GROUP_DECISIONS_FROM:
+            proposal.decisions.extend((en, zh) for _, en, zh in entries)
+            continue
+        letters = ", ".join(column_letter(i) for i, _, _ in entries[:8]) + (", …" if len(entries) > 8 else "")
+        _, en, zh = entries[0]
+        proposal.decisions.append((f"{len(entries)} columns ({letters}) need the same decision; the first: {en}",
+                                   f"{len(entries)} 列（{letters}）需要同样的决定；第一列：{zh}"))
 
 
 def _value_counts(sheet: Sheet, columns: list[int], proposal: Proposal, chunk: int = 5000) -> dict[int, Counter]:

@@ -206,7 +206,8 @@ class Survey(Model):
         "marker such as 期望 / 感知 / 重要 or Expectation / Perception / Importance)"))
     role_markers: dict[SurveyRole, list[str]] = Field(default_factory=dict, description=(
         "words in a header naming its role, replacing the defaults for that role "
-        "(期望/期待/预期/expectation/expect; 感知/感受/实际/体验/perception/experience/actual; 重要/importance)"))
+        "(期望/期待/预期/expectation/expect; 感知/感受/实际/体验/满意/perception/experience/actual/satisfied; "
+        "重要/importance)"))
     role_order: list[SurveyRole] = Field(default_factory=list, description=(
         "for questions asked in blocks with no marker in the header: the roles in the order an item's columns "
         "appear, e.g. [expectation, perception]"))

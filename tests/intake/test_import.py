@@ -253,3 +253,43 @@ def test_checklist_with_one_row_per_visit_and_a_column_per_standard(tmp_path, ru
     obs = load_audit(audit, host).input.evidence.observations
     assert sorted((o.visit, o.standard, o.result) for o in obs) == sorted(
         (f"V{v}", sid, "yes" if a else "no") for v, row in enumerate(answers, start=1) for sid, a in zip(ids, row))
+
+
+def _matrix_csv(path: Path, leads: tuple[str, str], texts: dict[str, str] | None = None) -> None:
+    """A small 按序号 export: respondent number, then one column per item for each of two matrix questions."""
+    zh = {i["id"]: i["text"] for i in exports.items("zh")} | (texts or {})
+    header = ["序号"] + [f"{q}、{lead}—{text}" for q, lead in zip((3, 4), leads) for text in zh.values()]
+    rows = [[str(r)] + [str(1 + (r + k) % 7) for k in range(2 * len(zh))] for r in range(1, 6)]
+    path.write_text("\n".join(",".join(row) for row in [header] + rows) + "\n", encoding="utf-8")
+
+
+def test_satisfaction_headers_are_perception(tmp_path, runner, host):
+    raw = tmp_path / "wjx.csv"
+    _matrix_csv(raw, ("您对以下方面的期望", "您对本店以下方面的满意度"))
+    audit = _audit(tmp_path, "zh")
+    out = _import(runner, "survey", str(raw), "--audit", str(audit))
+    assert "需要你决定" not in out
+    survey = load_audit(audit, host).survey
+    assert survey.perception["TAN1"] == [float(1 + (r + 22) % 7) for r in range(1, 6)]
+
+
+def test_the_same_decision_for_many_columns_is_one_line_in_the_audits_language(tmp_path, runner):
+    raw = tmp_path / "wjx.csv"
+    _matrix_csv(raw, ("您对以下方面的期望", "您对本店以下方面的评价"))
+    audit = _audit(tmp_path, "zh")
+    result = runner.invoke(main, ["import", "survey", str(raw), "--audit", str(audit)])
+    assert result.exit_code == 2
+    assert "需要你决定（1 处）" in result.output and "22 列（X, Y, Z, AA" in result.output
+    assert "--role-order expectation,perception" in result.output
+    assert "看不出角色" in result.output and "no role" not in result.output  # the table's reasons in Chinese too
+
+
+def test_a_column_whose_text_differs_by_a_word_gets_the_option_that_settles_it(tmp_path, runner):
+    raw = tmp_path / "wjx.csv"
+    rel1 = next(i["text"] for i in exports.items("zh") if i["id"] == "REL1")
+    _matrix_csv(raw, ("您对以下方面的期望", "您在本店的实际感受"), {"REL1": rel1[:-1] + "啊"})
+    audit = _audit(tmp_path, "zh")
+    result = runner.invoke(main, ["import", "survey", str(raw), "--audit", str(audit)])
+    assert result.exit_code == 2
+    assert f"--map '3、您对以下方面的期望—{rel1[:-1]}啊=E_REL1'" in result.output
+    assert f"--map '4、您在本店的实际感受—{rel1[:-1]}啊=P_REL1'" in result.output
