@@ -310,3 +310,40 @@ def test_a_fifo_named_like_evidence_is_refused_not_read(tmp_path, host):
     os.mkfifo(tmp_path / "c.csv")
     [msg] = problems(audit(tmp_path, "complaints: {file: c.csv}\n"), host)
     assert "not a regular file" in msg
+
+
+# --- European exports, totals lines --------------------------------------------------------
+
+@pytest.mark.parametrize("text, expected", [("28,5", 28.5), ("1.500", 1500), ("1.234,5", 1234.5), ("-3,25", -3.25),
+                                            ("28.5", 28.5)])
+def test_numbers_with_a_decimal_comma_when_declared(text, expected):
+    assert parse_number(text, ",") == expected
+
+
+def test_a_decimal_comma_undeclared_says_how_to_declare_it():
+    en, zh = parse_number("28,5")
+    assert "decimal: ','" in en and "28.5" in en and "decimal: ','" in zh
+
+
+def test_windows_1252_text_is_read_as_such_not_as_chinese(tmp_path, host):
+    rows = ["id;category;severity", "C1;Qualität;hoch", "C2;Größe;niedrig", "C3;Catégorie épuisée;moyen"]
+    (tmp_path / "c.csv").write_bytes("\r\n".join(rows).encode("cp1252"))
+    loaded = load_audit(audit(tmp_path, """\
+        complaints:
+          file: c.csv
+          values: {severity: {hoch: high, niedrig: low, moyen: medium}}
+        """), host)
+    assert [c.category for c in loaded.input.evidence.complaints] == ["Qualität", "Größe", "Catégorie épuisée"]
+
+
+def test_text_in_no_known_encoding_is_an_error_not_a_crash(tmp_path, host):
+    (tmp_path / "c.csv").write_bytes(b"id,category\nC1,\x81\x30\xff\xfe\x81\n")
+    assert any("set encoding:" in p for p in problems(audit(tmp_path, "complaints: {file: c.csv}\n"), host))
+
+
+def test_a_totals_line_under_the_table_is_not_data(tmp_path, host):
+    (tmp_path / "c.csv").write_text("编号,严重程度,处理结果,处理时长（小时）\nC1,高,已解决,5\nC2,低,已解决,7\n合计,,,12\n",
+                                    encoding="utf-8")
+    loaded = load_audit(audit(tmp_path, "complaints: {file: c.csv, columns: {编号: id, 严重程度: severity, "
+                                        "处理结果: resolved, 处理时长（小时）: hours_to_resolve}}\n"), host)
+    assert [c.id for c in loaded.input.evidence.complaints] == ["C1", "C2"]

@@ -180,6 +180,9 @@ def propose(kind_name: str, file: Path, audit_path: Path, *, sheet: str | None =
     else:
         proposal = _propose_rows(kind, opened, ref_block, audit_path, lang)
     proposal.typed_rows = existing.get("rows")
+    for row, label in proposal.sheet.totals.items():
+        proposal.notes.append((f"row {row} ({shorten(label, 20)}) is a totals line, not data: it is not read",
+                               f"第 {row} 行（{shorten(label, 20)}）是合计行，不是数据：不读取"))
     return proposal
 
 
@@ -491,7 +494,7 @@ def _as_code(value: str) -> Any:
 
 def _clean_ref(ref: dict[str, Any]) -> dict[str, Any]:
     order = ("file", "sheet", "encoding", "delimiter", "header_row", "header_rows", "data_from_row", "keep", "ignore",
-             "columns", "missing", "values", "date_format", "unpivot")
+             "columns", "missing", "values", "date_format", "decimal", "unpivot")
     out = {k: ref[k] for k in order if k in ref and ref[k] not in (None, [], {})}
     out.update({k: v for k, v in ref.items() if k not in order and v not in (None, [], {})})
     if out.get("header_rows") == 1:
@@ -578,6 +581,9 @@ def _propose_rows(kind: Kind, sheet: Sheet, ref: dict[str, Any], audit_path: Pat
     annotations = {(info.alias or n): Annotated[(info.annotation, *info.metadata)] if info.metadata
                    else info.annotation for n, info in kind.row.model_fields.items()}
     values_map = dict(ref.get("values") or {})
+    if "decimal" not in ref:
+        _decimal_mark([(sheet.header[c - 1], seen[c]) for c in probe if known.get(targets[c]) in ("int", "float")],
+                      ref, proposal)
     reader = CellReader(TableRef.model_validate(_clean_ref(ref) | {"values": values_map}), known, sheet)
     for c in probe:
         f = targets[c]
@@ -661,11 +667,29 @@ def _refused(fieldname: str, column: int, values: Counter, annotation: Any, read
             "（或在审核文件中写 values:）"))
 
 
+def _decimal_mark(columns: list[tuple[str, Counter]], ref: dict[str, Any], proposal: Proposal) -> None:
+    """``decimal: ','`` when number columns write decimals with a comma (``28,5``) and never with a point."""
+    from gapaudit.load.tables import is_comma_decimal
+
+    comma = [(name, v) for name, values in columns for v in values if isinstance(v, str) and is_comma_decimal(v)]
+    point = any(isinstance(v, float) or isinstance(v, str) and "." in v and "," not in v and v.count(".") == 1
+                and len(v.split(".")[1]) != 3 for _, values in columns for v in values)
+    if comma and not point:
+        ref["decimal"] = ","
+        name, value = comma[0]
+        proposal.notes.append((f"column {name!r}: numbers have a decimal comma ({value} is "
+                               f"{value.replace('.', '').replace(',', '.')})",
+                               f"“{name}”列：数字使用小数逗号（{value} 即 {value.replace('.', '').replace(',', '.')}）"))
+
+
 def _date_format(values: Counter, proposal: Proposal, column: str) -> str | None:
     """The date order a column proves (15/09/2026 can only be day first), or None when every form is plain."""
     import re
 
-    first_big = second_big = ambiguous = serial = 0
+    first_big: list[Any] = []   # values whose first number can only be a day
+    second_big: list[Any] = []  # ... whose second number can only be a day
+    ambiguous: list[Any] = []
+    serial = 0
     for value in values:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             serial += 20000 <= value <= 80000
@@ -673,29 +697,31 @@ def _date_format(values: Counter, proposal: Proposal, column: str) -> str | None
         match = re.match(r"^\s*(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})", str(value))
         if match:
             a, b = int(match[1]), int(match[2])
-            first_big += a > 12
-            second_big += b > 12
-            ambiguous += a <= 12 and b <= 12
+            (first_big if a > 12 else second_big if b > 12 else ambiguous).append(value)
     if serial and not (first_big or second_big or ambiguous):
         proposal.notes.append((f"column {column!r}: numbers such as {next(iter(values))} are Excel serial dates",
                                f"“{column}”列：{next(iter(values))} 这样的数字是 Excel 日期序号"))
         return "excel"
-    if first_big and not second_big:
-        proposal.notes.append((f"column {column!r}: dates are day first (a value like {first_big and _first(values)} "
-                               "has a day above 12)", f"“{column}”列：日期为日在前（有日大于 12 的值）"))
-        return "DMY"
-    if second_big and not first_big:
-        proposal.notes.append((f"column {column!r}: dates are month first", f"“{column}”列：日期为月在前"))
-        return "MDY"
-    if ambiguous or (first_big and second_big):
+    if first_big and second_big:
         proposal.decisions.append((
-            f"column {column!r}: dates like {_first(values)} could be day or month first; give --date-format DMY "
-            "or MDY", f"“{column}”列：{_first(values)} 这样的日期无法判断日月顺序；请指定 --date-format DMY 或 MDY"))
+            f"column {column!r} mixes day-first ({first_big[0]}) and month-first ({second_big[0]}) dates; correct "
+            "the file, or declare the order of most with --date-format DMY or MDY",
+            f"“{column}”列混有日在前（{first_big[0]}）和月在前（{second_big[0]}）的日期；请改正文件，"
+            "或用 --date-format DMY 或 MDY 声明多数日期的顺序"))
+        return None
+    if first_big:
+        proposal.notes.append((f"column {column!r}: dates are day first ({first_big[0]} has a day above 12)",
+                               f"“{column}”列：日期为日在前（{first_big[0]} 的日大于 12）"))
+        return "DMY"
+    if second_big:
+        proposal.notes.append((f"column {column!r}: dates are month first ({second_big[0]} has a day above 12)",
+                               f"“{column}”列：日期为月在前（{second_big[0]} 的日大于 12）"))
+        return "MDY"
+    if ambiguous:
+        proposal.decisions.append((
+            f"column {column!r}: dates like {ambiguous[0]} could be day or month first; give --date-format DMY "
+            "or MDY", f"“{column}”列：{ambiguous[0]} 这样的日期无法判断日月顺序；请指定 --date-format DMY 或 MDY"))
     return None
-
-
-def _first(values: Counter) -> Any:
-    return next(iter(values), "")
 
 
 def _wide_checklist(kind: Kind, sheet: Sheet, targets: dict[int, str], audit_path: Path) -> dict[str, Any] | None:

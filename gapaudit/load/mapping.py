@@ -243,6 +243,7 @@ class CellReader(MissingCodes):
         super().__init__(list(defaults) + list(ref.missing))
         self.kinds = known
         self.date_format = ref.date_format
+        self.decimal = ref.decimal
         self.values: dict[str, dict[str, Any]] = {}
         for key, table in ref.values.items():
             self.values[key] = {normal_text(str(k)): v for k, v in table.items()}
@@ -264,7 +265,7 @@ class CellReader(MissingCodes):
             parsed = parse_date(value, self.date_format)
             return (None, parsed) if isinstance(parsed, tuple) else (parsed, None)
         if kind in ("int", "float"):
-            parsed = parse_number(value)
+            parsed = parse_number(value, self.decimal)
             if isinstance(parsed, tuple):
                 return None, parsed
             if kind == "int" and isinstance(parsed, float):

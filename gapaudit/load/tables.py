@@ -40,6 +40,9 @@ MAX_ROWS = 200_000
 MAX_COLUMNS = 2_000
 #: rows looked at to find a header under title rows
 HEAD_ROWS = 30
+#: a row whose first filled cell is one of these is a totals line under the table, not data
+TOTALS_LABELS = frozenset({"合计", "总计", "小计", "共计", "总合计", "total", "totals", "grand total", "subtotal",
+                           "sum", "gesamt", "summe", "totaal", "totale"})
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls (and password-protected .xlsx)
@@ -110,7 +113,8 @@ class Sheet:
     ``header[i]`` is the name of column ``i + 1`` ('' for a column without a
     name). Iterating yields ``(row number, cells)`` for each non-blank data
     row, with cells cleaned (text stripped, blank → None, integral numbers
-    from a workbook as int).
+    from a workbook as int). A totals line (its first filled cell ``合计``,
+    ``Total`` …) is no data: it is passed over and noted in ``totals``.
     """
 
     path: Path
@@ -121,6 +125,7 @@ class Sheet:
     encoding: str | None = None  # the CSV encoding used
     delimiter: str | None = None
     head: list[tuple[int, list[Any]]] = field(default_factory=list)  # first rows, for header detection
+    totals: dict[int, str] = field(default_factory=dict)  # totals lines passed over: row → its label
     loaded: Any = field(default=None, repr=False)  # a workbook sheet parsed for the header, reused once for rows
 
     @property
@@ -162,6 +167,10 @@ class Sheet:
                 cells = [_clean(record[i - 1]) if i <= n else None for i in wanted]
             if all(c is None for c in cells) and not any(_clean(c) is not None for c in record):
                 continue  # a blank row between sections (cells of spaces only)
+            label = next((c for c in record if _clean(c) is not None), None)
+            if isinstance(label, str) and normal_text(label).lower().rstrip(":：") in TOTALS_LABELS:
+                self.totals[number] = label.strip()
+                continue
             count += 1
             if count > MAX_ROWS:
                 raise fail(f"more than {MAX_ROWS:,} data rows; a store's table is far smaller — split the file",
@@ -305,18 +314,26 @@ def _open_csv(path: Path, display: str, options: ReadOptions) -> Sheet:
     with path.open("rb") as fh:
         sample = fh.read(256 * 1024)
     encoding = _detect_encoding(sample, display, options.encoding)
-    text = _decode_sample(sample, encoding)
+    try:
+        text = _decode_sample(sample, encoding)
+    except UnicodeDecodeError as exc:
+        raise fail(f"not valid {encoding} text ({exc.reason} at byte {exc.start}); set encoding: to the file's "
+                   "encoding (utf-8, gb18030, utf-16, cp1252)",
+                   f"不是有效的 {encoding} 文本（第 {exc.start} 字节）；请把 encoding: 设为文件的实际编码"
+                   "（utf-8、gb18030、utf-16、cp1252）", display, 1) from None
     delimiter = options.delimiter or _detect_delimiter(text)
     return Sheet(path, display, options, [], encoding=encoding, delimiter=delimiter)
 
 
 def _detect_encoding(sample: bytes, display: str, declared: str | None) -> str:
+    """UTF-8 (± BOM), UTF-16 (BOM or not), GB18030, or Windows-1252 when the text is plainly European
+    (``Gelöst``, ``Qualité``); a file none of them reads is refused, never shown garbled."""
     if declared:
         try:
             codecs.lookup(declared)
         except LookupError:
-            raise fail(f"unknown encoding {declared!r} (try utf-8, gb18030 or utf-16)",
-                       f"未知的编码 {declared!r}（可用 utf-8、gb18030 或 utf-16）", display) from None
+            raise fail(f"unknown encoding {declared!r} (try utf-8, gb18030, utf-16 or cp1252)",
+                       f"未知的编码 {declared!r}（可用 utf-8、gb18030、utf-16 或 cp1252）", display) from None
         return declared
     for bom, name in _BOMS:
         if sample.startswith(bom):
@@ -330,11 +347,30 @@ def _detect_encoding(sample: bytes, display: str, declared: str | None) -> str:
             return "utf-16-be"
         raise fail("binary data (NUL bytes) in a CSV file: is this really a CSV export?",
                    "CSV 文件中含有二进制数据（NUL 字节）：这真的是 CSV 导出文件吗？", display, 1)
-    try:
-        _decode_sample(sample, "utf-8")
-        return "utf-8"
-    except UnicodeDecodeError:
+    decoded = {}
+    for name in ("utf-8", "gb18030", "cp1252"):
+        try:
+            decoded[name] = _decode_sample(sample, name)
+        except UnicodeDecodeError:
+            continue
+        if name == "utf-8":
+            return name
+    if "cp1252" in decoded and _looks_european(decoded["cp1252"]):
+        return "cp1252"
+    if "gb18030" in decoded:
         return "gb18030"
+    raise fail("cannot tell the file's encoding (it is not UTF-8, GB18030 or Windows-1252 text): save it as UTF-8, "
+               "or set encoding: on the file", "无法判断文件编码（不是 UTF-8、GB18030 或 Windows-1252 文本）："
+               "请另存为 UTF-8，或在该文件上设置 encoding:", display, 1)
+
+
+_LATIN_IN_WORD = re.compile(r"(?<=[A-Za-z])[\u00c0-\u00ff]|[\u00c0-\u00ff](?=[a-z])")
+
+
+def _looks_european(text: str) -> bool:
+    """Most non-ASCII letters sit inside Latin words (``Gelöst``): Windows-1252 text, not Chinese read wrongly."""
+    others = sum(1 for c in text if ord(c) > 127)
+    return others > 0 and len(_LATIN_IN_WORD.findall(text)) >= 0.6 * others
 
 
 def _decode_sample(sample: bytes, encoding: str) -> str:
@@ -504,14 +540,30 @@ def _clean(value: Any) -> Any:
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _GROUPED = re.compile(r"^[+-]?\d{1,3}([,，]\d{3})+(\.\d+)?$")
+_COMMA_DECIMAL = re.compile(r"^[+-]?\d+,\d+$")
+_GROUPED_DOTS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")
 
 
-def parse_number(value: Any) -> float | int | None | tuple[str, str]:
-    """A number from a cell: full-width digits accepted; an error pair (en, zh) saying the expected form."""
+def is_comma_decimal(text: str) -> bool:
+    """``28,5`` or ``1.234,5``: a number written with a decimal comma (``48,000`` is thousands, not this)."""
+    norm = normal_text(text).replace(" ", "")
+    return bool(_COMMA_DECIMAL.match(norm) and not _GROUPED.match(norm)
+                or _GROUPED_DOTS.match(norm) and "," in norm)
+
+
+def parse_number(value: Any, decimal: str = ".") -> float | int | None | tuple[str, str]:
+    """A number from a cell: full-width digits accepted; with ``decimal=","`` European forms (``28,5``,
+    ``1.500``); an error pair (en, zh) saying the expected form."""
     if value is None or isinstance(value, (int, float)) and not isinstance(value, bool):
         return value
     text = str(value).strip()
     norm = normal_text(text).replace(" ", "")
+    if decimal == "," and (_COMMA_DECIMAL.match(norm) or _GROUPED_DOTS.match(norm)):
+        norm = norm.replace(".", "").replace(",", ".")
+    elif decimal == "." and is_comma_decimal(norm):
+        return (f"{shorten(text)} has a decimal comma: declare decimal: ',' on the file, or write "
+                f"{norm.replace('.', '').replace(',', '.')}",
+                f"{shorten(text)} 用了小数逗号：请在该文件上声明 decimal: ','，或写成 {norm.replace('.', '').replace(',', '.')}")
     if _NUMBER.match(norm):
         number = float(norm)
         return int(number) if number.is_integer() and "." not in norm and "e" not in norm.lower() else number

@@ -112,6 +112,8 @@ class TableRef(Model):
     values: dict[str, dict[str, Any]] = Field(default_factory=dict, description=(
         "value maps per field or column: {severity: {高: high, 中: medium, 低: low}}"))
     date_format: DateFormat | None = None
+    decimal: Literal[".", ","] = Field(".", description=(
+        "the decimal mark of the file's numbers: ',' for European exports (28,5 is 28.5 and 1.500 is 1500)"))
     unpivot: Unpivot | None = Field(None, description="a wide table (one column per visit or per standard) "
                                                       "read as one row per filled cell")
 

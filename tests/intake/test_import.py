@@ -3,6 +3,7 @@ gapaudit reads equals what the file holds (respondents, answers per item, compli
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 from pathlib import Path
@@ -293,3 +294,26 @@ def test_a_column_whose_text_differs_by_a_word_gets_the_option_that_settles_it(t
     assert result.exit_code == 2
     assert f"--map '3、您对以下方面的期望—{rel1[:-1]}啊=E_REL1'" in result.output
     assert f"--map '4、您在本店的实际感受—{rel1[:-1]}啊=P_REL1'" in result.output
+
+
+def test_european_export_decimal_comma_and_day_first_dates(tmp_path, runner, host):
+    raw = tmp_path / "complaints.csv"
+    raw.write_bytes("ID;Date;Severity;Resolved;Hours to resolve\r\nC1;03.10.2026;High;Yes;28,5\r\n"
+                    "C2;15.10.2026;Low;Yes;4\r\nC3;04.10.2026;Medium;No;\r\n".encode("cp1252"))
+    audit = _audit(tmp_path, "en")
+    out = _import(runner, "complaints", str(raw), "--audit", str(audit))
+    assert "(15.10.2026 has a day above 12)" in out and "28,5 is 28.5" in out
+    text = audit.read_text(encoding="utf-8")
+    assert "date_format: DMY" in text and "decimal: ','" in text
+    got = [(c.date, c.hours_to_resolve) for c in load_audit(audit, host).input.evidence.complaints]
+    assert got == [(dt.date(2026, 10, 3), 28.5), (dt.date(2026, 10, 15), 4.0), (dt.date(2026, 10, 4), None)]
+
+
+def test_a_totals_line_is_said_and_left_out(tmp_path, runner, host):
+    raw = tmp_path / "投诉.csv"
+    log = exports.complaints_log(raw, n=12)
+    raw.write_bytes(raw.read_bytes() + "合计,,,,,,100,\r\n".encode("gb18030"))
+    audit = _audit(tmp_path, "zh")
+    out = _import(runner, "complaints", str(raw), "--audit", str(audit))
+    assert "第 14 行（'合计'）是合计行" in out and "12 行数据" in out
+    assert len(load_audit(audit, host).input.evidence.complaints) == len(log)
