@@ -184,12 +184,18 @@ def test_survey_without_a_questionnaire_says_what_to_do(tmp_path, runner):
     assert result.exit_code == 2 and "gapaudit import questionnaire" in result.output
 
 
-def test_a_hand_edit_gone_wrong_is_reported_at_its_line_not_read_as_something_else(tmp_path, runner):
+def _log_and_audit(tmp_path: Path, csv_text: str, complaints_block: str) -> tuple[Path, Path]:
+    """A complaints CSV and a zh audit whose evidence ends with ``complaints_block``."""
     raw = tmp_path / "log.csv"
-    raw.write_text("编号,日期,严重程度,来源\nC1,2026-10-01,高,电话\n", encoding="utf-8")
+    raw.write_text(csv_text, encoding="utf-8")
     audit = _audit(tmp_path, "zh")
-    audit.write_text(audit.read_text(encoding="utf-8") + "  complaints:\n    file: log.csv\n    ignore: 来源\n",
-                     encoding="utf-8")
+    audit.write_text(audit.read_text(encoding="utf-8") + complaints_block, encoding="utf-8")
+    return raw, audit
+
+
+def test_a_hand_edit_gone_wrong_is_reported_at_its_line_not_read_as_something_else(tmp_path, runner):
+    raw, audit = _log_and_audit(tmp_path, "编号,日期,严重程度,来源\nC1,2026-10-01,高,电话\n",
+                                "  complaints:\n    file: log.csv\n    ignore: 来源\n")
     line = audit.read_text(encoding="utf-8").splitlines().index("    ignore: 来源") + 1
     result = runner.invoke(main, ["import", "complaints", str(raw), "--audit", str(audit)])
     assert result.exit_code == 2, result.output
@@ -198,11 +204,8 @@ def test_a_hand_edit_gone_wrong_is_reported_at_its_line_not_read_as_something_el
 
 
 def test_rows_typed_into_the_audit_are_not_replaced_without_force(tmp_path, runner):
-    raw = tmp_path / "log.csv"
-    raw.write_text("编号,日期,严重程度\nC9,2026-10-01,高\n", encoding="utf-8")
-    audit = _audit(tmp_path, "zh")
-    audit.write_text(audit.read_text(encoding="utf-8") + "  complaints:   # 手工录入\n    - {id: C1, severity: 高}\n",
-                     encoding="utf-8")
+    raw, audit = _log_and_audit(tmp_path, "编号,日期,严重程度\nC9,2026-10-01,高\n",
+                                "  complaints:   # 手工录入\n    - {id: C1, severity: 高}\n")
     before = audit.read_text(encoding="utf-8")
     result = runner.invoke(main, ["import", "complaints", str(raw), "--audit", str(audit)])
     assert result.exit_code == 2 and "1 行直接写在审核文件里" in result.output and "--force" in result.output
