@@ -347,3 +347,12 @@ def test_a_totals_line_under_the_table_is_not_data(tmp_path, host):
     loaded = load_audit(audit(tmp_path, "complaints: {file: c.csv, columns: {编号: id, 严重程度: severity, "
                                         "处理结果: resolved, 处理时长（小时）: hours_to_resolve}}\n"), host)
     assert [c.id for c in loaded.input.evidence.complaints] == ["C1", "C2"]
+
+
+@pytest.mark.parametrize("value, fmt, expected", [
+    ("46310", None, "declare date_format: excel"), (20261015, "%Y%m%d", dt.date(2026, 10, 15)),
+    ("15-Oct-2026", None, "date_format: '%d-%b-%Y'"), ("2026-10-15", "%d.%m.%Y", "does not match the declared form"),
+])
+def test_dates_in_other_forms_say_how_to_declare_them(value, fmt, expected):
+    got = parse_date(value, fmt)
+    assert got == expected if isinstance(expected, dt.date) else expected in got[0] and got[1]

@@ -24,7 +24,8 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from gapaudit.errors import InputError, InputIssue
 from gapaudit.load.mapping import DEFAULT_MISSING, CellReader, matches, model_fields, required_fields
-from gapaudit.load.tables import ReadOptions, Sheet, detect_header_row, normal_text, open_table, parse_date, shorten
+from gapaudit.load.tables import ReadOptions, Sheet, detect_header_row, normal_text, open_table, parse_date, \
+    parse_number, shorten
 from gapaudit.model import audit as m
 from gapaudit.model.base import TableRef
 
@@ -691,8 +692,9 @@ def _date_format(values: Counter, proposal: Proposal, column: str) -> str | None
     ambiguous: list[Any] = []
     serial = 0
     for value in values:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            serial += 20000 <= value <= 80000
+        number = parse_number(value) if isinstance(value, str) and value.strip().isdigit() else value
+        if isinstance(number, (int, float)) and not isinstance(number, bool):
+            serial += 20000 <= number <= 80000
             continue
         match = re.match(r"^\s*(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})", str(value))
         if match:
@@ -721,7 +723,25 @@ def _date_format(values: Counter, proposal: Proposal, column: str) -> str | None
         proposal.decisions.append((
             f"column {column!r}: dates like {ambiguous[0]} could be day or month first; give --date-format DMY "
             "or MDY", f"“{column}”列：{ambiguous[0]} 这样的日期无法判断日月顺序；请指定 --date-format DMY 或 MDY"))
-    return None
+        return None
+    unread = [v for v in values if isinstance(parse_date(v), tuple)]
+    pattern = next((p for p in DATE_PATTERNS if unread and all(_strptime(v, p) for v in unread)), None)
+    if pattern:
+        proposal.notes.append((f"column {column!r}: dates are written {pattern} ({unread[0]})",
+                               f"“{column}”列：日期的写法是 {pattern}（{unread[0]}）"))
+    return pattern
+
+
+#: date forms import recognises beside the year-first, day/month-first and Excel ones (strftime patterns)
+DATE_PATTERNS = ("%d-%b-%Y", "%d %b %Y", "%b %d, %Y", "%d %B %Y", "%B %d, %Y", "%d-%b-%y", "%Y%m%d")
+
+
+def _strptime(value: Any, pattern: str) -> bool:
+    try:
+        dt.datetime.strptime(normal_text(str(value)), pattern)
+        return True
+    except ValueError:
+        return False
 
 
 def _wide_checklist(kind: Kind, sheet: Sheet, targets: dict[int, str], audit_path: Path) -> dict[str, Any] | None:

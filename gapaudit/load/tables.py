@@ -592,6 +592,8 @@ def parse_date(value: Any, date_format: str | None = None) -> dt.date | None | t
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if fmt == "excel" and 1 <= value < 2_958_466:
             return EXCEL_EPOCH + dt.timedelta(days=int(value))
+        if fmt not in DATE_FORMATS and float(value).is_integer():  # 20261015 typed as a number, read as %Y%m%d
+            return parse_date(str(int(value)), fmt)
         return (f"{value!r} is a number, not a date: write 2026-09-15"
                 + ("" if fmt == "excel" else ", or declare date_format: excel if these are Excel serial dates"),
                 f"{value!r} 是数字而不是日期：请写成 2026-09-15" + ("" if fmt == "excel" else
@@ -614,8 +616,13 @@ def parse_date(value: Any, date_format: str | None = None) -> dt.date | None | t
                     "or declare date_format: DMY (15/09/2026) or MDY (09/15/2026)",
                     f"{shorten(text)}：无法判断日、月的顺序；请写成 2026-09-15，"
                     "或声明 date_format: DMY（15/09/2026）或 MDY（09/15/2026）")
-        if fmt == "excel" and _NUMBER.match(text):
-            return parse_date(float(text), fmt)
+        if _NUMBER.match(text):
+            return parse_date(parse_number(text), fmt)
     except ValueError:
+        if fmt not in DATE_FORMATS:
+            return (f"{shorten(text)} does not match the declared form {fmt}",
+                    f"{shorten(text)} 与声明的格式 {fmt} 不符")
         return (f"{shorten(text)} is not a real date; {expected}", f"{shorten(text)} 不是有效日期；{expected_zh}")
-    return (f"expected a date, found {shorten(text)}; {expected}", f"应为日期，实际为 {shorten(text)}；{expected_zh}")
+    return (f"expected a date, found {shorten(text)}; {expected}, or declare the form on the file "
+            "(date_format: '%d-%b-%Y' reads 15-Oct-2026)",
+            f"应为日期，实际为 {shorten(text)}；{expected_zh}，或在该文件上声明写法（date_format: '%d-%b-%Y' 可读 15-Oct-2026）")

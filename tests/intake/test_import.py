@@ -320,3 +320,16 @@ def test_a_totals_line_is_said_and_left_out(tmp_path, runner, host):
     out = _import(runner, "complaints", str(raw), "--audit", str(audit))
     assert "第 14 行（'合计'）是合计行" in out and "12 行数据" in out
     assert len(load_audit(audit, host).input.evidence.complaints) == len(log)
+
+
+@pytest.mark.parametrize("dates, declared, expected", [
+    (["46310", "46311"], "date_format: excel", [dt.date(2026, 10, 15), dt.date(2026, 10, 16)]),
+    (["15-Oct-2026", "2-Nov-2026"], "date_format: '%d-%b-%Y'", [dt.date(2026, 10, 15), dt.date(2026, 11, 2)]),
+])
+def test_date_forms_import_recognises_in_a_csv(tmp_path, runner, host, dates, declared, expected):
+    raw = tmp_path / "errors.csv"
+    raw.write_text("id,date,severity\n" + "".join(f"E{k},{d},high\n" for k, d in enumerate(dates)), encoding="utf-8")
+    audit = _audit(tmp_path, "en")
+    _import(runner, "errors", str(raw), "--audit", str(audit))
+    assert declared in audit.read_text(encoding="utf-8")
+    assert [e.date for e in load_audit(audit, host).input.evidence.errors] == expected
