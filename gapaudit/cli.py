@@ -64,8 +64,10 @@ MESSAGES = {
     "import_decide": {"en": "the mapping is written; settle the {n} decision(s) above (the options named there) and "
                             "run gapaudit import again", "zh": "映射已写入；请按上面所列的选项处理 {n} 处待决定事项，再运行一次 gapaudit import"},
     "import_dry": {"en": "dry run: nothing written", "zh": "试运行：未写入任何内容"},
-    "import_exists": {"en": "error: {path} exists and differs (use --force to overwrite)",
-                      "zh": "错误：{path} 已存在且内容不同（用 --force 覆盖）"},
+    "import_exists": {"en": "error: {path} exists and differs: it may be an earlier export the audit needs; "
+                            "give the new file another name and import that, or use --force to overwrite it",
+                      "zh": "错误：{path} 已存在且内容不同：它可能是审核仍要用的上一次导出；请给新文件另起一个名字再导入，"
+                            "或用 --force 覆盖"},
 }
 
 
@@ -669,8 +671,11 @@ def import_cmd(kind: str, file: Path, audit: Path, sheet: str | None, header_row
         _fail(_import_failed(exc, file), debug, lang or getattr(exc, "lang", None) or out_lang)
     _print_proposal(proposal, out_lang)
     if dry_run:
+        clash = None if force else intake.clashes(proposal, file, audit)
+        if clash is not None:
+            click.echo(msg("import_exists", out_lang, path=clash), err=True)
         click.echo(msg("import_dry", out_lang), err=True)
-        sys.exit(EXIT_INPUT if proposal.decisions else EXIT_OK)
+        sys.exit(EXIT_OUTPUT if clash else EXIT_INPUT if proposal.decisions else EXIT_OK)
     try:
         done = intake.write(proposal, file, audit, force=force)
     except FileExistsError as exc:

@@ -841,14 +841,9 @@ def write(proposal: Proposal, file: Path, audit_path: Path, *, force: bool = Fal
             "into the file, or run again with --force to replace them", (), str(audit_path), line,
             zh=f"{where} 中有 {n} 行直接写在审核文件里；导入 {file.name} 会替换掉它们：请把它们并入该文件，"
                "或加 --force 再运行以替换")])
-    folder = audit_path.parent.resolve()
-    name = proposal.block["responses"]["file"] if proposal.kind.row is None else proposal.block["file"]
-    target = folder / name
-    if not file.resolve().is_relative_to(folder):
-        if target.exists() and not _same_file(target, file) and not force:
-            raise FileExistsError(str(target))
-        shutil.copyfile(file, target)
-        done.append((f"copied {file} to {target}", f"已把 {file} 复制为 {target}"))
+    target = copy_target(proposal, file, audit_path)
+    if not force and clashes(proposal, file, audit_path):
+        raise FileExistsError(str(target))
     kind = proposal.kind
     path = kind.path[:-1] if kind.row is None else kind.path
     text = audit_path.read_text(encoding="utf-8-sig")
@@ -869,10 +864,27 @@ def write(proposal: Proposal, file: Path, audit_path: Path, *, force: bool = Fal
         new_text = set_block(text, path, update)
     except EditError as exc:
         raise InputError([InputIssue(str(exc), (), str(audit_path), exc.line, zh=exc.zh)]) from None
+    if target is not None:  # copied once the audit's new text is known to be writable
+        shutil.copyfile(file, target)
+        done.append((f"copied {file} to {target}", f"已把 {file} 复制为 {target}"))
     write_atomic(audit_path, new_text.encode("utf-8"))
     done.append((f"wrote evidence.{'.'.join(path[1:])} in {audit_path}",
                  f"已写入 {audit_path} 的 evidence.{'.'.join(path[1:])}"))
     return done
+
+
+def copy_target(proposal: Proposal, file: Path, audit_path: Path) -> Path | None:
+    """Where ``file`` is copied in the audit folder, or None when it already lies inside."""
+    folder = audit_path.parent.resolve()
+    if file.resolve().is_relative_to(folder):
+        return None
+    return folder / (proposal.block["responses"]["file"] if proposal.kind.row is None else proposal.block["file"])
+
+
+def clashes(proposal: Proposal, file: Path, audit_path: Path) -> Path | None:
+    """A different file of the same name already in the audit folder, which ``write`` would not overwrite."""
+    target = copy_target(proposal, file, audit_path)
+    return target if target is not None and target.exists() and not _same_file(target, file) else None
 
 
 def _merge(current: Any, new: Any) -> Any:

@@ -333,3 +333,18 @@ def test_date_forms_import_recognises_in_a_csv(tmp_path, runner, host, dates, de
     _import(runner, "errors", str(raw), "--audit", str(audit))
     assert declared in audit.read_text(encoding="utf-8")
     assert [e.date for e in load_audit(audit, host).input.evidence.errors] == expected
+
+
+def test_a_different_file_of_the_same_name_is_not_overwritten_and_dry_run_says_so(tmp_path, runner):
+    store, downloads = tmp_path / "store", tmp_path / "downloads"
+    store.mkdir(), downloads.mkdir()
+    audit = _audit(store, "zh")
+    (store / "complaints.csv").write_text("编号,严重程度\nQ3-1,高\n", encoding="utf-8")
+    _import(runner, "complaints", str(store / "complaints.csv"), "--audit", str(audit))
+    (downloads / "complaints.csv").write_text("编号,严重程度\nQ4-1,低\n", encoding="utf-8")
+    before = audit.read_bytes()
+    for extra in (["--dry-run"], []):
+        result = runner.invoke(main, ["import", "complaints", str(downloads / "complaints.csv"), "--audit", str(audit),
+                                      *extra])
+        assert result.exit_code == 4 and "已存在且内容不同" in result.output and "另起一个名字" in result.output
+    assert audit.read_bytes() == before and "Q3-1" in (store / "complaints.csv").read_text(encoding="utf-8")
