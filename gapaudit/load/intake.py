@@ -181,6 +181,13 @@ def propose(kind_name: str, file: Path, audit_path: Path, *, sheet: str | None =
     else:
         proposal = _propose_rows(kind, opened, ref_block, audit_path, lang)
     proposal.typed_rows = existing.get("rows")
+    names = proposal.sheet.sheet_names
+    if len(names) > 1 and "sheet" not in ref_block:
+        others = [n for n in names if n != names[0]]
+        proposal.notes.insert(0, (
+            f"read the first sheet, {names[0]!r}; the workbook also has {', '.join(map(repr, others))}: give "
+            f"--sheet {others[0]!r} if the data is there", f"读取的是第一个工作表“{names[0]}”；该工作簿还有"
+            f"{'、'.join(f'“{n}”' for n in others)}：数据在其他工作表时请用 --sheet '{others[0]}' 指定"))
     for row, label in proposal.sheet.totals.items():
         proposal.notes.append((f"row {row} ({shorten(label, 20)}) is a totals line, not data: it is not read",
                                f"第 {row} 行（{shorten(label, 20)}）是合计行，不是数据：不读取"))

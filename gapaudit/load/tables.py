@@ -126,6 +126,7 @@ class Sheet:
     delimiter: str | None = None
     head: list[tuple[int, list[Any]]] = field(default_factory=list)  # first rows, for header detection
     totals: dict[int, str] = field(default_factory=dict)  # totals lines passed over: row → its label
+    sheet_names: list[str] = field(default_factory=list)  # a workbook's sheets, in order
     loaded: Any = field(default=None, repr=False)  # a workbook sheet parsed for the header, reused once for rows
 
     @property
@@ -442,7 +443,7 @@ def _open_workbook(path: Path, display: str, options: ReadOptions, is_zip: bool)
         raise fail(f"no sheet {options.sheet!r}{suggest(options.sheet, names)}; sheets are {', '.join(names)}",
                    f"没有名为 {options.sheet!r} 的工作表；现有工作表：{'、'.join(names)}", display)
     name = options.sheet or names[0]
-    return Sheet(path, f"{display}[{name}]", options, [], is_workbook=True)
+    return Sheet(path, f"{display}[{name}]", options, [], is_workbook=True, sheet_names=names)
 
 
 def _calamine(path: Path) -> Any:

@@ -348,3 +348,21 @@ def test_a_different_file_of_the_same_name_is_not_overwritten_and_dry_run_says_s
                                       *extra])
         assert result.exit_code == 4 and "已存在且内容不同" in result.output and "另起一个名字" in result.output
     assert audit.read_bytes() == before and "Q3-1" in (store / "complaints.csv").read_text(encoding="utf-8")
+
+
+def test_a_workbook_whose_data_is_on_another_sheet_says_which_option_reads_it(tmp_path, runner, host):
+    import openpyxl
+
+    raw = tmp_path / "投诉.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "说明"
+    wb.active.append(["本表用于登记顾客投诉，请勿修改表头。"])
+    data = wb.create_sheet("投诉登记")
+    data.append(["编号", "日期", "严重程度"])
+    data.append(["C1", "2026-10-01", "高"])
+    wb.save(raw)
+    audit = _audit(tmp_path, "zh")
+    result = runner.invoke(main, ["import", "complaints", str(raw), "--audit", str(audit), "--dry-run"])
+    assert "读取的是第一个工作表“说明”" in result.output and "--sheet '投诉登记'" in result.output
+    _import(runner, "complaints", str(raw), "--audit", str(audit), "--sheet", "投诉登记")
+    assert [c.severity for c in load_audit(audit, host).input.evidence.complaints] == ["high"]
