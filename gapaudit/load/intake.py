@@ -555,11 +555,14 @@ def _propose_rows(kind: Kind, sheet: Sheet, ref: dict[str, Any], audit_path: Pat
     for field_, col in [(v, k) for k, v in renames.items()]:
         taken[field_] = col
     targets: dict[int, str] = {}
+    chosen: set[int] = set()
     for idx, name in enumerate(sheet.header, start=1):
         if not name or matches(name, ignore) is not None:
             continue
-        if name in renames:
-            targets[idx] = renames[name]
+        if name in renames:  # the user's choice (--map, or columns: in the audit); "-" leaves the column out
+            if renames[name] != "-":
+                targets[idx] = renames[name]
+                chosen.add(idx)
             continue
         if norm(name) in ROW_NUMBER_NAMES and "id" not in known:
             ignore.append(name)
@@ -614,8 +617,11 @@ def _propose_rows(kind: Kind, sheet: Sheet, ref: dict[str, Any], audit_path: Pat
         if not name:
             continue
         if idx in targets:
-            proposal.table.append(Row(idx, name, targets[idx], "字段名" if zh and targets[idx] == name else
-                                      ("field name" if targets[idx] == name else ("表头用词" if zh else "header word"))))
+            why = ("columns:", "columns:") if idx in chosen else ("field name", "字段名") if targets[idx] == name \
+                else ("header word", "表头用词")
+            proposal.table.append(Row(idx, name, targets[idx], why[1 if zh else 0]))
+        elif renames.get(name) == "-":
+            proposal.table.append(Row(idx, name, "忽略" if zh else "ignored", "columns: -"))
         elif unpivot and matches(name, unpivot["columns"]):
             proposal.table.append(Row(idx, name, f"{unpivot['name_to']} = {name}; {unpivot['value_to']} = " + (
                 "单元格" if zh else "cell"), "unpivot"))

@@ -366,3 +366,12 @@ def test_a_workbook_whose_data_is_on_another_sheet_says_which_option_reads_it(tm
     assert "读取的是第一个工作表“说明”" in result.output and "--sheet '投诉登记'" in result.output
     _import(runner, "complaints", str(raw), "--audit", str(audit), "--sheet", "投诉登记")
     assert [c.severity for c in load_audit(audit, host).input.evidence.complaints] == ["high"]
+
+
+def test_a_column_left_out_by_hand_stays_out_and_is_shown_so(tmp_path, runner, host):
+    raw, audit = _log_and_audit(tmp_path, "编号,渠道,严重程度\nC1,电话,高\n",
+                                "  complaints:\n    file: log.csv\n    columns:\n      渠道: '-'   # 不要渠道\n")
+    out = _import(runner, "complaints", str(raw), "--audit", str(audit))
+    assert any(line.split()[1:] == ["渠道", "忽略", "columns:", "-"] for line in out.splitlines())
+    assert "渠道: '-'   # 不要渠道" in audit.read_text(encoding="utf-8")
+    assert load_audit(audit, host).input.evidence.complaints[0].channel is None
