@@ -247,7 +247,7 @@ def validate(audit: Path, lang: str | None, plugin: tuple[str, ...], debug: bool
         host = _host(plugin)
         loaded = load_audit(audit, host)
     except GapauditError as exc:
-        _fail(exc, debug, lang)
+        _fail(exc, debug, lang or getattr(exc, "lang", None) or _audit_language(audit))
     lang = lang or loaded.input.audit.language
     click.echo(msg("valid", lang, file=display_path(audit), modules=len(loaded.enabled_modules),
                    ids=", ".join(loaded.enabled_modules) or "-"))
@@ -416,7 +416,7 @@ def _run_single(audit: Path, output: Path | None, formats: tuple[str, ...], lang
                 except HistoryError as exc:
                     history_error = exc
     except GapauditError as exc:
-        _fail(exc, debug, msg_lang)
+        _fail(exc, debug, msg_lang or getattr(exc, "lang", None) or _audit_language(audit))
     finally:
         if recorder is not None:
             recorder.close()
