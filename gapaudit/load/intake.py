@@ -603,6 +603,9 @@ def _propose_rows(kind: Kind, sheet: Sheet, ref: dict[str, Any], audit_path: Pat
             fmt = ref.get("date_format") or _date_format(seen[c], proposal, sheet.header[c - 1])
             if fmt:
                 ref["date_format"] = fmt
+            reader.date_format = fmt
+            if not any(en.startswith(f"column {sheet.header[c - 1]!r}") for en, _ in proposal.decisions):
+                _refused(f, c, seen[c], annotations.get(f), reader, proposal)
             continue
         _refused(f, c, seen[c], annotations.get(f), reader, proposal)
     if unpivot:
@@ -659,6 +662,7 @@ def _refused(fieldname: str, column: int, values: Counter, annotation: Any, read
         return
     adapter = TypeAdapter(annotation)
     bad: Counter = Counter()
+    said: tuple[str, str] | None = None  # what the converter says of the first value it refuses
     for value, n in values.items():
         converted, error = reader.convert(fieldname, column, value)
         if error is None and converted is not None:
@@ -669,16 +673,23 @@ def _refused(fieldname: str, column: int, values: Counter, annotation: Any, read
                 pass
         elif error is None:
             continue  # a missing code
+        said = said or error
         bad[value] += n
     if bad:
         name = reader.header[column - 1]
         shown = ", ".join(f"{shorten(v, 24)} ({n})" for v, n in bad.most_common(6))
         example = next(iter(bad))
+        if said is not None and reader.kinds.get(fieldname) == "date":
+            how = (f"{said[0]}; if the column holds no dates, leave it out with --ignore '{name}'",
+                   f"{said[1]}；若该列不是日期，请用 --ignore '{name}' 忽略")
+        elif said is not None and reader.kinds.get(fieldname) in ("int", "float"):
+            how = said  # the form expected: a number is corrected in the file or declared, not mapped
+        else:
+            how = (f"map them with --value '{fieldname}:{example}=...' (or values: in the audit)",
+                   f"请用 --value '{fieldname}:{example}=...' 对应（或在审核文件中写 values:）")
         proposal.decisions.append((
-            f"column {shorten(name, 60)} ({fieldname}): values not understood: {shown}; map them with "
-            f"--value '{fieldname}:{example}=...' (or values: in the audit)",
-            f"“{name}”列（{fieldname}）：无法识别的值：{shown}；请用 --value '{fieldname}:{example}=...' 对应"
-            "（或在审核文件中写 values:）"))
+            f"column {shorten(name, 60)} ({fieldname}): values not understood: {shown}; {how[0]}",
+            f"“{name}”列（{fieldname}）：无法识别的值：{shown}；{how[1]}"))
 
 
 def _decimal_mark(columns: list[tuple[str, Counter]], ref: dict[str, Any], proposal: Proposal) -> None:

@@ -591,6 +591,10 @@ def parse_date(value: Any, date_format: str | None = None) -> dt.date | None | t
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if 0 < value < 1:  # Excel keeps a time of day as a fraction of a day
+            minutes = round(value * 24 * 60)
+            return (f"{value:.4g} is a time of day ({minutes // 60:02d}:{minutes % 60:02d}), not a date",
+                    f"{value:.4g} 是一天中的时间（{minutes // 60:02d}:{minutes % 60:02d}），不是日期")
         if fmt == "excel" and 1 <= value < 2_958_466:
             return EXCEL_EPOCH + dt.timedelta(days=int(value))
         if fmt not in DATE_FORMATS and float(value).is_integer():  # 20261015 typed as a number, read as %Y%m%d

@@ -375,3 +375,22 @@ def test_a_column_left_out_by_hand_stays_out_and_is_shown_so(tmp_path, runner, h
     assert any(line.split()[1:] == ["渠道", "忽略", "columns:", "-"] for line in out.splitlines())
     assert "渠道: '-'   # 不要渠道" in audit.read_text(encoding="utf-8")
     assert load_audit(audit, host).input.evidence.complaints[0].channel is None
+
+
+def test_dates_import_cannot_read_are_listed_before_anything_runs(tmp_path, runner):
+    import openpyxl
+
+    raw = tmp_path / "巡店.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["访问", "检查时间", "检查项目", "结果"])
+    for v in range(1, 4):
+        wb.active.append([f"V{v}", 0.5 + v / 48, "FIT", "Y"])  # times of day, as Excel keeps them
+    wb.save(raw)
+    audit = _audit(tmp_path, "zh")
+    result = runner.invoke(main, ["import", "observations", str(raw), "--audit", str(audit), "--dry-run"])
+    assert result.exit_code == 2
+    assert "是一天中的时间（12:30），不是日期" in result.output and "--ignore '检查时间'" in result.output
+    raw = tmp_path / "errors.csv"
+    raw.write_text("id,date,severity\nE1,2026-10-01,high\nE2,next week,low\n", encoding="utf-8")
+    result = runner.invoke(main, ["import", "errors", str(raw), "--audit", str(audit), "--dry-run", "--lang", "en"])
+    assert result.exit_code == 2 and "'next week' (1)" in result.output and "write 2026-09-15" in result.output
