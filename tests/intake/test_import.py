@@ -394,3 +394,13 @@ def test_dates_import_cannot_read_are_listed_before_anything_runs(tmp_path, runn
     raw.write_text("id,date,severity\nE1,2026-10-01,high\nE2,next week,low\n", encoding="utf-8")
     result = runner.invoke(main, ["import", "errors", str(raw), "--audit", str(audit), "--dry-run", "--lang", "en"])
     assert result.exit_code == 2 and "'next week' (1)" in result.output and "write 2026-09-15" in result.output
+
+
+def test_crm_headers_worded_otherwise_are_matched(tmp_path, runner, host):
+    raw = tmp_path / "投诉.csv"
+    raw.write_text("投诉单号,投诉类型,紧急程度,是否已处理,处理用时(h)\nK1,服务,高,是,4\nK2,价格,低,否,\n", encoding="utf-8")
+    audit = _audit(tmp_path, "zh")
+    _import(runner, "complaints", str(raw), "--audit", str(audit))
+    got = [(c.category, c.severity, c.resolved, c.hours_to_resolve)
+           for c in load_audit(audit, host).input.evidence.complaints]
+    assert got == [("服务", "high", True, 4.0), ("价格", "low", False, None)]
