@@ -245,10 +245,13 @@ def test_unknown_references(tmp_path, host):
           - {id: STD-GREET, title: Greet, covers: [REL1, REL9]}
         observations:
           - {visit: V1, standard: STD-GRET, result: yes}
+          - {visit: V1, standard: 试衣间巡查, result: yes}
         """), "  "))
     msgs = issues(path, host)
     assert any("evidence.standards[0].covers[1]: unknown questionnaire item 'REL9'" in m for m in msgs)
     assert any("evidence.observations[0].standard: unknown standard 'STD-GRET'; did you mean 'STD-GREET'?" in m for m in msgs)
+    # nothing close: what there is, so the fix can be picked from it
+    assert any("observations[1].standard: unknown standard '试衣间巡查' (the standards are STD-GREET)" in m for m in msgs)
 
 
 def test_not_a_mapping(tmp_path, host):
