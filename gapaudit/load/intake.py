@@ -23,7 +23,8 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from gapaudit.errors import InputError, InputIssue
-from gapaudit.load.mapping import DEFAULT_MISSING, CellReader, matches, model_fields, required_fields
+from gapaudit.load.mapping import DEFAULT_MISSING, CellReader, absent_columns, matches, model_fields, \
+    required_fields
 from gapaudit.load.tables import ReadOptions, Sheet, detect_header_row, normal_text, open_table, parse_date, \
     parse_number, shorten
 from gapaudit.model import audit as m
@@ -181,6 +182,10 @@ def propose(kind_name: str, file: Path, audit_path: Path, *, sheet: str | None =
     else:
         proposal = _propose_rows(kind, opened, ref_block, audit_path, lang)
     proposal.typed_rows = existing.get("rows")
+    chosen = (proposal.block.get("responses") if kind.row is None else proposal.block) or {}
+    for issue in absent_columns(chosen.get("columns") or {}, proposal.sheet, ()):
+        proposal.decisions.append((f"{issue.message}: correct the --map (or the audit's columns: entry) or drop it",
+                                   f"{issue.zh}：请改正或删去该 --map（或审核文件中 columns: 的这一项）"))
     names = proposal.sheet.sheet_names
     if len(names) > 1 and "sheet" not in ref_block:
         others = [n for n in names if n != names[0]]
@@ -642,6 +647,14 @@ def _propose_rows(kind: Kind, sheet: Sheet, ref: dict[str, Any], audit_path: Pat
                 f"{', '.join(free)}); map it with --map '{name}=FIELD' or leave it out with --ignore '{name}'",
                 f"“{name}”列对应不上 {kind.name} 的字段{suggest(name, free, 'zh')}（未使用的字段：{'、'.join(free)}）；"
                 f"请用 --map '{name}=字段' 指定，或用 --ignore '{name}' 忽略"))
+    for name, target in renames.items():
+        if name in sheet.header and target != "-" and target not in known:
+            from gapaudit.analysis.evidence import suggest
+
+            proposal.decisions.append((
+                f"--map '{name}={target}': {target!r} is no field of {kind.name}{suggest(target, set(known))} "
+                f"(fields: {', '.join(known)})", f"--map '{name}={target}'：{target!r} 不是 {kind.name} 的字段"
+                f"{suggest(target, set(known), 'zh')}（字段：{'、'.join(known)}）"))
     for f in required_fields(kind.row):
         if f not in present:
             proposal.decisions.append((f"no column gives the required field {f!r}; name one with --map 'COLUMN={f}'",

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence
 
 from gapaudit.errors import InputIssue
-from gapaudit.load.mapping import DEFAULT_MISSING, CellReader, MissingCodes, settle_column, table_issue
+from gapaudit.load.mapping import DEFAULT_MISSING, CellReader, MissingCodes, absent_columns, settle_column, \
+    table_issue
 from gapaudit.load.tables import Sheet, normal_text, shorten
 
 #: survey roles, in the order a questionnaire usually asks them, with the Survey field naming their prefix
@@ -530,6 +531,8 @@ def read_responses(survey: Any, data: Any, issues: list[InputIssue]) -> bool:
     if survey.layout == "long":
         return _read_long(survey, table, data, items, issues, base)
     res = resolve_columns(table.header, items, dims, cfg)
+    if isinstance(table, FileResponses):
+        issues.extend(absent_columns(cfg.renames, table.sheet, base))
     for u in res.unresolved:
         en, zh = unresolved_message(u, cfg, items)
         issues.append(table.header_issue(u.index, en, zh, base, group=f"survey column:{u.reason}"))

@@ -404,3 +404,24 @@ def test_crm_headers_worded_otherwise_are_matched(tmp_path, runner, host):
     got = [(c.category, c.severity, c.resolved, c.hours_to_resolve)
            for c in load_audit(audit, host).input.evidence.complaints]
     assert got == [("服务", "high", True, 4.0), ("价格", "low", False, None)]
+
+
+def test_a_map_naming_no_column_or_no_field_is_a_decision_and_validate_finds_it_in_a_survey(tmp_path, runner):
+    raw = tmp_path / "log.csv"
+    raw.write_text("编号,紧急程度\nC1,高\n", encoding="utf-8")
+    audit = _audit(tmp_path, "en")
+    result = runner.invoke(main, ["import", "complaints", str(raw), "--audit", str(audit), "--dry-run",
+                                  "--map", "XYZ=category", "--map", "紧急程度=sevrity"])
+    assert result.exit_code == 2
+    assert "no column 'XYZ' in" in result.output and "'sevrity' is no field of complaints; did you mean 'severity'?" \
+        in result.output
+    raw = tmp_path / "wjx.csv"
+    _matrix_csv(raw, ("您对以下方面的期望", "您在本店的实际感受"))
+    audit = _audit(tmp_path, "zh")
+    _import(runner, "survey", str(raw), "--audit", str(audit))
+    text = audit.read_text(encoding="utf-8").replace("      file: wjx.csv\n", "      file: wjx.csv\n      columns: {XYZ: P_TAN1}\n")
+    audit.write_text(text, encoding="utf-8")
+    line = text.splitlines().index("      columns: {XYZ: P_TAN1}") + 1
+    result = runner.invoke(main, ["validate", str(audit)])
+    assert result.exit_code == 2 and f"audit.yaml:{line}:17: evidence.survey.responses.columns.XYZ: " in result.output
+    assert "wjx.csv 中没有“XYZ”列" in result.output
