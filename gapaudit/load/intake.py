@@ -25,8 +25,8 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from gapaudit.errors import InputError, InputIssue
 from gapaudit.load.mapping import DEFAULT_MISSING, CellReader, absent_columns, matches, model_fields, \
     required_fields
-from gapaudit.load.tables import ReadOptions, Sheet, detect_header_row, normal_text, open_table, parse_date, \
-    parse_number, shorten
+from gapaudit.load.tables import ReadOptions, Sheet, detect_header_row, is_workbook_file, normal_text, open_table, \
+    parse_date, parse_number, shorten
 from gapaudit.model import audit as m
 from gapaudit.model.base import TableRef
 
@@ -171,6 +171,12 @@ def propose(kind_name: str, file: Path, audit_path: Path, *, sheet: str | None =
         merged = dict((ref_block.get("values") or {}).get(fieldname) or {}) | table
         ref_block["values"] = dict(ref_block.get("values") or {}) | {fieldname: merged}
     ref_block["file"] = _relative(file, audit_path.parent)
+    # options saved for a workbook do not apply to a CSV, nor the reverse: dropped, and said
+    given = {"sheet": sheet, "encoding": encoding}
+    dropped = [k for k in (("encoding", "delimiter") if is_workbook_file(file) else ("sheet",))
+               if k in ref_block and given.get(k) is None]
+    for key in dropped:
+        ref_block.pop(key)
     options = _read_options(ref_block)
     opened = open_table(file, _display(file), options, unique="header_row" in ref_block)
     if "header_row" not in ref_block:
@@ -182,6 +188,9 @@ def propose(kind_name: str, file: Path, audit_path: Path, *, sheet: str | None =
     else:
         proposal = _propose_rows(kind, opened, ref_block, audit_path, lang)
     proposal.typed_rows = existing.get("rows")
+    for key in dropped:
+        proposal.notes.append((f"{key}: left out, as it does not apply to a {'workbook' if key != 'sheet' else 'CSV'}",
+                               f"{key}：已去掉，它不适用于{'工作簿' if key != 'sheet' else ' CSV 文件'}"))
     chosen = (proposal.block.get("responses") if kind.row is None else proposal.block) or {}
     for issue in absent_columns(chosen.get("columns") or {}, proposal.sheet, ()):
         proposal.decisions.append((f"{issue.message}: correct the --map (or the audit's columns: entry) or drop it",
@@ -557,7 +566,7 @@ def _propose_rows(kind: Kind, sheet: Sheet, ref: dict[str, Any], audit_path: Pat
     renames = dict(ref.get("columns") or {})
     ignore = list(ref.get("ignore") or [])
     taken: dict[str, str] = {}
-    for field_, col in [(v, k) for k, v in renames.items()]:
+    for field_, col in [(v, k) for k, v in renames.items() if k in sheet.header]:
         taken[field_] = col
     targets: dict[int, str] = {}
     chosen: set[int] = set()
@@ -569,9 +578,6 @@ def _propose_rows(kind: Kind, sheet: Sheet, ref: dict[str, Any], audit_path: Pat
                 targets[idx] = renames[name]
                 chosen.add(idx)
             continue
-        if norm(name) in ROW_NUMBER_NAMES and "id" not in known:
-            ignore.append(name)
-            continue
         f, _why = field_for(name, known)
         if f is None or f in taken:
             continue
@@ -579,6 +585,15 @@ def _propose_rows(kind: Kind, sheet: Sheet, ref: dict[str, Any], audit_path: Pat
         targets[idx] = f
         if f != name:
             renames[name] = f
+    for idx, name in enumerate(sheet.header, start=1):  # 序号 / No: the row's id when nothing else is, else left out
+        if idx in targets or name in renames or not name or norm(name) not in ROW_NUMBER_NAMES \
+                or matches(name, ignore) is not None:
+            continue
+        if "id" in known and "id" not in taken:
+            taken["id"] = name
+            targets[idx] = renames[name] = "id"
+        else:
+            ignore.append(name)
     unpivot = ref.get("unpivot") or (_wide_checklist(kind, sheet, targets, audit_path) if kind.name == "observations"
                                      else None)
     if unpivot:

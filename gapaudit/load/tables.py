@@ -192,11 +192,7 @@ def open_table(path: Path, display: str, options: ReadOptions | None = None, *, 
         size = path.stat().st_size
     except OSError as exc:
         raise fail(f"cannot read the file: {exc.strerror}", f"无法读取文件：{exc.strerror}", display) from None
-    with path.open("rb") as fh:
-        head = fh.read(8)
-    suffix = path.suffix.lower()
-    is_zip = head.startswith(b"PK\x03\x04")
-    is_book = suffix in SPREADSHEET_SUFFIXES or is_zip or head.startswith(_OLE2)
+    is_zip, is_book = _kind_of_file(path)
     cap = MAX_WORKBOOK_BYTES if is_book else MAX_FILE_BYTES
     if size > cap:
         raise fail(f"file is {size / 1e6:.0f} MB; the limit is {cap / 1e6:.0f} MB",
@@ -212,6 +208,19 @@ def open_table(path: Path, display: str, options: ReadOptions | None = None, *, 
         sheet = _open_csv(path, display, options)
     _read_header(sheet, unique)
     return sheet
+
+
+def _kind_of_file(path: Path) -> tuple[bool, bool]:
+    """(a ZIP container, a workbook): by the file's first bytes and its suffix."""
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    is_zip = head.startswith(b"PK\x03\x04")
+    return is_zip, path.suffix.lower() in SPREADSHEET_SUFFIXES or is_zip or head.startswith(_OLE2)
+
+
+def is_workbook_file(path: Path) -> bool:
+    """Whether ``path`` is read as a workbook (XLSX, XLS, ODS) rather than as CSV text."""
+    return _kind_of_file(path)[1]
 
 
 def _read_header(sheet: Sheet, unique: bool = True) -> None:

@@ -425,3 +425,30 @@ def test_a_map_naming_no_column_or_no_field_is_a_decision_and_validate_finds_it_
     result = runner.invoke(main, ["validate", str(audit)])
     assert result.exit_code == 2 and f"audit.yaml:{line}:17: evidence.survey.responses.columns.XYZ: " in result.output
     assert "wjx.csv 中没有“XYZ”列" in result.output
+
+
+def test_row_numbers_are_the_id_only_when_nothing_else_is(tmp_path, runner, host):
+    import openpyxl
+
+    raw = tmp_path / "问卷题目.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["序号", "题号", "维度", "题目内容"])
+    wb.active.append([1, "TAN1", "有形性", "门店设备现代、完好"])
+    wb.save(raw)
+    audit = tmp_path / "audit.yaml"
+    audit.write_text("schema_version: 1\naudit: {id: A, date: 2026-12-01, language: zh}\nstore: {id: S, name: 店}\n"
+                     "evidence:\n  questionnaire:\n    scale: {min: 1, max: 7}\n", encoding="utf-8")
+    out = _import(runner, "questionnaire", str(raw), "--audit", str(audit))
+    assert "序号      忽略       行号" in out
+    assert [i.id for i in load_audit(audit, host).input.evidence.questionnaire.items] == ["TAN1"]
+    log = tmp_path / "log.csv"
+    log.write_text("序号,日期,严重程度\n1,2026-10-01,高\n2,2026-10-02,低\n", encoding="utf-8")
+    _import(runner, "complaints", str(log), "--audit", str(audit))
+    assert [c.id for c in load_audit(audit, host).input.evidence.complaints] == ["1", "2"]
+
+
+def test_a_csv_in_place_of_last_quarters_workbook_drops_the_sheet_and_says_so(tmp_path, runner, host):
+    raw, audit = _log_and_audit(tmp_path, "编号,严重程度\nC1,高\n",
+                                "  complaints:\n    file: old.xlsx\n    sheet: 投诉登记\n")
+    out = _import(runner, "complaints", str(raw), "--audit", str(audit))
+    assert "sheet：已去掉，它不适用于 CSV 文件" in out and "sheet:" not in audit.read_text(encoding="utf-8")
