@@ -356,3 +356,32 @@ def test_a_totals_line_under_the_table_is_not_data(tmp_path, host):
 def test_dates_in_other_forms_say_how_to_declare_them(value, fmt, expected):
     got = parse_date(value, fmt)
     assert got == expected if isinstance(expected, dt.date) else expected in got[0] and got[1]
+
+
+def _with_formulas(path: Path, saved: bool) -> None:
+    """A complaints workbook whose hours are formulas: as a program writes them (no result), or as Excel saves
+    them (the result kept in <v>); a helper column of formulas is never saved either way."""
+    wb = openpyxl.Workbook()
+    wb.active.append(["id", "resolved", "hours_to_resolve", "helper"])
+    for k in range(1, 4):
+        wb.active.append([f"C{k}", "yes", f"={k}*2", f"=C{k + 1}+1"])
+    wb.save(path)
+    if saved:
+        with zipfile.ZipFile(path) as zf:
+            parts = {n: zf.read(n) for n in zf.namelist()}
+        xml = parts["xl/worksheets/sheet1.xml"].decode()
+        for k in range(1, 4):
+            xml = xml.replace(f"<f>{k}*2</f><v></v>", f"<f>{k}*2</f><v>{2 * k}</v>")
+        parts["xl/worksheets/sheet1.xml"] = xml.encode()
+        with zipfile.ZipFile(path, "w") as zf:
+            for name, data in parts.items():
+                zf.writestr(name, data)
+
+
+def test_a_formula_whose_result_was_never_saved_is_named_not_read_as_blank(tmp_path, host):
+    _with_formulas(tmp_path / "c.xlsx", saved=False)
+    [msg] = problems(audit(tmp_path, "complaints: {file: c.xlsx, ignore: [helper]}\n"), host, "en")
+    assert msg.startswith('c.xlsx[Sheet]!C2 (column "hours_to_resolve"): ') and "never saved (6 such cells" in msg
+    _with_formulas(tmp_path / "c.xlsx", saved=True)
+    loaded = load_audit(audit(tmp_path, "complaints: {file: c.xlsx, ignore: [helper]}\n"), host)
+    assert [c.hours_to_resolve for c in loaded.input.evidence.complaints] == [2.0, 4.0, 6.0]

@@ -127,6 +127,8 @@ class Sheet:
     head: list[tuple[int, list[Any]]] = field(default_factory=list)  # first rows, for header detection
     totals: dict[int, str] = field(default_factory=dict)  # totals lines passed over: row → its label
     sheet_names: list[str] = field(default_factory=list)  # a workbook's sheets, in order
+    unsaved: set[tuple[int, int]] = field(default_factory=set)  # formula cells with no saved result: (row, column)
+    unsaved_count: int = 0
     loaded: Any = field(default=None, repr=False)  # a workbook sheet parsed for the header, reused once for rows
 
     @property
@@ -162,6 +164,14 @@ class Sheet:
                            width + 1)
             n = len(record)
             wanted = range(1, width + 1) if columns is None else columns
+            if self.unsaved and any((number, i) in self.unsaved for i in wanted):
+                col = next(i for i in wanted if (number, i) in self.unsaved)
+                raise fail(f"a formula whose result was never saved ({self.unsaved_count} such cells; the file was "
+                           "written by a program, not saved by Excel), so it reads as blank: open the file in Excel, "
+                           "WPS or LibreOffice and save it",
+                           f"公式的计算结果没有保存在文件中（共 {self.unsaved_count} 个这样的单元格；文件由程序生成，"
+                           "未经 Excel 保存），读出来是空白：请用 Excel、WPS 或 LibreOffice 打开并保存一次",
+                           self.display, number, col, table="sheet", column_name=self.header[col - 1])
             if text:
                 cells = [(record[i - 1].strip() or None) if i <= n else None for i in wanted]
             else:
@@ -434,7 +444,9 @@ def _open_workbook(path: Path, display: str, options: ReadOptions, is_zip: bool)
         if suffix not in SPREADSHEET_SUFFIXES:
             raise fail("this is a ZIP/XLSX file, not CSV; name it .xlsx", "这是 ZIP/XLSX 文件而不是 CSV；请将扩展名改为 .xlsx",
                        display)
-        _check_zip(path, display, options.sheet)
+        unsaved, unsaved_count = _check_zip(path, display, options.sheet)
+    else:
+        unsaved, unsaved_count = set(), 0
     import python_calamine  # deferred: only audits with workbook evidence pay for it
 
     try:
@@ -452,7 +464,8 @@ def _open_workbook(path: Path, display: str, options: ReadOptions, is_zip: bool)
         raise fail(f"no sheet {options.sheet!r}{suggest(options.sheet, names)}; sheets are {', '.join(names)}",
                    f"没有名为 {options.sheet!r} 的工作表；现有工作表：{'、'.join(names)}", display)
     name = options.sheet or names[0]
-    return Sheet(path, f"{display}[{name}]", options, [], is_workbook=True, sheet_names=names)
+    return Sheet(path, f"{display}[{name}]", options, [], is_workbook=True, sheet_names=names, unsaved=unsaved,
+                 unsaved_count=unsaved_count)
 
 
 def _calamine(path: Path) -> Any:
@@ -470,13 +483,25 @@ def _calamine(path: Path) -> Any:
     return python_calamine.CalamineWorkbook.from_path(str(path))
 
 
-def _check_zip(path: Path, display: str, sheet: str | None) -> None:
-    """Refuse workbooks whose worksheets or shared strings unpack to more than a store's table can be.
+#: a formula cell with no saved result (<v> absent or empty): the file was written by a program, never calculated
+_UNSAVED_FORMULA = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"[^>]*>\s*(?:<f\b[^>]*/>|<f\b[^>]*>[^<]*</f>)'
+                              rb'\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>')
+#: unsaved formula cells remembered per sheet (beyond it they are counted)
+MAX_UNSAVED = 100_000
+
+
+def _check_zip(path: Path, display: str, sheet: str | None) -> tuple[set[tuple[int, int]], int]:
+    """Refuse workbooks whose worksheets or shared strings unpack to more than a store's table can be; return
+    the read sheet's formula cells that have no saved result, as (row, column), and how many there are.
 
     The sizes a ZIP declares are checked first, then the worksheets and the
     shared strings are unpacked once, in bounded memory, to prove the
     declaration honest (a forged header cannot smuggle a bomb past the cap).
+    A formula without a saved result reads as a blank cell, so it must be
+    found here, where the XML is seen.
     """
+    unsaved: set[tuple[int, int]] = set()
+    count = 0
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
@@ -486,17 +511,58 @@ def _check_zip(path: Path, display: str, sheet: str | None) -> None:
                 cap = MAX_SHARED_STRINGS_XML if info.filename.endswith("sharedStrings.xml") else MAX_SHEET_XML
                 if info.file_size > cap:
                     raise _too_big(display, info.filename, info.file_size, cap)
+            read = _sheet_part(zf, sheet)
             for info in parts:
                 cap = MAX_SHARED_STRINGS_XML if info.filename.endswith("sharedStrings.xml") else MAX_SHEET_XML
                 total = 0
+                tail = b""
                 with zf.open(info) as member:
                     while chunk := member.read(1 << 20):
                         total += len(chunk)
                         if total > cap:
                             raise _too_big(display, info.filename, total, cap)
+                        if info.filename != read:
+                            continue
+                        text = tail + chunk
+                        cut = text.rfind(b"<c ") if len(chunk) == 1 << 20 else len(text)  # a cell cut off waits
+                        cut = cut if cut > 0 else len(text)
+                        if b"<f" in text:  # most data sheets hold no formula: nothing to look for
+                            for m in _UNSAVED_FORMULA.finditer(text, 0, cut):
+                                count += 1
+                                if len(unsaved) < MAX_UNSAVED:
+                                    unsaved.add((int(m[2]), _column_index(m[1].decode())))
+                        tail = text[cut:]
     except zipfile.BadZipFile as exc:
         raise fail(f"not a valid XLSX file (bad ZIP archive: {exc})", "不是有效的 XLSX 文件（ZIP 压缩包已损坏）",
                    display) from None
+    return unsaved, count
+
+
+def _sheet_part(zf: zipfile.ZipFile, sheet: str | None) -> str | None:
+    """The worksheet part (``xl/worksheets/sheet1.xml``) of the sheet named ``sheet``, or of the first sheet."""
+    try:
+        book = zf.read("xl/workbook.xml").decode("utf-8", "replace")
+        rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    except KeyError:
+        return None
+    import html
+
+    sheets = re.findall(r'<sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"', book)
+    rid = next((r for n, r in sheets if sheet is None or html.unescape(n) == sheet), None)
+    for attrs in re.findall(r"<Relationship\b([^>]*)>", rels):
+        if re.search(rf'\bId="{re.escape(rid or "")}"', attrs):
+            target = re.search(r'\bTarget="([^"]*)"', attrs)
+            if target:
+                name = target[1].lstrip("/")
+                return name if name.startswith("xl/") else "xl/" + name
+    return None
+
+
+def _column_index(letters: str) -> int:
+    index = 0
+    for c in letters:
+        index = index * 26 + ord(c) - 64
+    return index
 
 
 def _too_big(display: str, part: str, size: int, cap: int) -> InputError:
