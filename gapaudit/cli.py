@@ -27,6 +27,7 @@ MESSAGES = {
     "valid": {"en": "{file}: valid — {modules} module(s) will run: {ids}",
               "zh": "{file}：校验通过 —— 将运行 {modules} 个模块：{ids}"},
     "wrote": {"en": "wrote {path}", "zh": "已写入 {path}"},
+    "warning": {"en": "warning: {msg}", "zh": "警告：{msg}"},
     "score": {"en": "{store}: overall score {score} ({grade})", "zh": "{store}：总分 {score}（{grade}）"},
     "no_score": {"en": "{store}: no overall score (no module had data)", "zh": "{store}：无总分（所有模块均无数据）"},
     "below": {"en": "overall score {score} is below --fail-under {limit}",
@@ -235,11 +236,14 @@ def validate(audit: Path, lang: str | None, plugin: tuple[str, ...], debug: bool
                    "the change since each store's previous audit; also set by GAPAUDIT_HISTORY or gapaudit.toml.")
 @click.option("--progress/--no-progress", default=None,
               help="Several audits: show a progress bar on stderr (default: when stderr is a terminal).")
+@click.option("--no-cache", "no_cache", is_flag=True,
+              help="Prepare the audit's photos afresh and keep none in the cache folder ($GAPAUDIT_CACHE_DIR, else "
+                   "$XDG_CACHE_HOME/gapaudit, else ~/.cache/gapaudit; GAPAUDIT_CACHE_DIR=off does the same).")
 @plugin_option
 @debug_option
 def run(audits: tuple[str, ...], output: Path | None, formats: tuple[str, ...], lang: str | None,
         template_dirs: tuple[Path, ...], fail_under: float | None, executor: str, scheduler: str | None,
-        workers: int | None, history: str | None, progress: bool | None, plugin: tuple[str, ...],
+        workers: int | None, history: str | None, progress: bool | None, no_cache: bool, plugin: tuple[str, ...],
         debug: bool) -> None:
     """Validate each AUDIT, run every enabled audit module and write its report.
 
@@ -266,10 +270,11 @@ def run(audits: tuple[str, ...], output: Path | None, formats: tuple[str, ...], 
                              output if single else None))
     _startup_warnings(formats, single)
     if single:
-        _run_single(Path(audits[0]), output, formats, lang, fail_under, plugin, debug, history_url, template_dirs)
+        _run_single(Path(audits[0]), output, formats, lang, fail_under, plugin, debug, history_url, template_dirs,
+                    not no_cache)
     else:
         _run_batch(audits, output, formats, lang, fail_under, plugin, debug, history_url, executor, scheduler,
-                   workers, progress, template_dirs)
+                   workers, progress, template_dirs, not no_cache)
 
 
 def _startup_warnings(formats: tuple[str, ...], single: bool = False) -> None:
@@ -298,7 +303,7 @@ def _is_single(audits: tuple[str, ...]) -> bool:
 
 def _run_single(audit: Path, output: Path | None, formats: tuple[str, ...], lang: str | None,
                 fail_under: float | None, plugin: tuple[str, ...], debug: bool, history_url: str | None,
-                template_dirs: tuple[Path, ...] = ()) -> None:
+                template_dirs: tuple[Path, ...] = (), photo_cache: bool = True) -> None:
     """One audit file, as ``gapaudit run`` always did; recorded in the history when one is set."""
     from gapaudit.errors import GapauditError
     from gapaudit.load.audit import display_path
@@ -308,7 +313,7 @@ def _run_single(audit: Path, output: Path | None, formats: tuple[str, ...], lang
         _check_output_folder(output, "several formats need a folder" if len(formats) > 1
                              else "a trailing / asks for a folder")
     options = RunOptions(formats=formats, output=output, lang=lang, template_dirs=template_dirs,
-                         many=_output_is_folder())
+                         many=_output_is_folder(), photo_cache=photo_cache)
     msg_lang = lang
     try:
         host = _host(plugin)
@@ -326,6 +331,8 @@ def _run_single(audit: Path, output: Path | None, formats: tuple[str, ...], lang
         _fail(exc, debug, msg_lang)
     result = outcome.result
     msg_lang = lang or result.audit.get("language")
+    for en, zh in outcome.warnings:
+        click.echo(msg("warning", msg_lang, msg=zh if msg_lang == "zh" else en), err=True)
     for path in outcome.written:
         click.echo(msg("wrote", msg_lang, path=display_path(path)), err=True)
     store = result.store.get("name", "")
@@ -342,7 +349,7 @@ def _run_single(audit: Path, output: Path | None, formats: tuple[str, ...], lang
 def _run_batch(audits: tuple[str, ...], output: Path | None, formats: tuple[str, ...], lang: str | None,
                fail_under: float | None, plugin: tuple[str, ...], debug: bool, history_url: str | None,
                executor: str, scheduler: str | None, workers: int | None, progress: bool | None,
-               template_dirs: tuple[Path, ...] = ()) -> None:
+               template_dirs: tuple[Path, ...] = (), photo_cache: bool = True) -> None:
     """Several audits in parallel: one report each, failures listed at the end (see gapaudit.chain.batch)."""
     from gapaudit.chain.batch import BatchOptions, expand_sources, run_batch
     from gapaudit.errors import GapauditError
@@ -353,7 +360,7 @@ def _run_batch(audits: tuple[str, ...], output: Path | None, formats: tuple[str,
         raise click.BadParameter("--scheduler needs --executor dask", param_hint="--scheduler")
     _check_output_folder(output, "several audits need a folder")
     options = BatchOptions(run=RunOptions(formats=formats, output=output, lang=lang, many=True,
-                                          template_dirs=template_dirs),
+                                          template_dirs=template_dirs, photo_cache=photo_cache),
                            plugins=plugin, history=history_url, fail_under=fail_under)
     show = sys.stderr.isatty() if progress is None else progress
     try:
@@ -366,6 +373,9 @@ def _run_batch(audits: tuple[str, ...], output: Path | None, formats: tuple[str,
         click.echo(msg("interrupted", lang), err=True)
         sys.exit(130)
     failed = len(report.failures)
+    for item in report.warned:
+        for line in item.warnings:
+            click.echo(msg("warning", lang, msg=f"{item.label}: {line}"), err=True)
     click.echo(msg("batch_done", lang, n=report.total, ok=report.succeeded, failed=failed,
                    seconds=f"{report.seconds:.1f}", workers=report.workers, executor=report.executor), err=True)
     for item in report.below:

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gapaudit import engine
 from gapaudit.errors import GapauditError
-from gapaudit.load.audit import load_audit
+from gapaudit.load.audit import LoadedAudit, load_audit
 from gapaudit.model.result import AuditResult
 from gapaudit.plugins import PluginHost
 from gapaudit.render import output_path, render
 from gapaudit.render.output import write_atomic
+
+if TYPE_CHECKING:
+    from gapaudit.render.photos import PreparedPhotos
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,7 @@ class RunOptions:
     lang: str | None = None
     template_dirs: tuple[Path, ...] = ()
     many: bool = False  # several audits or formats: ``output`` is a folder
+    photo_cache: bool = True  # keep prepared photos in the user's cache folder between runs
 
 
 @dataclass
@@ -36,6 +41,7 @@ class RunOutcome:
     source: Path
     result: AuditResult
     written: list[Path] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (English, Chinese): e.g. unreadable photos
 
 
 def run_one(path: Path, options: RunOptions, host: PluginHost, name: str | None = None) -> RunOutcome:
@@ -50,10 +56,16 @@ def run_one(path: Path, options: RunOptions, host: PluginHost, name: str | None 
         result = engine.run(loaded, host, lang=options.lang)
         many = options.many or len(options.formats) > 1
         naming = path.with_name(name + path.suffix) if name else path
+        photos = _photos(loaded, options)
         rendered = [(output_path(naming, fmt, options.output, many),
-                     render(result, fmt, host=host, template_dirs=options.template_dirs, audit=loaded.input))
+                     render(result, fmt, host=host, template_dirs=options.template_dirs, audit=loaded.input,
+                            photos=photos))
                     for fmt in options.formats]
         outcome = RunOutcome(source=path, result=result)
+        if photos is not None:
+            outcome.warnings += [(f"photo {u.name!r} could not be read ({u.reason}); the report lists it as unreadable",
+                                  f"照片 {u.name!r} 无法读取（{u.reason_zh}）；报告中已列为无法读取")
+                                 for u in photos.unreadable.values()]
         for target, data in rendered:
             write_atomic(target, data)
             outcome.written.append(target)
@@ -61,3 +73,16 @@ def run_one(path: Path, options: RunOptions, host: PluginHost, name: str | None 
         exc.lang = exc.lang or options.lang or loaded.input.audit.language
         raise
     return outcome
+
+
+#: formats that show photos
+PHOTO_FORMATS = ("pdf", "html")
+
+
+def _photos(loaded: "LoadedAudit", options: RunOptions) -> "PreparedPhotos | None":
+    """The audit's photos prepared once for every format that shows them (None when none does)."""
+    if not loaded.photos or not any(f in PHOTO_FORMATS for f in options.formats):
+        return None
+    from gapaudit.render.photos import default_cache, prepare_all
+
+    return prepare_all(loaded.photos, default_cache() if options.photo_cache else None)

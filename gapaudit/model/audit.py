@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, PrivateAttr, model_validator
 
-from gapaudit.model.base import Answer, Flag, Identifier, IdList, Model, TableMarker, choice, table
+from gapaudit.model.base import Answer, Flag, Identifier, IdList, Model, PhotoList, TableMarker, choice, table
 from gapaudit.model.vocab import ELEMENTS, POSITIVE_FACTORS, Element, Factor, Language
 
 SCHEMA_VERSION = 1
@@ -258,6 +258,9 @@ class Standard(Model):
     factor: Factor | None = None
     element: Element | None = None
     owner_role: str | None = Field(None, max_length=100)
+    photos: PhotoList = Field(default_factory=list, description=(
+        "reference photos of the standard (the posted rule, what 'done' looks like): image files relative to "
+        "the audit folder, separated by ;"))
 
 
 class Observation(Model):
@@ -273,6 +276,9 @@ class Observation(Model):
     factor: Factor | None = None
     element: Element | None = None
     note: str | None = Field(None, max_length=2000)
+    photos: PhotoList = Field(default_factory=list, description=(
+        "what the visitor saw: image files (JPEG, PNG; HEIC with gapaudit[heic]) relative to the audit folder, "
+        "separated by ;"))
 
 
 class Promise(Model):
@@ -303,6 +309,8 @@ class PromiseCheck(Model):
     kept: Flag
     date: dt.date | None = None
     note: str | None = Field(None, max_length=2000)
+    photos: PhotoList = Field(default_factory=list, description="photos of this check (image files relative to "
+                                                                "the audit folder, separated by ;)")
 
 
 # --- complaints, errors, volume ----------------------------------------------
@@ -337,6 +345,8 @@ class ComplaintHandling(Model):
     commit: Answer | None = Field(None, description="apologise again and commit to improve")
     thank: Answer | None = None
     note: str | None = Field(None, max_length=2000)
+    photos: PhotoList = Field(default_factory=list, description="photos of this case (image files relative to "
+                                                                "the audit folder, separated by ;)")
 
 
 class ServiceError(Model):

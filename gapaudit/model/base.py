@@ -216,6 +216,27 @@ IdList = Annotated[list[str], BeforeValidator(_split_list), WithJsonSchema({
 Identifier = Annotated[str, Field(min_length=1, max_length=100)]
 
 
+def _split_names(value: Any) -> Any:
+    if isinstance(value, str):
+        return [p.strip() for p in re.split(r"[;；,，、|\r\n]+", value) if p.strip()]
+    return value
+
+
+#: most photos one row may list (a visit's photos of one standard; more belong on several rows)
+MAX_PHOTOS_PER_ROW = 30
+
+PhotoList = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=260)]],
+    BeforeValidator(_split_names), Field(max_length=MAX_PHOTOS_PER_ROW),
+    WithJsonSchema({"anyOf": [{"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 260},
+                                "maxItems": MAX_PHOTOS_PER_ROW},
+                               {"type": "string", "description": "file names separated by ; , 、 | or line breaks"}],
+                    "description": "photo files (JPEG, PNG; HEIC with gapaudit[heic]) relative to the audit "
+                                   "folder"})]
+"""Photo file names; a cell may hold several separated by ``;`` ``,`` ``、`` ``|`` or line breaks (not spaces:
+phone photo names contain them)."""
+
+
 def slug(text: str) -> str:
     """A free-text name as an id part: lowercase, runs of spaces and punctuation as one ``-``.
 
