@@ -291,6 +291,15 @@ def _numbers(numbers: list[int]) -> str:
     return ", ".join(out)
 
 
+def _shift(shift: str | None, lang: str) -> str:
+    """A shift as a caption names it: "evening shift", "晚班" (a name that says "shift" or 班 is kept as it is)."""
+    if not shift:
+        return ""
+    if "shift" in shift.lower() or "班" in shift or not shift.isascii():
+        return shift
+    return tx("shift", lang, s=shift)
+
+
 def _short(text: str | None, limit: int = 160) -> str:
     if not text:
         return ""
@@ -305,7 +314,7 @@ def _occasions(ev: Any, lang: str) -> list[Occasion]:
     for i, o in enumerate(ev.observations):
         if o.photos:
             out.append(Occasion("observations", o.standard, i, RANK[o.result], o.date, [
-                o.standard, date(o.date), tx("shift", lang, s=o.shift) if o.shift else "",
+                o.standard, date(o.date), _shift(o.shift, lang),
                 tx(f"result_{o.result}", lang), tx("visit", lang, v=o.visit)], _short(o.note), list(o.photos)))
     for i, c in enumerate(ev.promise_checks):
         if c.photos:

@@ -47,7 +47,6 @@ if TYPE_CHECKING:
 #: Pillow's decompression-bomb limit, set explicitly (its default is 89 megapixels with a warning, an
 #: error at twice that); the warning is raised as an error below, so this is the limit
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
-ImageFile.LOAD_TRUNCATED_IMAGES = False  # a truncated photo is unreadable, never half grey
 
 #: the printed box every photo is fitted into (width, height in mm), and the resolution it is prepared at
 BOX_MM = (56.0, 42.0)
@@ -245,6 +244,8 @@ def _read(path: Path) -> bytes:
 
 def prepare(source: bytes, fmt: str = "JPEG") -> bytes:
     """One photo's bytes → the JPEG the report embeds (see the module docstring); PhotoError if it cannot be."""
+    truncated = ImageFile.LOAD_TRUNCATED_IMAGES  # WeasyPrint sets it on import, for its own images
+    ImageFile.LOAD_TRUNCATED_IMAGES = False  # a truncated photo is unreadable, never half grey
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -263,6 +264,8 @@ def prepare(source: bytes, fmt: str = "JPEG") -> bytes:
         reason = str(exc) or type(exc).__name__
         raise PhotoError(f"cannot be decoded ({reason}): the file is damaged or truncated",
                          f"无法解码（{reason}）：文件已损坏或不完整") from exc
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = truncated
     out = io.BytesIO()
     image.save(out, "JPEG", quality=QUALITY, optimize=True, progressive=False, subsampling="4:2:0",
                icc_profile=srgb_profile(), dpi=(DPI, DPI))
