@@ -52,6 +52,7 @@ def make_photos(folder: Path, n: int, bases: int = 12) -> list[str]:
     for k in range(bases):
         img = _finish(rng, SCENES[kinds[k % len(kinds)]](rng, PHONE_SIZE, {"note": "牛奶"}).convert("RGB"))
         # texture at every scale, as real photos have (drawn scenes alone are flatter and compress better)
+        img = img.resize(PHONE_SIZE) if img.size != PHONE_SIZE else img
         texture = Image.effect_noise((w // 8, h // 8), 60).resize(PHONE_SIZE, Image.Resampling.BICUBIC)
         drawn.append(Image.blend(img, texture.convert("RGB"), 0.2))
     (folder / "photos").mkdir(parents=True, exist_ok=True)
