@@ -448,6 +448,9 @@ def test_failed_first_newest_first_at_most_three_the_rest_in_the_appendix(tmp_pa
     assert shot.label == "Photo 1" and shot.details == "GREET · 10 Sep 2026 · late shift · not compliant · visit V3"
     assert shot.src.startswith("file:///gapaudit-photos/") and shot.failed
     assert "at most 3 per failed standard" in book.rule and book.count == 9
+    # a problem about both standards gets the photos of their failed visits by the same rule, numbers kept
+    assert [s.name for s in book.for_subjects(standards=["FIT", "GREET"])] == ["g3a.jpg", "g6.jpg", "g1.jpg"]
+    assert [s.label for s in book.for_subjects(standards=["FIT"], limit=5)] == ["Photo 4"]
 
 
 def test_without_the_module_that_judges_them_every_photo_is_in_the_appendix(tmp_path, host):

@@ -114,6 +114,7 @@ class Shot:
     note: str = ""
     failed: bool = False
     number: int = 0
+    order: tuple[Any, ...] = ()  # its place in the rule's order (see RULE)
 
     @property
     def anchor(self) -> str:
@@ -164,9 +165,19 @@ class PhotoBook:
     rule: str
     intro: str
     appendix_intro: str
+    places: list[Place] = field(default_factory=list)  # every place with photos
 
     def text(self, key: str, **fmt: Any) -> str:
         return tx(key, self.lang, **fmt)
+
+    def for_subjects(self, standards: Iterable[str] = (), promises: Iterable[str] = (), cases: Iterable[str] = (),
+                     limit: int = PER_PLACE) -> list[Shot]:
+        """The photos that prove a problem about these standards, promises and complaint cases: photos of
+        their failed occasions by the same rule, at most ``limit`` (they keep their numbers)."""
+        wanted = ({("observations", k) for k in standards} | {("promise_checks", k) for k in promises}
+                  | {("complaint_handling", k) for k in cases})
+        shots = [s for p in self.places if (p.kind, p.key) in wanted for s in p.shots + p.rest if s.failed]
+        return sorted(shots, key=lambda s: s.order)[:limit]
 
     @property
     def has_appendix(self) -> bool:
@@ -211,10 +222,11 @@ def build(audit: "AuditInput", photos: "PreparedPhotos", lang: str, module_order
                           for occ in by_place.get((place.kind, place.key), [])
                           for pos, name in enumerate(occ.photos)), key=lambda r: r[:5])
         beside = 0
-        for *_, occ, name in ordered:
+        for *key, occ, name in ordered:
             s = shot(occ, name)
             if s is None:
                 continue
+            s.order = tuple(key)
             if place.home is not None and place.failed and s.failed and beside < PER_PLACE:
                 place.shots.append(s)
                 beside += 1
@@ -253,7 +265,7 @@ def build(audit: "AuditInput", photos: "PreparedPhotos", lang: str, module_order
     prepared = tx("prepared", lang, dpi=DPI, w=BOX_MM[0], h=BOX_MM[1])
     return PhotoBook(lang=lang, inline=inline, appendix=appendix, unreadable=unreadable, count=number, rule=rule,
                      intro=tx("evidence_intro", lang, rule=rule),
-                     appendix_intro=tx("appendix_intro", lang, prepared=prepared))
+                     appendix_intro=tx("appendix_intro", lang, prepared=prepared), places=places)
 
 
 def _dpi() -> int:

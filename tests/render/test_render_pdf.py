@@ -218,7 +218,7 @@ from gapaudit.errors import OutputError
 from gapaudit.render import pdf, worker
 
 assert worker.enabled()
-def broken(html, folders, base_url):
+def broken(html, folders, base_url, served=None):
     raise OutputError("layout exploded")
 pdf.layout = broken  # the forked helper inherits the patched module
 worker.start()
