@@ -375,7 +375,7 @@ def _run_batch(audits: tuple[str, ...], output: Path | None, formats: tuple[str,
     failed = len(report.failures)
     for item in report.warned:
         for line in item.warnings:
-            click.echo(msg("warning", lang, msg=f"{item.label}: {line}"), err=True)
+            click.echo(msg("warning", lang, msg=f"{display_path(Path(item.source))}: {line}"), err=True)
     click.echo(msg("batch_done", lang, n=report.total, ok=report.succeeded, failed=failed,
                    seconds=f"{report.seconds:.1f}", workers=report.workers, executor=report.executor), err=True)
     for item in report.below:

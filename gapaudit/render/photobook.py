@@ -61,8 +61,12 @@ TEXT: dict[str, dict[str, str]] = {
               "“不符合”优先于“部分符合”，新的在前（无日期的在后），其余按证据顺序；每个场次先取第一张照片，再取第二张。"
               "各项按失误场次占比从高到低排列。其余照片均收录在照片附录中。"},
     "evidence_intro": {
-        "en": "What the visits saw where the standard was not met. {rule}",
-        "zh": "走访中标准未被执行时拍下的照片。{rule}"},
+        "en": "Photographs taken where the audit found a failure. {rule}",
+        "zh": "审核中发现问题之处拍下的照片。{rule}"},
+    "rule_short": {
+        "en": "At most {k} per item, from its failed occasions: not compliant first, newest first. The full rule "
+              "and every other photo are in the photo appendix.",
+        "zh": "每项最多 {k} 张，仅取自失误的场次：“不符合”优先，新的在前。完整规则及其余照片见照片附录。"},
     "failed_of": {"en": "failed on {k} of {n} applicable occasions", "zh": "{n} 个适用场次中失误 {k} 次"},
     "more_in_appendix": {"en": "More photos of this in the appendix: {numbers}.",
                          "zh": "更多照片见附录：{numbers}。"},
@@ -264,7 +268,8 @@ def build(audit: "AuditInput", photos: "PreparedPhotos", lang: str, module_order
 
     prepared = tx("prepared", lang, dpi=DPI, w=BOX_MM[0], h=BOX_MM[1])
     return PhotoBook(lang=lang, inline=inline, appendix=appendix, unreadable=unreadable, count=number, rule=rule,
-                     intro=tx("evidence_intro", lang, rule=rule),
+                     intro=tx("evidence_intro", lang, rule=tx("rule_short", lang, k=PER_PLACE)
+                              if appendix or unreadable else rule),
                      appendix_intro=tx("appendix_intro", lang, prepared=prepared), places=places)
 
 
