@@ -585,6 +585,14 @@ def test_sample_pdf_shows_the_photos_at_the_failed_items_and_carries_no_exif(tmp
         assert img.mode == "RGB" and max(img.size) <= max(BOX_PX)
     for needle in (b"RN12-3F7A9C21", b"Redmi Note", b"Xiaomi"):
         assert needle not in pdf
+    # what PDF/A expects under an sRGB output intent: 8-bit RGB JPEGs, no soft masks (the PNG's alpha is flattened)
+    xobjects = {}
+    for page in reader.pages:
+        for name, ref in (page["/Resources"].get("/XObject") or {}).items():
+            obj = ref.get_object()
+            if obj.get("/Subtype") == "/Image":
+                xobjects[name] = (obj["/ColorSpace"], obj["/Filter"], obj["/BitsPerComponent"], "/SMask" in obj)
+    assert set(xobjects.values()) == {("/DeviceRGB", "/DCTDecode", 8, False)}
     # the photos stand on the pharmacy page, beside the failed standards, in the stated order
     pages = [page.extract_text() for page in reader.pages]
     evidence = "照片证据" if lang == "zh" else "Photo evidence"
