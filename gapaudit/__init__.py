@@ -30,6 +30,7 @@ _LAZY = {
     "AuditResult": "gapaudit.model.result",
     "ReportSection": "gapaudit.model.report",
     "Theme": "gapaudit.model.report",
+    "Scope": "gapaudit.scope",
     "Model": "gapaudit.model.base",
     "table": "gapaudit.model.base",
     "Answer": "gapaudit.model.base",

@@ -239,12 +239,16 @@ def validate(audit: Path, lang: str | None, plugin: tuple[str, ...], debug: bool
 @click.option("--no-cache", "no_cache", is_flag=True,
               help="Prepare the audit's photos afresh and keep none in the cache folder ($GAPAUDIT_CACHE_DIR, else "
                    "$XDG_CACHE_HOME/gapaudit, else ~/.cache/gapaudit; GAPAUDIT_CACHE_DIR=off does the same).")
+@click.option("--sign", "sign_key", type=click.Path(path_type=Path, dir_okay=False), metavar="KEY.p12",
+              help="Sign every PDF report (PAdES) with the key and certificate in this PKCS#12 file; the passphrase "
+                   "comes from GAPAUDIT_SIGN_PASSPHRASE or is asked for, never from the command line. Needs "
+                   "pip install 'gapaudit[sign]'.")
 @plugin_option
 @debug_option
 def run(audits: tuple[str, ...], output: Path | None, formats: tuple[str, ...], lang: str | None,
         template_dirs: tuple[Path, ...], fail_under: float | None, executor: str, scheduler: str | None,
-        workers: int | None, history: str | None, progress: bool | None, no_cache: bool, plugin: tuple[str, ...],
-        debug: bool) -> None:
+        workers: int | None, history: str | None, progress: bool | None, no_cache: bool, sign_key: Path | None,
+        plugin: tuple[str, ...], debug: bool) -> None:
     """Validate each AUDIT, run every enabled audit module and write its report.
 
     AUDIT is an audit file; several files, folders (every audit YAML below
@@ -268,13 +272,40 @@ def run(audits: tuple[str, ...], output: Path | None, formats: tuple[str, ...], 
     single = _is_single(audits)
     formats = tuple(_formats(formats, {fmt: spec[2] for fmt, spec in FORMATS.items()}, [DEFAULT_FORMAT],
                              output if single else None))
+    key = _sign_key(sign_key, formats, executor, debug, lang)
     _startup_warnings(formats, single)
     if single:
         _run_single(Path(audits[0]), output, formats, lang, fail_under, plugin, debug, history_url, template_dirs,
-                    not no_cache)
+                    key, not no_cache)
     else:
         _run_batch(audits, output, formats, lang, fail_under, plugin, debug, history_url, executor, scheduler,
-                   workers, progress, template_dirs, not no_cache)
+                   workers, progress, template_dirs, key, not no_cache)
+
+
+def _sign_key(path: Path | None, formats: tuple[str, ...], executor: str, debug: bool,
+              lang: str | None) -> Any:
+    """``--sign``: the key with its passphrase, opened once now so a wrong passphrase fails before any work."""
+    if path is None:
+        return None
+    if "pdf" not in formats:
+        raise click.BadParameter("only PDF reports are signed: add -f pdf", param_hint="--sign")
+    if executor == "dask":
+        raise click.BadParameter("signing runs on this machine's workers only: use --executor process",
+                                 param_hint="--sign")
+    from gapaudit.errors import GapauditError
+    from gapaudit.seal import PASSPHRASE_ENV, SignKey, read_passphrase
+
+    def ask() -> str:
+        if not sys.stdin.isatty():
+            raise click.UsageError(f"--sign: set {PASSPHRASE_ENV} to the key's passphrase (no terminal to ask on)")
+        return click.prompt(f"Passphrase of {path}", hide_input=True, default="", show_default=False, err=True)
+
+    key = SignKey(path, read_passphrase(ask))
+    try:
+        key.signer()
+    except GapauditError as exc:
+        _fail(exc, debug, lang)
+    return key
 
 
 def _startup_warnings(formats: tuple[str, ...], single: bool = False) -> None:
@@ -303,7 +334,7 @@ def _is_single(audits: tuple[str, ...]) -> bool:
 
 def _run_single(audit: Path, output: Path | None, formats: tuple[str, ...], lang: str | None,
                 fail_under: float | None, plugin: tuple[str, ...], debug: bool, history_url: str | None,
-                template_dirs: tuple[Path, ...] = (), photo_cache: bool = True) -> None:
+                template_dirs: tuple[Path, ...] = (), sign: Any = None, photo_cache: bool = True) -> None:
     """One audit file, as ``gapaudit run`` always did; recorded in the history when one is set."""
     from gapaudit.errors import GapauditError
     from gapaudit.load.audit import display_path
@@ -313,7 +344,7 @@ def _run_single(audit: Path, output: Path | None, formats: tuple[str, ...], lang
         _check_output_folder(output, "several formats need a folder" if len(formats) > 1
                              else "a trailing / asks for a folder")
     options = RunOptions(formats=formats, output=output, lang=lang, template_dirs=template_dirs,
-                         many=_output_is_folder(), photo_cache=photo_cache)
+                         many=_output_is_folder(), sign=sign, photo_cache=photo_cache)
     msg_lang = lang
     try:
         host = _host(plugin)
@@ -349,7 +380,7 @@ def _run_single(audit: Path, output: Path | None, formats: tuple[str, ...], lang
 def _run_batch(audits: tuple[str, ...], output: Path | None, formats: tuple[str, ...], lang: str | None,
                fail_under: float | None, plugin: tuple[str, ...], debug: bool, history_url: str | None,
                executor: str, scheduler: str | None, workers: int | None, progress: bool | None,
-               template_dirs: tuple[Path, ...] = (), photo_cache: bool = True) -> None:
+               template_dirs: tuple[Path, ...] = (), sign: Any = None, photo_cache: bool = True) -> None:
     """Several audits in parallel: one report each, failures listed at the end (see gapaudit.chain.batch)."""
     from gapaudit.chain.batch import BatchOptions, expand_sources, run_batch
     from gapaudit.errors import GapauditError
@@ -360,7 +391,7 @@ def _run_batch(audits: tuple[str, ...], output: Path | None, formats: tuple[str,
         raise click.BadParameter("--scheduler needs --executor dask", param_hint="--scheduler")
     _check_output_folder(output, "several audits need a folder")
     options = BatchOptions(run=RunOptions(formats=formats, output=output, lang=lang, many=True,
-                                          template_dirs=template_dirs, photo_cache=photo_cache),
+                                          template_dirs=template_dirs, sign=sign, photo_cache=photo_cache),
                            plugins=plugin, history=history_url, fail_under=fail_under)
     show = sys.stderr.isatty() if progress is None else progress
     try:
@@ -399,7 +430,8 @@ def _run_batch(audits: tuple[str, ...], output: Path | None, formats: tuple[str,
               help="Output file, or folder for several formats (default: rollup.<ext> in the working directory); "
                    "a trailing / always means a folder.")
 @click.option("-f", "--format", "formats", multiple=True, metavar="FORMAT",
-              help="pdf, html or json (the roll-up data); repeat or comma-separate (default: pdf and html).")
+              help="pdf, html, json (the roll-up data), xlsx (a workbook: ranking, heat map, actions, standards, "
+                   "regions, trends) or csv (the full ranking); repeat or comma-separate (default: pdf and html).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), help="Report language (default: the results' usual one).")
 @click.option("--title", help="Title on the cover (default: the chain's name).")
 @click.option("--top", type=click.IntRange(1, 100), default=10, show_default=True,
@@ -410,15 +442,23 @@ def _run_batch(audits: tuple[str, ...], output: Path | None, formats: tuple[str,
 @click.option("--template-dir", "template_dirs", multiple=True, metavar="DIR",
               type=click.Path(path_type=Path, file_okay=False, exists=True),
               help="Templates searched before the plugins' and the defaults; repeatable.")
+@click.option("--require-signature", is_flag=True,
+              help="Roll up only signed PDF reports that verify (intact, whole file signed, the result they carry "
+                   "is the signed one); every other file is listed as skipped. Needs gapaudit[sign].")
+@click.option("--trust", "trust", multiple=True, type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              metavar="CERT", help="With --require-signature: signers must chain to one of these certificates "
+                                   "(PEM or DER); repeatable.")
 @plugin_option
 @debug_option
 def rollup(results: tuple[str, ...], output: Path | None, formats: tuple[str, ...], lang: str | None,
            title: str | None, top: int, history: str | None, template_dirs: tuple[Path, ...],
-           plugin: tuple[str, ...], debug: bool) -> None:
+           require_signature: bool, trust: tuple[Path, ...], plugin: tuple[str, ...], debug: bool) -> None:
     """Combine many stores' results into one chain report for headquarters.
 
-    RESULT is a result JSON file (from gapaudit run -f json), a folder (every
-    result below it) or a glob; audits are not re-run. The report ranks the
+    RESULT is a result JSON file (from gapaudit run -f json), a PDF report
+    (gapaudit run -f pdf: it carries its result), a folder (every result and
+    report below it; a PDF with its JSON beside it is read once) or a glob;
+    audits are not re-run. The report ranks the
     stores, shows score distributions, a heat map of the weakest stores, the
     standards most often below target, recurring actions, regions, and the
     trend by quarter.
@@ -440,8 +480,15 @@ def rollup(results: tuple[str, ...], output: Path | None, formats: tuple[str, ..
         url = resolve_url(history)
         host = _host(plugin)
         recorder = History(url) if url else None
-        data = chain.build(chain.expand_results(results), history=recorder, lang=lang, title=title,
-                           options=chain.RollupOptions(top=top))
+        paths, refused = chain.expand_results(results), []
+        if trust and not require_signature:
+            raise click.BadParameter("--trust is for --require-signature", param_hint="--trust")
+        if require_signature:
+            from gapaudit.seal import load_certificates
+
+            paths, refused = chain.only_verified(paths, load_certificates(trust))
+        data = chain.build(paths, history=recorder, lang=lang, title=title, options=chain.RollupOptions(top=top),
+                           refused=refused)
         outputs = [(chain.output_path(fmt, output, len(fmts) > 1 or _output_is_folder()),
                     chain.render(data, fmt, host=host, template_dirs=template_dirs, lang=lang)) for fmt in fmts]
         for target, body in outputs:
@@ -460,7 +507,7 @@ def rollup(results: tuple[str, ...], output: Path | None, formats: tuple[str, ..
     if data["skipped"]:
         click.echo(msg("rollup_skipped", out_lang, n=len(data["skipped"])), err=True)
         for item in data["skipped"]:
-            click.echo(f"  {item['file']}: {item['reason']}", err=True)
+            click.echo(f"  {item['file']}: {chain.skip_reason(item['reason'], out_lang)}", err=True)
         sys.exit(EXIT_INPUT)
 
 
@@ -632,6 +679,110 @@ def _print_proposal(proposal: Any, lang: str | None) -> None:
         click.echo(msg("import_decisions", lang, n=len(proposal.decisions)))
         for en, zh_text in proposal.decisions:
             click.echo("  - " + (zh_text if zh else en))
+VERIFY_TEXT = {
+    "verified": {"en": "verified", "zh": "验证通过"},
+    "sep": {"en": "; ", "zh": "；"},
+    "not_signed": {"en": "NOT SIGNED", "zh": "未签名"},
+    "altered": {"en": "ALTERED", "zh": "已被改动"},
+    "failed": {"en": "NOT VERIFIED", "zh": "未通过验证"},
+    "unreadable": {"en": "UNREADABLE", "zh": "无法读取"},
+    "signed_by": {"en": "signed by {who}", "zh": "签名人：{who}"},
+    "on": {"en": " on {when}", "zh": "，时间 {when}"},
+    "intact": {"en": "intact, nothing changed since signing", "zh": "签名后未被改动"},
+    "result_ok": {"en": "embedded result is the signed one", "zh": "内嵌结果即为签名时的结果"},
+    "no_result": {"en": "carries no result", "zh": "未内嵌结果"},
+    "trusted": {"en": "signer trusted", "zh": "签名人可信"},
+    "unchecked": {"en": "signer not checked (give --trust CERT)", "zh": "未核验签名人（请用 --trust 指定证书）"},
+    "summary": {"en": "{n} file(s): {ok} verified, {bad} not verified",
+                "zh": "共 {n} 个文件：{ok} 个通过验证，{bad} 个未通过"},
+}
+
+
+def _vt(key: str, lang: str, **fmt: Any) -> str:
+    return VERIFY_TEXT[key].get(lang, VERIFY_TEXT[key]["en"]).format(**fmt)
+
+
+def _pdf_files(args: tuple[str, ...]) -> list[Path]:
+    """PDF files from files, folders (every ``*.pdf`` below) and globs, in the order given."""
+    import glob
+
+    out: list[Path] = []
+    for arg in args:
+        path = Path(arg)
+        if path.is_dir():
+            out.extend(sorted(p for p in path.rglob("*.pdf") if not any(part.startswith(".") for part in p.parts)))
+        elif not path.exists() and any(c in arg for c in "*?["):
+            out.extend(Path(p) for p in sorted(glob.glob(arg, recursive=True)) if p.lower().endswith(".pdf"))
+        else:
+            out.append(path)
+    return list(dict.fromkeys(out))
+
+
+@main.command()
+@click.argument("reports", nargs=-1, required=True, metavar="REPORT.pdf...")
+@click.option("--require-signature", is_flag=True,
+              help="Fail (exit 1) for any file that is not signed, as well as for altered ones.")
+@click.option("--trust", "trust", multiple=True, type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              metavar="CERT", help="A trusted certificate (PEM or DER: the chain's CA, or a store's own); the signer "
+                                   "must chain to one of them. Repeatable.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True, help="Message language.")
+@debug_option
+def verify(reports: tuple[str, ...], require_signature: bool, trust: tuple[Path, ...], lang: str,
+           debug: bool) -> None:
+    """Check the signature of each PDF report: who signed it, whether it is intact, and whether the result it
+    carries is the one that was signed.
+
+    REPORT is a PDF file, a folder (every PDF below it) or a glob. Exit codes: 0 every file verified (or, without
+    --require-signature, unsigned); 1 a file altered, not verified, or unsigned with --require-signature; 2 a
+    file missing or not readable; needs pip install 'gapaudit[sign]'.
+    """
+    from gapaudit.errors import GapauditError
+    from gapaudit.load.audit import display_path
+    from gapaudit.seal import load_certificates, verify_pdf
+
+    try:
+        certs = load_certificates(trust)
+        files = _pdf_files(reports)
+        outcomes: list[int] = []
+        verified = 0
+        for path in files:
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                click.echo(f"{display_path(path)}: {_vt('unreadable', lang)} — {exc.strerror or exc}")
+                outcomes.append(2)
+                continue
+            checked = verify_pdf(data, display_path(path), certs)
+            verified += checked.verified
+            outcomes.append(_report_verification(checked, lang, require_signature))
+    except GapauditError as exc:
+        _fail(exc, debug, lang)
+    if len(files) > 1:
+        click.echo(_vt("summary", lang, n=len(files), ok=verified, bad=len(files) - verified), err=True)
+    sys.exit(max(outcomes, default=EXIT_OK))
+
+
+def _report_verification(v: Any, lang: str, require_signature: bool) -> int:
+    """Print one file's verification; its exit code (0 fine, 1 failed, 2 unreadable)."""
+    if not v.readable:
+        click.echo(f"{v.file}: {_vt('unreadable', lang)} — {'; '.join(v.problems)}")
+        return 2
+    if not v.signed:
+        click.echo(f"{v.file}: {_vt('not_signed', lang)}")
+        return 1 if require_signature else 0
+    details = [_vt("signed_by", lang, who=v.signer or "?") + (_vt("on", lang, when=v.signed_at) if v.signed_at else "")]
+    if v.verified:
+        details += [_vt("intact", lang),
+                    _vt("result_ok", lang) if v.result_consistent else _vt("no_result", lang),
+                    _vt("trusted", lang) if v.trusted else _vt("unchecked", lang)]
+        click.echo(f"{v.file}: {_vt('verified', lang)} — " + _vt("sep", lang).join(details))
+        return 0
+    status = _vt("altered", lang) if v.altered else _vt("failed", lang)
+    from gapaudit.seal import problem_text
+
+    problems = [problem_text(p, lang) for p in v.problems]
+    click.echo(f"{v.file}: {status} — " + _vt("sep", lang).join(details + problems))
+    return 1
 
 
 @main.command()
@@ -653,7 +804,8 @@ def init(directory: Path, lang: str, force: bool, workbook: bool) -> None:
     try:
         written = scaffold(directory, lang, force=force, workbook=workbook)
         schema_path = directory / "gapaudit.schema.json"
-        write_atomic(schema_path, json.dumps(audit_json_schema(_host(())), indent=2, ensure_ascii=False).encode())
+        schema_data = audit_json_schema(_host(()), {"store": {}})  # a new audit: plugins scoped to chains stay out
+        write_atomic(schema_path, json.dumps(schema_data, indent=2, ensure_ascii=False).encode())
         written.append(schema_path)
     except FileExistsError as exc:
         click.echo(f"error: {exc} exists (use --force to overwrite)", err=True)
@@ -665,9 +817,16 @@ def init(directory: Path, lang: str, force: bool, workbook: bool) -> None:
 
 
 @main.command()
+@click.option("--for", "for_audit", type=click.Path(path_type=Path, dir_okay=False, exists=True), metavar="AUDIT",
+              help="Only the modules of plugins that apply to this audit file (its chain, store type, opt-ins).")
+@click.option("--chain", help="Only the modules of plugins that apply to stores of this chain (store.chain).")
+@click.option("--store-type", help="Only the modules of plugins that apply to this store type (store.type).")
 @plugin_option
-def schema(plugin: tuple[str, ...]) -> None:
-    """Print the JSON Schema of audit files (for editor completion and checking)."""
+def schema(for_audit: Path | None, chain: str | None, store_type: str | None, plugin: tuple[str, ...]) -> None:
+    """Print the JSON Schema of audit files (for editor completion and checking).
+
+    Without --for, --chain or --store-type, every installed module's block is offered.
+    """
     import json
 
     from gapaudit.errors import GapauditError
@@ -675,9 +834,29 @@ def schema(plugin: tuple[str, ...]) -> None:
 
     try:
         host = _host(plugin)
+        audit = _scope_probe(for_audit, chain, store_type)
     except GapauditError as exc:
         _fail(exc, False)
-    click.echo(json.dumps(audit_json_schema(host), indent=2, ensure_ascii=False))
+    click.echo(json.dumps(audit_json_schema(host, audit), indent=2, ensure_ascii=False))
+
+
+def _scope_probe(audit_file: Path | None, chain: str | None, store_type: str | None) -> dict[str, Any] | None:
+    """The audit data plugin scopes are tested against: the file's, with --chain / --store-type laid over it."""
+    if audit_file is None and chain is None and store_type is None:
+        return None
+    data: dict[str, Any] = {}
+    if audit_file is not None:
+        from gapaudit.load.audit import display_path, read_audit_text
+        from gapaudit.load.yamlpos import load_yaml
+
+        data, _ = load_yaml(read_audit_text(audit_file), display_path(audit_file))
+        data = data if isinstance(data, dict) else {}
+    store = dict(data.get("store") or {}) if isinstance(data.get("store"), dict) else {}
+    if chain is not None:
+        store["chain"] = chain
+    if store_type is not None:
+        store["type"] = store_type
+    return {**data, "store": store}
 
 
 @main.command("plugins")
@@ -693,8 +872,11 @@ def plugins_cmd(plugin: tuple[str, ...], debug: bool) -> None:
         modules = host.modules()
     except GapauditError as exc:
         _fail(exc, debug)
+    scopes = host.scopes()
     for rec in records:
         click.echo(f"{rec.name} {rec.version}  [{rec.source}]")
+        if rec.name in scopes:
+            click.echo(f"    applies to: {scopes[rec.name].describe()}")
         for mid in rec.modules:
             cls = modules[mid]
             click.echo(f"    module {mid} v{cls.version} (order {cls.order}): {cls.localized_title('en')}")
@@ -702,6 +884,215 @@ def plugins_cmd(plugin: tuple[str, ...], debug: bool) -> None:
             click.echo(f"    hooks: {', '.join(rec.hooks)}")
     if os.environ.get("GAPAUDIT_DISABLE_PLUGIN_AUTOLOAD"):
         click.echo("(installed plugins not loaded: GAPAUDIT_DISABLE_PLUGIN_AUTOLOAD is set)")
+
+
+# --- history: list, compare, delete, add ------------------------------------------------------------
+
+history_option = click.option("--history", "history_url", metavar="URL",
+                              help="The history database (a SQLite file path or a SQLAlchemy URL); default: "
+                                   "GAPAUDIT_HISTORY, then [history] url in gapaudit.toml.")
+
+
+def _records(url_option: str | None, debug: bool) -> Any:
+    """The history's records, from the same URL rules as run --history; a clear error when none is set."""
+    from gapaudit.chain.history import History, Records, resolve_url
+    from gapaudit.errors import GapauditError
+
+    try:
+        url = resolve_url(url_option)
+        if url is None:
+            raise click.UsageError("no history database: give --history URL, set GAPAUDIT_HISTORY, or put "
+                                   "[history] url = \"…\" in gapaudit.toml")
+        return Records(History(url))
+    except GapauditError as exc:
+        _fail(exc, debug)
+
+
+@main.group("history")
+def history_group() -> None:
+    """The audit history database: list, compare and delete recorded audits, or record reports.
+
+    Every command reads the same database as run --history: --history URL, else GAPAUDIT_HISTORY, else
+    [history] url in gapaudit.toml.
+    """
+
+
+@history_group.command("list")
+@history_option
+@click.option("--store", help="Only this store id.")
+@click.option("--chain", help="Only this chain (store.chain as recorded).")
+@click.option("--region", help="Only this region.")
+@click.option("--quarter", metavar="YYYY-Qn", help="Only this quarter, e.g. 2026-Q3.")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), metavar="DATE", help="Audits on or after DATE.")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), metavar="DATE", help="Audits on or before DATE.")
+@click.option("--limit", type=click.IntRange(1), metavar="N", help="At most N rows.")
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "csv", "json"]), default="text",
+              show_default=True, help="A table for the terminal, CSV or JSON.")
+@debug_option
+def history_list(history_url: str | None, store: str | None, chain: str | None, region: str | None,
+                 quarter: str | None, since: Any, until: Any, limit: int | None, fmt: str, debug: bool) -> None:
+    """List recorded audits: store, audit, date, quarter, overall score and grade."""
+    import csv
+    import io
+    import json
+
+    from gapaudit.errors import GapauditError
+
+    records = _records(history_url, debug)
+    try:
+        rows = records.list(store=store, chain=chain, region=region, quarter=quarter,
+                            since=since.date() if since else None, until=until.date() if until else None,
+                            limit=limit)
+    except GapauditError as exc:
+        _fail(exc, debug)
+    finally:
+        records.history.close()
+    columns = ["store_id", "store_name", "region", "chain", "audit_id", "date", "quarter", "score", "grade",
+               "recorded_at"]
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        click.echo(buf.getvalue(), nl=False)
+        return
+    if not rows:
+        click.echo("no recorded audits match", err=True)
+        return
+    shown = ["store_id", "store_name", "audit_id", "date", "quarter", "score", "grade", "region"]
+    cells = [[("-" if r[c] is None else f"{r[c]:.1f}" if c == "score" else str(r[c])) for c in shown] for r in rows]
+    widths = [max(_width(c), *(_width(row[i]) for row in cells)) for i, c in enumerate(shown)]
+    for line in [shown, *cells]:
+        click.echo("  ".join(_pad(v, w) for v, w in zip(line, widths)).rstrip())
+    click.echo(f"{len(rows)} audit(s) of {len({r['store_id'] for r in rows})} store(s)", err=True)
+
+
+def _width(text: str) -> int:
+    """Terminal columns of ``text`` (CJK characters take two)."""
+    from gapaudit.chain.compare_view import char_width
+
+    return sum(char_width(ch) for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+@history_group.command("compare")
+@click.argument("store")
+@click.argument("audit_a")
+@click.argument("audit_b")
+@history_option
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the view to this file (.html, .pdf, .json or .txt); default: text in the terminal.")
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json", "html", "pdf"]),
+              help="Output format (default: from -o's suffix, else text).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), help="Language (default: the later audit's).")
+@plugin_option
+@debug_option
+def history_compare(store: str, audit_a: str, audit_b: str, history_url: str | None, output: Path | None,
+                    fmt: str | None, lang: str | None, plugin: tuple[str, ...], debug: bool) -> None:
+    """Compare two recorded audits of STORE: the change from AUDIT_A to AUDIT_B.
+
+    The same view as a store report's "change since the last audit": score and measure changes (each measure
+    judged beyond or within the noise of the two measurements by the stated rule), findings new, resolved and
+    still open (most serious first), actions carried over.
+    """
+    from gapaudit.chain import compare_view
+    from gapaudit.errors import GapauditError
+    from gapaudit.render.output import write_atomic
+
+    records = _records(history_url, debug)
+    try:
+        digests = [records.get(store, a) for a in (audit_a, audit_b)]
+        if None in digests:
+            missing = [a for a, d in zip((audit_a, audit_b), digests) if d is None]
+            known = records.audits_of(store)
+            hint = f"; recorded for {store}: {', '.join(known)}" if known else f"; no audit of store {store} is recorded"
+            raise click.UsageError(f"no recorded audit {' or '.join(map(repr, missing))} of store {store!r}{hint}")
+        change = compare_view.comparison(digests[0], digests[1])
+        lang = lang or digests[1]["audit"].get("language") or "en"
+        if fmt is None:
+            suffix = output.suffix.lower() if output else ""
+            fmt = next((f for f, ext in compare_view.FORMATS.items() if ext == suffix), "text")
+        if fmt == "pdf":
+            _startup_warnings(("pdf",))
+        body = compare_view.render(change, fmt, lang, _host(plugin) if fmt in ("html", "pdf") else None)
+        target = compare_view.output_path(fmt, output, store, audit_a, audit_b)
+        if target is None:
+            click.echo(body.decode("utf-8"), nl=False)
+        else:
+            write_atomic(target, body)
+            click.echo(msg("wrote", lang, path=target), err=True)
+    except GapauditError as exc:
+        _fail(exc, debug, lang)
+    finally:
+        records.history.close()
+
+
+@history_group.command("delete")
+@click.argument("store")
+@click.argument("audit")
+@history_option
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@debug_option
+def history_delete(store: str, audit: str, history_url: str | None, yes: bool, debug: bool) -> None:
+    """Delete one recorded audit (AUDIT of STORE), e.g. one recorded by mistake; asks first."""
+    from gapaudit.errors import GapauditError
+
+    records = _records(history_url, debug)
+    try:
+        found = records.list(store=store)
+        row = next((r for r in found if r["audit_id"] == audit), None)
+        if row is None:
+            known = ", ".join(r["audit_id"] for r in found) or "none"
+            click.echo(f"error: no recorded audit {audit!r} of store {store!r} (recorded for it: {known})", err=True)
+            sys.exit(EXIT_INPUT)
+        score = "-" if row["score"] is None else f"{row['score']:.1f}"
+        click.echo(f"{row['store_id']} {row['store_name'] or ''}: audit {row['audit_id']} of {row['date']}, "
+                   f"overall {score} ({row['grade'] or '-'}), recorded {row['recorded_at']}", err=True)
+        if not yes:
+            if not sys.stdin.isatty():
+                raise click.UsageError("refusing to delete without confirmation: run in a terminal or give --yes")
+            click.confirm("Delete this audit from the history?", abort=True, err=True)
+        records.delete(store, audit)
+    except GapauditError as exc:
+        _fail(exc, debug)
+    finally:
+        records.history.close()
+    click.echo(f"deleted audit {audit} of store {store}", err=True)
+
+
+@history_group.command("add")
+@click.argument("results", nargs=-1, required=True, metavar="RESULT...")
+@history_option
+@debug_option
+def history_add(results: tuple[str, ...], history_url: str | None, debug: bool) -> None:
+    """Record results in the history: result JSON files or PDF reports (they carry their result), folders or
+    globs, as headquarters receives them. Recording the same store and audit again replaces it."""
+    from gapaudit.chain import rollup as chain
+    from gapaudit.errors import GapauditError
+
+    records = _records(history_url, debug)
+    skipped = recorded = 0
+    try:
+        for path in chain.expand_results(results):
+            data, problem = chain.read_full_result(path)
+            if problem:
+                click.echo(f"  {path}: skipped: {problem}", err=True)
+                skipped += 1
+                continue
+            records.history.record(data)
+            recorded += 1
+    except GapauditError as exc:
+        _fail(exc, debug)
+    finally:
+        records.history.close()
+    click.echo(f"recorded {recorded} result(s)" + (f", skipped {skipped}" if skipped else ""), err=True)
+    sys.exit(EXIT_INPUT if skipped else EXIT_OK)
 
 
 @main.group("plugin")
@@ -713,8 +1104,11 @@ def plugin_group() -> None:
 @click.argument("name")
 @click.option("-d", "--directory", type=click.Path(path_type=Path, file_okay=False),
               help="Where to write the skeleton (default: ./gapaudit-NAME).")
+@click.option("--chain", "chains", multiple=True, metavar="CHAIN",
+              help="Scope the plugin to the stores of this chain (store.chain as audits write it); repeatable. "
+                   "Without it the plugin applies only to audits that require it.")
 @click.option("--force", is_flag=True, help="Overwrite files that already exist.")
-def plugin_new(name: str, directory: Path | None, force: bool) -> None:
+def plugin_new(name: str, directory: Path | None, chains: tuple[str, ...], force: bool) -> None:
     """Create a plugin skeleton NAME: package, audit module, report section, tests.
 
     \b
@@ -723,7 +1117,7 @@ def plugin_new(name: str, directory: Path | None, force: bool) -> None:
     from gapaudit.scaffold.plugin import PluginNameError, new_plugin
 
     try:
-        written = new_plugin(name, directory, force=force)
+        written = new_plugin(name, directory, force=force, chains=chains)
     except PluginNameError as exc:
         raise click.BadParameter(str(exc), param_hint="NAME") from None
     except FileExistsError as exc:

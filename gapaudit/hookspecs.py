@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from gapaudit.model.report import ReportSection, Theme
     from gapaudit.model.result import Action, AuditResult, ModuleResult
     from gapaudit.module import AuditModule
+    from gapaudit.scope import Scope
 
 hookspec = pluggy.HookspecMarker("gapaudit")
 
@@ -32,6 +33,20 @@ def gapaudit_register_modules() -> "list[type[AuditModule]]":
     Called once when a :class:`~gapaudit.plugins.PluginHost` is built. Each
     class subclasses :class:`gapaudit.module.AuditModule`. A module id that
     another plugin already registered is an error naming both plugins.
+    """
+
+
+@hookspec(firstresult=True)
+def gapaudit_scope() -> "Scope | None":
+    """Say which audits this plugin applies to: ``Scope(chains=[...], store_types=[...], applies=fn)``.
+
+    Called once when a :class:`~gapaudit.plugins.PluginHost` is built. For an
+    audit outside the scope the plugin is left out as if the audit disabled it:
+    its modules do not run and none of its other hooks is called, so its modules
+    appear in no result, report, roll-up or schema for that audit. An audit opts
+    in anyway by naming the plugin in ``plugins.require`` or by giving one of its
+    modules a ``modules.<id>`` block. Return None (or do not implement the hook)
+    to apply to every audit. See :class:`gapaudit.scope.Scope`.
     """
 
 

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from gapaudit.model.audit import AuditInput
     from gapaudit.model.report import ReportSection, Theme
     from gapaudit.model.result import Action, AuditResult, ModuleResult
+    from gapaudit.scope import Scope
 
 ENTRY_POINT_GROUP = "gapaudit"
 BUILTIN_PACKAGE = "gapaudit_plugins"
@@ -64,6 +65,7 @@ class PluginHost:
         self.records: dict[str, PluginRecord] = {}
         self._modules: dict[str, type[AuditModule]] | None = None
         self._module_plugin: dict[str, str] = {}
+        self._scopes: "dict[str, Scope] | None" = None
 
     # --- building ---------------------------------------------------------------
 
@@ -101,6 +103,7 @@ class PluginHost:
             raise PluginError(name, "cannot be registered", exc) from exc
         self.records[name] = PluginRecord(name, _plugin_version(plugin, source), source)
         self._modules = None
+        self._scopes = None
 
     def load_entry_points(self) -> None:
         """Import and register every plugin in the ``gapaudit`` entry-point group."""
@@ -123,6 +126,7 @@ class PluginHost:
         except pluggy.PluginValidationError as exc:
             raise PluginError(getattr(exc, "plugin_name", "?") or "?", "implements an unknown hook", exc) from exc
         self.modules()
+        self.scopes()
 
     # --- modules ----------------------------------------------------------------
 
@@ -152,6 +156,25 @@ class PluginHost:
     def plugin_of(self, module_id: str) -> str:
         self.modules()
         return self._module_plugin[module_id]
+
+    def scopes(self) -> "dict[str, Scope]":
+        """The scope each plugin declares (``gapaudit_scope``), by plugin name; plugins without one apply everywhere."""
+        if self._scopes is None:
+            from gapaudit.scope import Scope
+
+            found: dict[str, Scope] = {}
+            for impl in self.pm.hook.gapaudit_scope.get_hookimpls():
+                try:
+                    scope = impl.function()
+                except Exception as exc:
+                    raise PluginError(impl.plugin_name, "gapaudit_scope raised", exc) from exc
+                if scope is None:
+                    continue
+                if not isinstance(scope, Scope):
+                    raise PluginError(impl.plugin_name, f"gapaudit_scope returned {scope!r}, not a gapaudit.Scope")
+                found[impl.plugin_name] = scope
+            self._scopes = found
+        return self._scopes
 
     def describe(self) -> list[PluginRecord]:
         """Records of every plugin with its modules and implemented hooks."""

@@ -20,6 +20,7 @@ from gapaudit.render.output import write_atomic
 
 if TYPE_CHECKING:
     from gapaudit.render.photos import PreparedPhotos
+    from gapaudit.seal import SignKey
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class RunOptions:
     template_dirs: tuple[Path, ...] = ()
     many: bool = False  # several audits or formats: ``output`` is a folder
     photo_cache: bool = True  # keep prepared photos in the user's cache folder between runs
+    sign: "SignKey | None" = None  # sign every PDF with this key (PAdES, gapaudit.seal)
 
 
 @dataclass
@@ -61,6 +63,11 @@ def run_one(path: Path, options: RunOptions, host: PluginHost, name: str | None 
                      render(result, fmt, host=host, template_dirs=options.template_dirs, audit=loaded.input,
                             photos=photos))
                     for fmt in options.formats]
+        if options.sign is not None:
+            from gapaudit.seal import sign_pdf
+
+            rendered = [(target, sign_pdf(data, options.sign) if target.suffix == ".pdf" else data)
+                        for target, data in rendered]
         outcome = RunOutcome(source=path, result=result)
         if photos is not None:
             outcome.warnings += [(f"photo {u.name!r} could not be read ({u.reason}); the report lists it as unreadable",

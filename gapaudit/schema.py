@@ -21,11 +21,18 @@ from gapaudit.plugins import PluginHost
 _ANNOTATIONS = ("title", "description", "default")
 
 
-def audit_json_schema(host: PluginHost) -> dict[str, Any]:
-    """AuditInput's schema with ``modules`` typed by each module's ``Config`` model."""
+def audit_json_schema(host: PluginHost, audit: dict[str, Any] | None = None) -> dict[str, Any]:
+    """AuditInput's schema with ``modules`` typed by each module's ``Config`` model.
+
+    With ``audit`` (an audit file's data, or just its ``store``), only the modules
+    of plugins that apply to it are offered (see :mod:`gapaudit.scope`).
+    """
+    from gapaudit.scope import out_of_scope
+
+    foreign = set(out_of_scope(host, audit)) if audit is not None else set()
     fields: dict[str, Any] = {
         mid: (cls.Config | None, Field(None, description=cls.localized_title("en")))
-        for mid, cls in host.modules().items()
+        for mid, cls in host.modules().items() if host.plugin_of(mid) not in foreign
     }
     modules_model = create_model("Modules", __config__=None, **fields)
     modules_model.model_config["extra"] = "forbid"

@@ -16,7 +16,6 @@ Each case runs the real command in a fresh process and reports its wall time, pe
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
@@ -32,16 +31,20 @@ import exports  # noqa: E402  the test corpus's writers: files shaped like the r
 
 
 def measure(cmd: list[str], cwd: Path) -> tuple[float, float, int, str]:
-    """(seconds, peak RSS MB, exit code, last line of output) of one fresh process (its own rusage, via wait4)."""
-    start = time.perf_counter()
-    with tempfile.TemporaryFile("w+") as out:
-        proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, text=True)
-        _pid, status, usage = os.wait4(proc.pid, 0)
+    """(seconds, peak RSS MB, exit code, last line of output) of one fresh process.
+
+    The process is started by GNU time (a small parent), so its peak memory is its own and not that of this
+    script, which has just generated large files.
+    """
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as stats, tempfile.TemporaryFile("w+") as out:
+        start = time.perf_counter()
+        proc = subprocess.run(["/usr/bin/time", "-o", stats.name, "-f", "%M", *cmd], cwd=cwd, stdout=out,
+                              stderr=subprocess.STDOUT, text=True)
         seconds = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        peak_kb = int(Path(stats.name).read_text().split()[-1])
         out.seek(0)
         lines = [ln for ln in out.read().splitlines() if ln.strip()]
-    return seconds, usage.ru_maxrss / 1024, proc.returncode, (lines[-1] if lines else "")[:110]
+    return seconds, peak_kb / 1024, proc.returncode, (lines[-1] if lines else "")[:110]
 
 
 def audit(folder: Path, extra: str = "") -> Path:

@@ -33,9 +33,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = 1.15
 
+# the same PDF/A-3 variant and tagging as the report (gapaudit.render.pdfa): that layout work is WeasyPrint's
 BARE = """
 import sys, weasyprint
-weasyprint.HTML(filename=sys.argv[1], base_url=sys.argv[2]).write_pdf(sys.argv[3])
+from gapaudit.render.pdfa import PDF_TAGS, PDF_VARIANT
+weasyprint.HTML(filename=sys.argv[1], base_url=sys.argv[2]).write_pdf(sys.argv[3], pdf_variant=PDF_VARIANT,
+                                                                         pdf_tags=PDF_TAGS)
 """
 
 

@@ -363,15 +363,32 @@ def xlsx_bytes(sheets: list[tuple[str, list[Row]]]) -> bytes:
             if info.filename == "docProps/core.xml":
                 text = data.decode("utf-8")
                 start = text.find("<dcterms:modified")
-                if start >= 0:
-                    end = text.find("</dcterms:modified>", start) + len("</dcterms:modified>")
-                    text = (text[:start] + '<dcterms:modified xsi:type="dcterms:W3CDTF">'
-                            f"{pinned.isoformat()}Z</dcterms:modified>" + text[end:])
+                if start >= 0:  # replace the value only: the tag's namespaces differ with and without lxml
+                    inner = text.find(">", start) + 1
+                    end = text.find("</dcterms:modified>", inner)
+                    text = text[:inner] + f"{pinned.isoformat()}Z" + text[end:]
                 data = text.encode("utf-8")
             entry = zipfile.ZipInfo(info.filename, date_time=PINNED_TIME)
             entry.compress_type = zipfile.ZIP_DEFLATED
             dst.writestr(entry, data)
     return out.getvalue()
+
+
+def same_workbook(path: Path, data: bytes) -> bool:
+    """Whether an XLSX file holds the same sheets and cells as ``data``: openpyxl serialises the same workbook
+    to other bytes when lxml is installed (pikepdf brings it), so workbooks are compared by content."""
+    if path.suffix != ".xlsx":
+        return False
+    import openpyxl
+
+    def cells(source: Any) -> list[tuple[str, list[tuple[Any, ...]]]]:
+        book = openpyxl.load_workbook(source, read_only=True)
+        try:
+            return [(ws.title, list(ws.iter_rows(values_only=True))) for ws in book.worksheets]
+        finally:
+            book.close()
+
+    return cells(path) == cells(io.BytesIO(data))
 
 
 class Writer:
@@ -384,7 +401,7 @@ class Writer:
 
     def put(self, path: Path, data: bytes) -> None:
         if self.check:
-            if not path.is_file() or path.read_bytes() != data:
+            if not path.is_file() or (path.read_bytes() != data and not same_workbook(path, data)):
                 self.differ.append(path)
             return
         path.write_bytes(data)

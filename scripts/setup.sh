@@ -3,10 +3,22 @@
 # system libraries (Pango, HarfBuzz subsetting, a CJK font, poppler for the
 # tests), a virtual environment in .venv, and the project installed into it.
 #
-#   bash scripts/setup.sh            # runtime + test dependencies
+#   bash scripts/setup.sh            # gapaudit and what it needs to run
+#   bash scripts/setup.sh --test     # also the test dependencies and the example chain plugin
 #   GAPAUDIT_NO_APT=1 bash scripts/setup.sh   # never call apt-get
+#
+# The example chain plugin (examples/gapaudit-acme, a fictional chain) is installed on the
+# test path only: a consultant's environment should not carry another chain's plugin.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+test_setup=0
+for arg in "$@"; do
+  case "$arg" in
+    --test) test_setup=1 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) echo "setup: unknown option $arg (use --test for the test setup)" >&2; exit 2 ;;
+  esac
+done
 
 # Debian packages: WeasyPrint's Pango stack, libharfbuzz-subset0 (font
 # subsetting: ~7x faster PDFs), a CJK font so Chinese never renders as boxes,
@@ -35,16 +47,23 @@ PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
+log=.venv/setup.log
+pip_install() {  # quiet unless it fails: setuptools' build warnings are noise here
+  .venv/bin/python -m pip install -q "$@" >>"$log" 2>&1 || { cat "$log" >&2; exit 1; }
+}
 stamp=.venv/.gapaudit-installed
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ examples/gapaudit-acme/pyproject.toml -nt "$stamp" ]; then
-  log=.venv/setup.log
-  pip_install() {  # quiet unless it fails: setuptools' build warnings are noise here
-    .venv/bin/python -m pip install -q "$@" >>"$log" 2>&1 || { cat "$log" >&2; exit 1; }
-  }
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   : >"$log"
   pip_install --upgrade pip
+  pip_install -e .
+  touch "$stamp"
+fi
+test_stamp=.venv/.gapaudit-test-installed
+if [ "$test_setup" = 1 ] && { [ ! -f "$test_stamp" ] || [ pyproject.toml -nt "$test_stamp" ] \
+     || [ examples/gapaudit-acme/pyproject.toml -nt "$test_stamp" ]; }; then
+  : >"$log"
   pip_install -e '.[test]'
   # the example chain plugin: its sample audit and tests need it installed
   pip_install -e examples/gapaudit-acme
-  touch "$stamp"
+  touch "$test_stamp"
 fi

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from gapaudit import AuditModule, ModuleResult, ReportSection, Theme, hookimpl, hookspecs
+from gapaudit import AuditModule, ModuleResult, ReportSection, Scope, Theme, hookimpl, hookspecs
 from gapaudit.cli import main
 from gapaudit.errors import InputError
 from gapaudit.model.base import Model
@@ -77,6 +77,11 @@ class Recorder:
     def gapaudit_register_modules(self):
         self._seen("gapaudit_register_modules")
         return [KitModule]
+
+    @hookimpl
+    def gapaudit_scope(self):
+        self._seen("gapaudit_scope")
+        return Scope(applies=lambda audit: audit["store"]["id"] == "S-1")  # example_audit()'s store
 
     @hookimpl
     def gapaudit_audit_defaults(self, audit):
@@ -263,7 +268,7 @@ def test_skeleton_passes_its_own_tests_once_installed(tmp_path):
     ran = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path / "plugin")],
                          cwd=tmp_path / "plugin", env=env, capture_output=True, text=True, timeout=300)
     assert ran.returncode == 0, ran.stdout + ran.stderr
-    assert "6 passed" in ran.stdout
+    assert "7 passed" in ran.stdout
 
 
 # --- the example chain plugin ----------------------------------------------------------------------

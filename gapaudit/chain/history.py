@@ -56,7 +56,14 @@ COMPARE_RULES = [
     "both audits; no delta when either side has no data",
     "findings and actions are matched by module id and id: new = only in this audit, resolved = only in the "
     "previous one, persisting = in both; an action carried over has the same id in both audits",
+    "beyond noise: a change in a measure with a 95 % interval in both audits counts as beyond the noise of the two "
+    "measurements when |delta| > √(h₁² + h₂²), h being each interval's half-width (a two-sided z-test at the 5 % "
+    "level for two independent estimates); a score or measure without an interval on either side is not judged",
 ]
+
+#: the noise rule in Chinese, for the change view in a zh report
+NOISE_RULE_ZH = ("超出误差：两次审核都带 95% 置信区间的指标，当 |变化| > √(h₁² + h₂²)（h 为各自区间的半宽，相当于对两个"
+                 "独立估计做 5% 水平的双侧 z 检验）时，视为超出两次测量的误差；任一次没有区间的得分或指标不作判断")
 
 QUARTER_RULE = ("quarter = the audit's period when written like 2026-Q3, otherwise the calendar quarter of "
                 "the audit date; each store counts once per quarter, with its latest audit in that quarter")
@@ -79,6 +86,11 @@ SECTION_TEXT: dict[str, dict[str, str]] = {
     "resolved_findings": {"en": "Resolved since last time", "zh": "已解决的发现"},
     "persisting_findings": {"en": "Still open", "zh": "仍未解决的发现"},
     "carried_over": {"en": "Actions carried over from the last audit", "zh": "上次审核遗留的行动"},
+    "folded": {"en": "… and {n} more:", "zh": "……另有 {n} 项："},
+    "noise": {"en": "Beyond noise", "zh": "超出误差"},
+    "noise_yes": {"en": "yes", "zh": "是"},
+    "noise_no": {"en": "no", "zh": "否"},
+    "noise_rule": {"en": COMPARE_RULES[-1], "zh": NOISE_RULE_ZH},
     "none": {"en": "None.", "zh": "无。"},
     "change": {"en": "Change", "zh": "变化"},
 }
@@ -178,7 +190,10 @@ def digest(result: "AuditResult | Mapping[str, Any]") -> dict[str, Any]:
             "score": _number(mod.get("score")),
             "grade": mod.get("grade"),
             "metrics": {m["id"]: {"label": m.get("label", m["id"]), "value": _number(m.get("value")),
-                                  "unit": m.get("unit", "")}
+                                  "unit": m.get("unit", ""),
+                                  **({"ci_low": _number(m.get("ci_low")), "ci_high": _number(m.get("ci_high"))}
+                                     if _number(m.get("ci_low")) is not None and _number(m.get("ci_high")) is not None
+                                     else {})}
                         for m in mod.get("metrics") or [] if _number(m.get("value")) is not None},
             "findings": {f["id"]: {"title": f.get("title", f["id"]), "severity": f.get("severity")}
                          for f in mod.get("findings") or []},
@@ -202,6 +217,20 @@ def _delta(current: float | None, previous: float | None) -> float | None:
     if current is None or previous is None:
         return None
     return round(current - previous, 6)
+
+
+def beyond_noise(current: Mapping[str, Any], previous: Mapping[str, Any]) -> bool | None:
+    """Whether the change between two measurements exceeds their noise (COMPARE_RULES); None: no interval to judge.
+
+    Each side is ``{value, ci_low, ci_high}`` with a 95 % interval; the test is |Δ| > √(h₁² + h₂²).
+    """
+    try:
+        h1 = (current["ci_high"] - current["ci_low"]) / 2
+        h2 = (previous["ci_high"] - previous["ci_low"]) / 2
+        delta = current["value"] - previous["value"]
+    except (KeyError, TypeError):
+        return None
+    return abs(delta) > (h1 * h1 + h2 * h2) ** 0.5
 
 
 def compare(current: Mapping[str, Any], previous: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -247,7 +276,7 @@ def compare(current: Mapping[str, Any], previous: Mapping[str, Any] | None) -> d
         c_score = c["score"] if c else None
         p_score = p["score"] if p else None
         out["modules"].append({"id": mid, "title": (c or p)["title"], "current": c_score, "previous": p_score,
-                               "delta": _delta(c_score, p_score)})
+                               "delta": _delta(c_score, p_score), "beyond_noise": None})  # scores carry no interval
         if c and p:
             for key, metric in c["metrics"].items():
                 before = p["metrics"].get(key)
@@ -255,7 +284,8 @@ def compare(current: Mapping[str, Any], previous: Mapping[str, Any] | None) -> d
                     out["metrics"].append({"module": mid, "id": key, "label": metric["label"],
                                            "unit": metric["unit"], "current": metric["value"],
                                            "previous": before["value"],
-                                           "delta": _delta(metric["value"], before["value"])})
+                                           "delta": _delta(metric["value"], before["value"]),
+                                           "beyond_noise": beyond_noise(metric, before)})
         c_find = c["findings"] if c else {}
         p_find = p["findings"] if p else {}
         for fid, f in c_find.items():
@@ -445,6 +475,77 @@ class History:
             raise HistoryError(f"cannot read history {display_url(self.url)}: {exc}") from exc
 
 
+def _row_dict(row: Any) -> dict[str, Any]:
+    return {"store_id": row.store_id, "store_name": row.store_name, "region": row.region, "chain": row.chain,
+            "audit_id": row.audit_id, "date": _iso(row.audit_date), "quarter": row.quarter,
+            "score": row.overall_score, "grade": row.overall_grade,
+            "recorded_at": row.recorded_at.strftime("%Y-%m-%d %H:%M") if row.recorded_at else None}
+
+
+class Records:
+    """Listing, reading and deleting recorded audits (``gapaudit history list / compare / delete``)."""
+
+    def __init__(self, history: History):
+        self.history = history
+
+    def list(self, *, store: str | None = None, chain: str | None = None, region: str | None = None,
+             quarter: str | None = None, since: dt.date | None = None, until: dt.date | None = None,
+             limit: int | None = None) -> list[dict[str, Any]]:
+        """Recorded audits matching every filter given, by store then date (newest last)."""
+        import sqlalchemy as sa
+
+        a = self.history.audits.c
+        query = sa.select(a.store_id, a.store_name, a.region, a.chain, a.audit_id, a.audit_date, a.quarter,
+                          a.overall_score, a.overall_grade, a.recorded_at)
+        for column, value in ((a.store_id, store), (a.chain, chain), (a.region, region), (a.quarter, quarter)):
+            if value is not None:
+                query = query.where(column == value)
+        if since is not None:
+            query = query.where(a.audit_date >= since)
+        if until is not None:
+            query = query.where(a.audit_date <= until)
+        query = query.order_by(a.store_id, a.audit_date, a.audit_id)
+        if limit is not None:
+            query = query.limit(limit)
+        return [_row_dict(r) for r in self._run(query)]
+
+    def get(self, store_id: str, audit_id: str) -> dict[str, Any] | None:
+        """The digest of one recorded audit, or None."""
+        import sqlalchemy as sa
+
+        a = self.history.audits.c
+        rows = self._run(sa.select(a.digest).where(a.store_id == store_id, a.audit_id == audit_id))
+        return json.loads(rows[0].digest) if rows else None
+
+    def audits_of(self, store_id: str) -> list[str]:
+        """The audit ids recorded for a store, oldest first (for messages)."""
+        return [r["audit_id"] for r in self.list(store=store_id)]
+
+    def delete(self, store_id: str, audit_id: str) -> bool:
+        """Delete one recorded audit (and its module scores); False when there was none."""
+        import sqlalchemy as sa
+
+        h = self.history
+        try:
+            with h.engine.begin() as conn:
+                conn.execute(sa.delete(h.scores).where(h.scores.c.store_id == store_id,
+                                                       h.scores.c.audit_id == audit_id))
+                gone = conn.execute(sa.delete(h.audits).where(h.audits.c.store_id == store_id,
+                                                              h.audits.c.audit_id == audit_id)).rowcount
+        except sa.exc.SQLAlchemyError as exc:
+            raise HistoryError(f"cannot delete from {display_url(h.url)}: {exc}") from exc
+        return bool(gone)
+
+    def _run(self, query: Any) -> list[Any]:
+        import sqlalchemy as sa
+
+        try:
+            with self.history.engine.connect() as conn:
+                return list(conn.execute(query))
+        except sa.exc.SQLAlchemyError as exc:
+            raise HistoryError(f"cannot read history {display_url(self.history.url)}: {exc}") from exc
+
+
 def _iso(date: Any) -> str:
     return date.isoformat() if isinstance(date, dt.date) else str(date)[:10]
 
@@ -484,9 +585,39 @@ def report_sections(result: "AuditResult", lang: str) -> list[Any] | None:
     history = result.extra.get("history")
     if not isinstance(history, dict):
         return None
-    texts = {key: lookup(SECTION_TEXT, key, lang) for key in SECTION_TEXT}
-    return [ReportSection(id="history", title=texts["since_title"], template=SECTION_TEMPLATE, order=SECTION_ORDER,
-                          context={"history": history, "text": texts, "metric_rows": 20})]
+    return [ReportSection(id="history", title=lookup(SECTION_TEXT, "since_title", lang), template=SECTION_TEMPLATE,
+                          order=SECTION_ORDER, context=section_context(history, lang))]
+
+
+#: severities, most serious first: the order findings are listed in on the change page
+SEVERITY_ORDER = ("critical", "high", "medium", "low", "info")
+#: findings listed per group (new, resolved, still open) before the rest is folded into a count per severity
+FINDING_ROWS = 12
+
+
+def by_severity(findings: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Findings most serious first (then by module and id, so the order is stable)."""
+    rank = {sev: i for i, sev in enumerate(SEVERITY_ORDER)}
+    return sorted(findings, key=lambda f: (rank.get(str(f.get("severity")), len(rank)), str(f.get("module")),
+                                           str(f.get("id"))))
+
+
+def section_context(history: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    """What the change template needs: the comparison, its text, findings by severity with the long tail folded."""
+    from collections import Counter
+
+    from gapaudit.render.i18n import lookup
+
+    groups = {}
+    for key in ("new", "resolved", "persisting"):
+        ordered = by_severity(list((history.get("findings") or {}).get(key) or []))
+        rest = Counter(str(f.get("severity")) for f in ordered[FINDING_ROWS:])
+        groups[key] = {"shown": ordered[:FINDING_ROWS], "folded": len(ordered) - len(ordered[:FINDING_ROWS]),
+                       "folded_by_severity": [(sev, rest[sev]) for sev in SEVERITY_ORDER if rest[sev]]}
+    carried = sorted((history.get("actions") or {}).get("carried_over") or [], key=lambda a: -(a.get("priority") or 0))
+    return {"history": history, "text": {key: lookup(SECTION_TEXT, key, lang) for key in SECTION_TEXT},
+            "metric_rows": 20, "findings": groups, "carried_over": carried[:FINDING_ROWS],
+            "carried_folded": max(0, len(carried) - FINDING_ROWS)}
 
 
 def attach(host: "PluginHost", history: History) -> None:

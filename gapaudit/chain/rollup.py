@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import sys
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
@@ -79,6 +80,26 @@ RULES = [
     "quarter trends: from the results read and, when a history database is given, the audits it holds "
     "(an audit in both counts once)",
     QUARTER_RULE,
+    "recurring findings: a finding's wording carries one store's figures, so the roll-up shows the wording most "
+    "stores share with each figure replaced by its median over those stores and, in brackets, its range "
+    "(min–max); stores = stores with the finding",
+]
+
+RULES_ZH = [
+    "每家门店只计一次，取其最新结果（审核日期最晚者，日期相同取审核编号较大者）；同一门店较早的结果只用于季度趋势",
+    "排名：按得分从高到低；得分相同名次相同（1、2、2、4）；没有得分的门店不参与排名，计为“无数据”",
+    "平均分附 Student t 95% 置信区间，只计有得分的门店；分位数在顺序统计量之间线性插值（Hyndman–Fan 第 7 类）；"
+    "直方图分段为 [0, 10)、[10, 20) …… [90, 100]",
+    "热力图：总分最低的若干门店，每格为该差距的得分",
+    "服务标准：某门店的模块将该标准标为未达标即计为未达标（确定未达标：整个置信区间低于目标；可能未达标：估计值低于目标"
+    "但区间触及目标）；未达标占比 = 未达标门店数 ÷ 观察到该标准的门店数",
+    "反复出现的行动与发现：按编号跨门店匹配；占比 = 出现该项的门店数 ÷ 全部门店数；出现在 {programme:.0%} 及以上门店的行动"
+    "标为建议的全连锁项目",
+    "与上次审核相比的变化：取自各结果记录的对比，否则取自审核历史库；进步 / 退步 = 总分上升 / 下降至少 {threshold:g} 分",
+    "季度趋势：取自所读取的结果，给出历史库时也包括库中的审核（同一审核只计一次）",
+    "季度 = 审核期间写作 2026-Q3 这类形式时取该期间，否则取审核日期所在的自然季度；每家门店每季度只计一次，取该季度最近一次审核",
+    "反复出现的发现：发现的措辞含有单店的数字，因此汇总采用多数门店共有的措辞，并把其中每个数字换成这些门店的中位数，"
+    "括号内为范围（最小–最大）；门店数 = 出现该发现的门店数",
 ]
 
 
@@ -93,8 +114,26 @@ def looks_like_result(path: Path) -> bool:
         return False
 
 
+def _result_files(folder: Path, names: list[str]) -> list[Path]:
+    """The result JSON and PDF reports among a folder's files; a PDF whose JSON sits beside it is left out."""
+    jsons = {n[:-5] for n in names if n.endswith(".json") and looks_like_result(folder / n)}
+    out = []
+    for name in sorted(names):
+        if name.startswith("."):
+            continue
+        if name.endswith(".json") and name[:-5] in jsons:
+            out.append(folder / name)
+        elif name.lower().endswith(".pdf") and name[:-4] not in jsons:
+            out.append(folder / name)
+    return out
+
+
 def expand_results(args: Iterable[str | Path]) -> list[Path]:
-    """Result files from files, folders (every result ``*.json`` below, hidden folders skipped) and globs."""
+    """Result files from files, folders and globs.
+
+    A folder gives every result ``*.json`` and every ``*.pdf`` report below it (hidden folders skipped);
+    a PDF whose result JSON lies beside it (``x.pdf`` and ``x.json``) is read once, from the JSON.
+    """
     from gapaudit.chain.batch import _GLOB_CHARS  # the same rule as for audits
 
     import glob
@@ -113,11 +152,9 @@ def expand_results(args: Iterable[str | Path]) -> list[Path]:
         count = 0
         for root, dirs, files in os.walk(p):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for name in sorted(files):
-                f = Path(root) / name
-                if name.endswith(".json") and not name.startswith(".") and looks_like_result(f):
-                    add(f)
-                    count += 1
+            for f in _result_files(Path(root), files):
+                add(f)
+                count += 1
         return count
 
     for arg in args:
@@ -128,7 +165,7 @@ def expand_results(args: Iterable[str | Path]) -> list[Path]:
                 p = Path(match)
                 if p.is_dir():
                     found += folder(p)
-                elif p.suffix == ".json":
+                elif p.suffix.lower() in (".json", ".pdf"):
                     add(p)
                     found += 1
             if not found:
@@ -139,8 +176,10 @@ def expand_results(args: Iterable[str | Path]) -> list[Path]:
         else:
             add(Path(name))
     if empty:
-        raise InputError([InputIssue("no result files found (looked for *.json files written by gapaudit run "
-                                     "-f json)", (), e) for e in empty], what="results")
+        raise InputError([InputIssue("no result files found (looked for *.json results and *.pdf reports written "
+                                     "by gapaudit run)", (), e,
+                                     zh="未找到结果文件（查找 gapaudit run 生成的 *.json 结果和 *.pdf 报告）")
+                          for e in empty], what="results")
     return out
 
 
@@ -179,6 +218,57 @@ def ranked(rows: list[tuple[float, str]]) -> list[tuple[int, float, str]]:
     return out
 
 
+# --- a finding's wording across stores ----------------------------------------------------------
+
+#: a figure in a finding's wording: 41, 1,025, 4.5, 85% (a store's own numbers)
+FIGURE = re.compile(r"(?<![A-Za-z0-9_.])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?(?![A-Za-z0-9_])")
+SLOT = "\x00"
+
+
+def wording(title: str) -> tuple[str, tuple[str, ...]]:
+    """A finding title as (wording with each figure replaced by a slot, the figures as written)."""
+    figures = tuple(m.group(0) for m in FIGURE.finditer(title))
+    return FIGURE.sub(SLOT, title), figures
+
+
+def _figure_value(text: str) -> float:
+    return float(text.rstrip("%").replace(",", ""))
+
+
+def _figure_text(value: float, like: list[str]) -> str:
+    """``value`` written like the figures it summarises: their decimals, their % sign, thousands separators."""
+    decimals = max((len(t.rstrip("%").split(".")[1]) if "." in t else 0) for t in like)
+    if decimals == 0 and value != int(value):  # the median of two whole numbers may fall between them
+        decimals = 1
+    body = f"{value:,.{decimals}f}" if any("," in t for t in like) else f"{value:.{decimals}f}"
+    return body + ("%" if like[0].endswith("%") else "")
+
+
+def chain_wording(patterns: Mapping[str, list[tuple[str, ...]]], lang: str | None = None) -> dict[str, Any]:
+    """A recurring finding's chain-wide wording: the wording most stores share, each figure its median (range).
+
+    ``patterns`` maps a wording (``language`` + SLOT + wording, see :func:`wording`) to the figures of each store
+    worded so; the roll-up language's wordings are preferred. Returns ``title`` (figures as "median (min–max)",
+    or the one value when all stores agree), ``figures`` ([{median, min, max}] per figure) and
+    ``wording_stores`` (stores whose wording it is).
+    """
+    own = {k: v for k, v in patterns.items() if lang and k.startswith(lang + SLOT)}
+    pattern, tuples = max((own or patterns).items(), key=lambda kv: (len(kv[1]), kv[0]))
+    pattern = pattern.split(SLOT, 1)[1] if SLOT in pattern else pattern
+    columns = list(zip(*tuples)) if tuples and tuples[0] else []
+    figures, texts = [], []
+    for column in columns:
+        values = sorted(_figure_value(t) for t in column)
+        med, low, high = percentile(values, 0.5), values[0], values[-1]
+        figures.append({"median": _r(med, 4), "min": _r(low, 4), "max": _r(high, 4)})
+        like = list(column)
+        texts.append(_figure_text(med, like) if low == high
+                     else f"{_figure_text(med, like)} ({_figure_text(low, like)}–{_figure_text(high, like)})")
+    parts = pattern.split(SLOT)
+    title = parts[0] + "".join(t + rest for t, rest in zip(texts, parts[1:]))
+    return {"title": title, "figures": figures, "wording_stores": len(tuples)}
+
+
 # --- reading results ------------------------------------------------------------------------
 
 @dataclass(slots=True)
@@ -197,7 +287,7 @@ class StoreRow:
     grade: str | None
     modules: dict[str, tuple[float | None, str | None]]
     actions: tuple[tuple[str, float], ...]
-    findings: tuple[tuple[str, str, str], ...]
+    findings: tuple[tuple[str, str, str, str, tuple[str, ...]], ...]  # module, id, severity, wording, figures
     standards: tuple[tuple[str, str, str, float | None, bool], ...]
     delta: float | None  # overall change since the previous audit, when known
     has_comparison: bool
@@ -224,26 +314,57 @@ def _too_large() -> str:
     return f"larger than {limit}: too large for a store's result, not read"
 
 
+def load_result_file(path: str | Path) -> tuple[Any, str | None]:
+    """A result file's parsed JSON — a result JSON file, or the result a PDF report carries — or None and why not.
+
+    Reading is bounded (:data:`RESULT_MAX_BYTES`), also for pipes and other files without a size.
+    """
+    try:
+        with open(path, "rb") as fh:
+            if os.fstat(fh.fileno()).st_size > RESULT_MAX_BYTES:
+                return None, _too_large()
+            raw = fh.read(RESULT_MAX_BYTES + 1)
+        if len(raw) > RESULT_MAX_BYTES:
+            return None, _too_large()
+        if raw.lstrip()[:5] == b"%PDF-":  # a PDF report: the result it carries
+            from gapaudit.render.pdfa import NoEmbeddedResult, read_result as embedded_result
+
+            try:
+                raw = embedded_result(raw)
+            except NoEmbeddedResult as exc:
+                return None, str(exc)
+        return orjson.loads(raw.removeprefix(b"\xef\xbb\xbf")), None  # a BOM, as an editor on Windows may add
+    except FileNotFoundError:
+        return None, "file not found"
+    except OSError as exc:
+        return None, f"cannot read: {exc.strerror or exc}"
+    except ValueError as exc:
+        return None, f"cannot read as JSON: {exc}"
+
+
+def read_full_result(path: str | Path) -> tuple[dict[str, Any] | None, str | None]:
+    """The whole result of a JSON file or a PDF report (for recording in the history), or None and why not."""
+    from gapaudit.model.result import RESULT_SCHEMA_VERSION
+
+    data, problem = load_result_file(path)
+    if problem is not None:
+        return None, problem
+    if not isinstance(data, dict) or "gapaudit_version" not in data:
+        return None, "not a gapaudit result (no gapaudit_version)"
+    if data.get("schema_version") != RESULT_SCHEMA_VERSION:
+        return None, f"result schema version {data.get('schema_version')!r}; this gapaudit reads {RESULT_SCHEMA_VERSION}"
+    return data, None
+
+
 def read_result(path: str) -> tuple[str, Any, str | None]:
     """(path, the parts of a result file the roll-up reads, None) or (path, None, why it cannot be read).
 
     Runs in a worker process for large roll-ups, so only this small extract
     crosses back to the parent, never the whole result.
     """
-    try:
-        with open(path, "rb") as fh:
-            if os.fstat(fh.fileno()).st_size > RESULT_MAX_BYTES:
-                return path, None, _too_large()
-            raw = fh.read(RESULT_MAX_BYTES + 1)  # bounded also for pipes and other files without a size
-        if len(raw) > RESULT_MAX_BYTES:
-            return path, None, _too_large()
-        data = orjson.loads(raw.removeprefix(b"\xef\xbb\xbf"))  # a BOM, as an editor on Windows may add
-    except FileNotFoundError:
-        return path, None, "file not found"
-    except OSError as exc:
-        return path, None, f"cannot read: {exc.strerror or exc}"
-    except ValueError as exc:
-        return path, None, f"cannot read as JSON: {exc}"
+    data, problem = load_result_file(path)
+    if problem is not None:
+        return path, None, problem
     try:
         return path, extract(data), None
     except (AttributeError, TypeError, KeyError) as exc:
@@ -293,7 +414,10 @@ class Rollup:
         regions: [{region, n, mean, ci_low, ci_high, min, max, delta_vs_chain, modules: {id: mean}}]
         standards: [{module, id, title, observed, below, confirmed, share_below, mean_rate, critical_failures}]
         actions: [{id, title, gap, stores, share, mean_priority, programme}]
-        findings: [{module, id, title, stores, share, severity: {sev: n}}]
+        findings: [{module, id, title, figures: [{median, min, max}], wording_stores, stores, share,
+                    severity: {sev: n}}]   # title: the shared wording, each figure "median (min–max)"
+                 # standards, actions and findings: every one, most frequent first (the report lists the first
+                 # options.items; the Excel output all)
         change: {source, compared, improved, declined, steady, mean_delta, improvers, decliners} | None
         trends: {source, quarters: [{quarter, n, mean, modules: {id: mean}}]} | None
     """
@@ -308,6 +432,8 @@ class Rollup:
         self.action_info: dict[str, tuple[str, str]] = {}
         self.finding_titles: dict[tuple[str, str], str] = {}
         self.standard_titles: dict[tuple[str, str], str] = {}
+        # titles as each language's results word them: the roll-up shows its own language's where it has one
+        self.localized: dict[tuple[str, Any], dict[str, str]] = defaultdict(dict)
         # (quarter, store) → (date, audit id, overall, module scores): for trends from the results
         self.by_quarter: dict[tuple[str, str], tuple[str, str, float | None, dict[str, float | None]]] = {}
 
@@ -369,17 +495,21 @@ class Rollup:
 
     def _row(self, data: dict[str, Any], source: str) -> StoreRow:
         audit, store, overall = data["audit"], data["store"], data["overall"]
+        language = str(audit.get("language") or "en")
         modules: dict[str, tuple[float | None, str | None]] = {}
-        findings: list[tuple[str, str, str]] = []
+        findings: list[tuple[str, str, str, str, tuple[str, ...]]] = []
         standards: list[tuple[str, str, str, float | None, bool]] = []
         for mid, mod in data["modules"].items():
             mid = _intern(mid)
             self.module_titles.setdefault(mid, mod.get("title") or mid)
+            self.localized[("module", mid)].setdefault(language, mod.get("title") or mid)
             modules[mid] = (_num(mod.get("score")), mod.get("grade"))
             for f in mod.get("findings") or []:
                 key = (mid, _intern(f["id"]))
                 self.finding_titles.setdefault(key, f.get("title") or f["id"])
-                findings.append((mid, key[1], _intern(str(f.get("severity")))))
+                pattern, figures = wording(str(f.get("title") or f["id"]))
+                findings.append((mid, key[1], _intern(str(f.get("severity"))), _intern(language + SLOT + pattern),
+                                 figures))
             stds = (mod.get("data") or {}).get("standards")
             if isinstance(stds, list):
                 for s in stds:
@@ -387,12 +517,14 @@ class Rollup:
                         continue
                     key = (mid, _intern(str(s["id"])))
                     self.standard_titles.setdefault(key, str(s.get("title") or s["id"]))
+                    self.localized[("standard", key)].setdefault(language, str(s.get("title") or s["id"]))
                     standards.append((mid, key[1], _intern(str(s["status"])), _num(s.get("rate")),
                                       bool(s.get("critical_failure"))))
         actions = []
         for a in data.get("actions") or []:
             aid = _intern(a["id"])
             self.action_info.setdefault(aid, (a.get("title") or aid, a.get("gap") or ""))
+            self.localized[("action", aid)].setdefault(language, a.get("title") or aid)
             actions.append((aid, _num(a.get("priority")) or 0.0))
         hist = (data.get("extra") or {}).get("history")
         has_comparison = isinstance(hist, dict) and "previous" in hist
@@ -418,6 +550,7 @@ class Rollup:
         lang = lang or (Counter(r.language for r in rows).most_common(1) or [("en", 0)])[0][0]
         quarters = sorted({r.quarter for r in rows if r.quarter})
         scored = [r for r in rows if r.score is not None]
+        self._localize(lang)
 
         out: dict[str, Any] = {
             "schema": ROLLUP_SCHEMA,
@@ -431,7 +564,8 @@ class Rollup:
                        "superseded": self.superseded, "no_score": n - len(scored)},
             "skipped": self.skipped,
             "modules": [{"id": m, "title": self.module_titles[m]} for m in module_ids],
-            "rules": [r.format(programme=o.programme_share, threshold=o.change_threshold) for r in RULES],
+            "rules": [r.format(programme=o.programme_share, threshold=o.change_threshold)
+                      for r in (RULES_ZH if lang == "zh" else RULES)],
             "options": asdict(o),
         }
         out["overall"] = distribution([r.score for r in scored], o.bin_width, o.confidence) | {
@@ -459,10 +593,23 @@ class Rollup:
              "cells": [r.modules.get(m, (None, None))[0] for m in module_ids]} for r in weakest]}
         out["regions"] = self._regions(rows, module_ids, out["overall"]["mean"])
         out["standards"] = self._standards(rows)
-        out["actions"], out["findings"] = self._recurring(rows)
+        out["actions"], out["findings"] = self._recurring(rows, lang)
         out["change"] = self._change(rows, history)
         out["trends"] = self._trends(history, module_ids)
         return out
+
+    def _localize(self, lang: str) -> None:
+        """Titles in the roll-up's language where some result has them (results word titles in their own)."""
+        for (kind, key), by_lang in self.localized.items():
+            title = by_lang.get(lang)
+            if title is None:
+                continue
+            if kind == "module":
+                self.module_titles[key] = title
+            elif kind == "standard":
+                self.standard_titles[key] = title
+            elif kind == "action":
+                self.action_info[key] = (title, self.action_info[key][1])
 
     def _top_bottom(self, pairs: list[tuple[float, StoreRow]], what: str) -> dict[str, list[dict[str, Any]]]:
         by_id = {r.store_id: r for _, r in pairs}
@@ -524,31 +671,36 @@ class Rollup:
                   "mean_rate": _r(mean_ci(rates[(m, s)]).value, 4), "critical_failures": critical[(m, s)]}
                  for (m, s) in observed]
         items.sort(key=lambda d: (-d["share_below"], -d["below"], -d["confirmed"], d["module"], d["id"]))
-        return items[:self.options.items]
+        return items
 
-    def _recurring(self, rows: list[StoreRow]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    def _recurring(self, rows: list[StoreRow], lang: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         n = len(rows) or 1
         a_count: Counter[str] = Counter()
         a_prio: dict[str, float] = defaultdict(float)
         f_count: Counter[tuple[str, str]] = Counter()
         f_sev: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+        f_words: dict[tuple[str, str], dict[str, list[tuple[str, ...]]]] = defaultdict(lambda: defaultdict(list))
         for r in rows:
             for aid, prio in dict(r.actions).items():
                 a_count[aid] += 1
                 a_prio[aid] += prio
-            for mid, fid, sev in set(r.findings):
+            seen: set[tuple[str, str]] = set()
+            for mid, fid, sev, pattern, figures in r.findings:
+                if (mid, fid) in seen:
+                    continue
+                seen.add((mid, fid))
                 f_count[(mid, fid)] += 1
                 f_sev[(mid, fid)][sev] += 1
+                f_words[(mid, fid)][pattern].append(figures)
         actions = [{"id": aid, "title": self.action_info[aid][0], "gap": self.action_info[aid][1], "stores": c,
                     "share": _r(c / n, 4), "mean_priority": _r(a_prio[aid] / c, 1),
                     "programme": c / n >= self.options.programme_share}
                    for aid, c in a_count.items()]
         actions.sort(key=lambda d: (-d["stores"], -d["mean_priority"], d["id"]))
-        findings = [{"module": m, "id": f, "title": self.finding_titles[(m, f)], "stores": c, "share": _r(c / n, 4),
-                     "severity": dict(f_sev[(m, f)])} for (m, f), c in f_count.items()]
+        findings = [{"module": m, "id": f, "stores": c, "share": _r(c / n, 4), "severity": dict(f_sev[(m, f)]),
+                     **chain_wording(f_words[(m, f)], lang)} for (m, f), c in f_count.items()]
         findings.sort(key=lambda d: (-d["stores"], d["module"], d["id"]))
-        k = self.options.items
-        return actions[:k], findings[:k]
+        return actions, findings
 
     def _change(self, rows: list[StoreRow], history: "History | None") -> dict[str, Any] | None:
         deltas: list[tuple[float, StoreRow]] = []
@@ -610,13 +762,54 @@ class Rollup:
         return {"source": source, "quarters": quarters}
 
 
+def _verification_problem(path: str, trust: list[Any] | None) -> str | None:
+    """Why a file is not a verified report, or None when it is (runs in a worker for many files)."""
+    from gapaudit.seal import verify_pdf
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        return f"cannot read: {exc.strerror or exc}"
+    if data.lstrip()[:5] != b"%PDF-":
+        return "not a signed PDF report (a JSON result carries no signature); only verified reports are rolled up"
+    check = verify_pdf(data, path, trust)
+    return None if check.verified else "not verified: " + "; ".join(check.problems)
+
+
+def only_verified(paths: Iterable[Path], trust: list[Any] | None = None,
+                  workers: int | None = None) -> tuple[list[Path], list[dict[str, str]]]:
+    """The signed, intact PDF reports among ``paths`` (gapaudit.seal.VERIFIED_RULE), and the rest with the reason.
+
+    Checking a signature takes about a second per report, so many reports are checked in ``workers`` processes.
+    """
+    from gapaudit.chain.batch import default_workers
+
+    paths = [str(p) for p in paths]
+    workers = workers or default_workers()
+    if workers > 1 and len(paths) >= 4:
+        from concurrent.futures import ProcessPoolExecutor
+        from itertools import repeat
+
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            problems = list(pool.map(_verification_problem, paths, repeat(trust)))
+    else:
+        problems = [_verification_problem(p, trust) for p in paths]
+    kept = [Path(p) for p, problem in zip(paths, problems) if problem is None]
+    refused = [{"file": p, "reason": problem} for p, problem in zip(paths, problems) if problem is not None]
+    return kept, refused
+
+
 def build(paths: Iterable[Path], *, history: "History | None" = None, lang: str | None = None,
           title: str | None = None, options: RollupOptions = RollupOptions(),
-          workers: int | None = None) -> dict[str, Any]:
-    """Read every result file once (in ``workers`` processes, default one per core) and compute the roll-up."""
+          workers: int | None = None, refused: Iterable[dict[str, str]] = ()) -> dict[str, Any]:
+    """Read every result file once (in ``workers`` processes, default one per core) and compute the roll-up.
+
+    ``refused`` lists files left out before reading (e.g. reports that failed verification), as skipped.
+    """
     from gapaudit.chain.batch import default_workers
 
     acc = Rollup(options)
+    acc.skipped.extend(refused)
     acc.add_files(paths, workers or default_workers())
     if not acc.stores:
         issues = [InputIssue(f"not a readable result: {s['reason']}", (), s["file"])
@@ -635,7 +828,7 @@ def to_json(data: Mapping[str, Any]) -> bytes:
 
 # --- the roll-up report (HTML and PDF, with the store report's environment, CSS and charts) ------
 
-FORMATS = {"pdf": ".pdf", "html": ".html", "json": ".json"}
+FORMATS = {"pdf": ".pdf", "html": ".html", "json": ".json", "xlsx": ".xlsx", "csv": ".csv"}
 MAIN_TEMPLATE = "rollup/rollup.html.j2"
 
 TEXT: dict[str, dict[str, str]] = {
@@ -645,7 +838,7 @@ TEXT: dict[str, dict[str, str]] = {
     "stores": {"en": "Stores", "zh": "门店"},
     "stores_n": {"en": "{n} stores", "zh": "{n} 家门店"},
     "mean_overall": {"en": "Mean overall score", "zh": "平均总分"},
-    "audits_between": {"en": "Audits from {first} to {last}", "zh": "审核日期：{first} 至 {last}"},
+    "audits_between": {"en": "{first} to {last}", "zh": "{first} 至 {last}"},
     "quarters": {"en": "Quarters", "zh": "季度"},
     "sec_summary": {"en": "Summary", "zh": "摘要"},
     "sec_ranking": {"en": "Store ranking", "zh": "门店排名"},
@@ -664,8 +857,10 @@ TEXT: dict[str, dict[str, str]] = {
     "rank": {"en": "Rank", "zh": "名次"},
     "top_n": {"en": "Highest {n}", "zh": "最高的 {n} 家"},
     "bottom_n": {"en": "Lowest {n}", "zh": "最低的 {n} 家"},
-    "ranking_intro": {"en": "{n} stores with an overall score; the full ranking is in the JSON output.",
-                      "zh": "共 {n} 家门店有总分；完整排名见 JSON 输出。"},
+    "ranking_intro": {"en": "{n} stores with an overall score; the full ranking, with every module's score, is in "
+                            "the Excel output (gapaudit rollup -f xlsx) and the CSV (-f csv).",
+                      "zh": "共 {n} 家门店有总分；含各模块得分的完整排名见 Excel 输出（gapaudit rollup -f xlsx）"
+                            "及 CSV（-f csv）。"},
     "by_gap": {"en": "Ranking by gap", "zh": "各差距排名"},
     "hist_overall": {"en": "Overall score: stores per 10-point band", "zh": "总分分布：每 10 分段的门店数"},
     "module_means": {"en": "Mean score per gap, with 95 % interval", "zh": "各差距平均分（含 95% 置信区间）"},
@@ -697,6 +892,10 @@ TEXT: dict[str, dict[str, str]] = {
                               "programme than as hundreds of local fixes.",
                         "zh": "在 {share} 及以上门店都需要的行动，作为一个全连锁项目推进，胜过数百次门店各自整改。"},
     "recurring_findings": {"en": "Findings that recur", "zh": "反复出现的发现"},
+    "findings_intro": {"en": "Figures in a finding's wording are chain-wide: the median over the stores with that "
+                             "finding, with the range in brackets.",
+                       "zh": "发现措辞中的数字为全连锁口径：出现该发现的门店的中位数，括号内为范围。"},
+    "severity_mix": {"en": "Severity", "zh": "严重程度"},
     "finding": {"en": "Finding", "zh": "发现"},
     "no_region": {"en": "(no region)", "zh": "（未填区域）"},
     "vs_chain": {"en": "vs chain", "zh": "与连锁平均之差"},
@@ -730,6 +929,44 @@ TEXT: dict[str, dict[str, str]] = {
     "skipped": {"en": "Files skipped", "zh": "跳过的文件"},
     "file": {"en": "File", "zh": "文件"},
 }
+
+
+#: why a file was skipped, in Chinese: (start of the English reason, its Chinese wording); the rest is kept
+SKIP_REASONS_ZH = (
+    ("not verified: ", "未通过签名验证："),
+    ("file not found", "文件不存在"),
+    ("cannot read as JSON", "无法按 JSON 读取"),
+    ("cannot read", "无法读取"),
+    ("larger than", "文件过大，不是单店结果，未读取"),
+    ("not a gapaudit result", "不是 gapaudit 结果（缺少 gapaudit_version）"),
+    ("result schema version", "结果的格式版本与本程序不符"),
+    ("incomplete result", "结果不完整"),
+    ("PDF without an embedded result.json", "PDF 未内嵌 result.json：不是 gapaudit 报告，或是报告内嵌结果之前生成的"),
+    ("a roll-up report", "这是汇总报告，不是门店报告"),
+    ("not a readable PDF", "无法读取的 PDF"),
+    ("not a signed PDF report", "不是已签名的 PDF 报告（JSON 结果不带签名），只汇总通过验证的报告"),
+)
+#: reasons whose Chinese wording says it all (their English detail is not repeated)
+WHOLE_REASONS = ("PDF without an embedded result.json", "a roll-up report", "not a signed PDF report", "larger than",
+                 "not a gapaudit result")
+
+
+def skip_reason(reason: str, lang: str) -> str:
+    """A skipped file's reason in ``lang``: the known kinds translated, the technical detail kept after a colon."""
+    if lang != "zh":
+        return reason
+    for prefix, zh in SKIP_REASONS_ZH:
+        if not reason.startswith(prefix):
+            continue
+        detail = reason[len(prefix):].lstrip(" :")
+        if prefix == "not verified: ":
+            from gapaudit.seal import problem_text
+
+            return zh + "；".join(problem_text(p, lang) for p in detail.split("; "))
+        if not detail or prefix in WHOLE_REASONS:
+            return zh
+        return f"{zh}：{detail}"
+    return reason
 
 
 def text(key: str, lang: str, /, **fmt: Any) -> str:
@@ -793,9 +1030,7 @@ def render_html(data: Mapping[str, Any], *, host: "PluginHost | None" = None,
     lang = lang or data.get("lang") or "en"
     palette = dict(charts.PALETTE)
     font = Markup(fonts.css_font_family(fonts.font_stack(lang)))
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    created = (dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-               if epoch.isdigit() else f"{(data.get('dates') or {}).get('last') or '1970-01-01'}T00:00:00Z")
+    created = _created(data)
     env = make_env(host, tuple(template_dirs))
     context = {
         "data": data, "lang": lang, "target": target, "font_family": font, "palette": palette,
@@ -803,6 +1038,7 @@ def render_html(data: Mapping[str, Any], *, host: "PluginHost | None" = None,
         "charts": _charts(data, lang, font, palette), "module_title": {m["id"]: m["title"] for m in data["modules"]},
         "module_short": {m["id"]: short_title(m["id"], m["title"], lang) for m in data["modules"]},
         "rt": lambda key, **fmt: text(key, lang, **fmt), "tone": _tone,
+        "skip_reason": lambda reason: skip_reason(reason, lang),
         "chain_holds": CHAIN_HOLDS, "chain_weak": CHAIN_WEAK,
     }
     try:
@@ -812,23 +1048,47 @@ def render_html(data: Mapping[str, Any], *, host: "PluginHost | None" = None,
         raise OutputError(f"roll-up template error: {where}{exc}") from exc
 
 
+def _created(data: Mapping[str, Any]) -> str:
+    """The report's creation time: SOURCE_DATE_EPOCH when set, else the latest audit date (reproducible output)."""
+    import datetime as dt
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return f"{(data.get('dates') or {}).get('last') or '1970-01-01'}T00:00:00Z"
+
+
+#: the roll-up PDF carries its data, like a store report carries its result
+ROLLUP_EMBEDDED_NAME = "rollup.json"
+
+
 def render(data: Mapping[str, Any], fmt: str, *, host: "PluginHost | None" = None,
            template_dirs: Iterable[Path | str] = (), lang: str | None = None) -> bytes:
-    """The roll-up as ``json``, ``html`` (standalone) or ``pdf`` bytes."""
+    """The roll-up as ``json``, ``html`` (standalone), ``pdf``, ``xlsx`` (workbook) or ``csv`` (the ranking) bytes."""
     if fmt == "json":
         return to_json(data)
+    if fmt in ("xlsx", "csv"):
+        from gapaudit.chain import xlsx
+
+        lang = lang or data.get("lang") or "en"
+        if fmt == "csv":
+            return xlsx.to_csv(data, lang)
+        titles = {m["id"]: m["title"] for m in data["modules"]}
+        return xlsx.to_xlsx(data, lang, lambda mid: short_title(mid, titles.get(mid, mid), lang), _created(data))
     if fmt == "html":
         return render_html(data, host=host, template_dirs=template_dirs, lang=lang, target="html").encode("utf-8")
     if fmt == "pdf":
         from gapaudit.render import fonts
         from gapaudit.render.env import template_search_path
         from gapaudit.render.pdf import html_to_pdf
+        from gapaudit.render.pdfa import Attachment
 
         fonts.prefetch()
         html = render_html(data, host=host, template_dirs=template_dirs, lang=lang, target="pdf")
         fonts.require_cjk_font(html, lang or data.get("lang") or "en")
         folders = template_search_path(host, tuple(template_dirs))
-        return html_to_pdf(html, folders, base_url=folders[-1])
+        embedded = [Attachment(ROLLUP_EMBEDDED_NAME, to_json(data), "gapaudit roll-up data (gapaudit rollup -f json)")]
+        return html_to_pdf(html, folders, base_url=folders[-1], attachments=embedded, created=_created(data))
     raise ValueError(f"unknown roll-up format {fmt!r}; choose from {', '.join(FORMATS)}")
 
 

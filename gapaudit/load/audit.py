@@ -25,6 +25,7 @@ from gapaudit.load.tables import ReadOptions, open_table, resolve_evidence_path,
 from gapaudit.load.yamlpos import load_yaml
 from gapaudit.model.audit import AuditInput, Evidence
 from gapaudit.model.base import TABLE, TableRef
+from gapaudit.scope import out_of_scope
 
 if TYPE_CHECKING:
     from gapaudit.plugins import PluginHost
@@ -162,11 +163,15 @@ def _columns_line(bucket: list[InputIssue]) -> InputIssue:
     from gapaudit.errors import column_letter
 
     first = bucket[0]
-    cells = sum(_cells(b) for b in bucket)
     letters = ", ".join(column_letter(b.column) for b in bucket[:8] if b.column) + (", …" if len(bucket) > 8 else "")
     base = first.message.split(" (at row ")[0]
     base_zh = (first.zh or first.message).split("（首见于第")[0]
-    where = f'{first.file}: {cells} cells in {len(bucket)} columns ({letters})'
+    if all(not b.rows and b.line == first.line for b in bucket):  # header cells: one problem, many columns
+        return InputIssue(f"{first.file}: {len(bucket)} columns ({letters}) have this problem; the first: {base}",
+                          first.path, zh=f"{first.file}：{len(bucket)} 列（{letters}）有同样的问题；第一列：{base_zh}",
+                          group=first.group)
+    cells = sum(_cells(b) for b in bucket)
+    where = f"{first.file}: {cells} cells in {len(bucket)} columns ({letters})"
     where_zh = f"{first.file}：{len(bucket)} 列（{letters}）共 {cells} 个单元格"
     return InputIssue(f"{where}: {base} (first at row {first.line}, column {column_letter(first.column or 0)})",
                       first.path, zh=f"{where_zh}：{base_zh}（首见于第 {first.line} 行 {column_letter(first.column or 0)} 列）",
@@ -227,10 +232,11 @@ def load_audit_data(data: Any, host: "PluginHost", *, source: str | Path = "<aud
     lang = _get(data, "audit", "language")
     col.lang = lang if lang in ("zh", "en") else None
 
-    # chain defaults from plugins, minus plugins the audit switches off
+    # chain defaults from plugins, minus plugins the audit switches off and plugins scoped to other audits
     modules = host.modules()
     raw_disable = _as_list(_get(data, "plugins", "disable"))
-    disabled_plugins = [p for p in raw_disable if p in host.records]
+    foreign = out_of_scope(host, data)
+    disabled_plugins = [p for p in raw_disable if p in host.records] + foreign
     data = _merge_defaults(data, host.audit_defaults(exclude=disabled_plugins, audit=data), col)
 
     # tables from files, then the core model
@@ -256,7 +262,7 @@ def load_audit_data(data: Any, host: "PluginHost", *, source: str | Path = "<aud
         if name not in host.records and name not in modules:
             col.add(f"nothing to disable called {name!r}{suggest(name, set(host.records) | set(modules))}",
                     ("plugins", "disable", idx))
-    disabled_plugins = [p for p in disable if p in host.records]
+    disabled_plugins = [p for p in disable if p in host.records and p not in foreign] + foreign
     enabled = [m for m in modules if m not in disable and host.plugin_of(m) not in disabled_plugins]
 
     # each module's own block

@@ -61,7 +61,8 @@ ALIASES = {"complaint-handling": "complaint_handling", "promise-checks": "promis
 
 #: header words that name a field, per field (compared after normalising; the longest contained word wins)
 SYNONYMS: dict[str, tuple[str, ...]] = {
-    "id": ("编号", "单号", "工单号", "记录号", "投诉编号", "差错编号", "标准编号", "承诺编号", "no", "number", "id"),
+    "id": ("编号", "题号", "题目编号", "问题编号", "单号", "工单号", "记录号", "投诉编号", "差错编号", "标准编号", "承诺编号",
+           "number", "id", "code"),
     "date": ("日期", "时间", "投诉日期", "登记日期", "发生日期", "检查日期", "到访日期", "date", "time"),
     "channel": ("渠道", "投诉渠道", "发布渠道", "channel", "source"),
     "category": ("类别", "类型", "分类", "问题类型", "投诉类别", "差错类型", "category", "type"),
@@ -419,21 +420,27 @@ def _propose_survey(kind: Kind, sheet: Sheet, ref: dict[str, Any], existing: dic
     return proposal
 
 
-def _value_counts(sheet: Sheet, columns: list[int], proposal: Proposal) -> dict[int, Counter]:
-    """Every distinct value of each column with its count, read in one pass (blank cells left out)."""
+def _value_counts(sheet: Sheet, columns: list[int], proposal: Proposal, chunk: int = 5000) -> dict[int, Counter]:
+    """Every distinct value of each column with its count, read in one pass (blank cells left out).
+
+    Rows are counted a chunk at a time, so memory stays that of one chunk whatever the file's length.
+    """
+    counts = [Counter() for _ in columns]
     kept: list[list[Any]] = [[] for _ in columns]
     rows = 0
     for _row, cells in sheet.rows(columns):
         rows += 1
         for store, value in zip(kept, cells):
             store.append(value)
+        if rows % chunk == 0:
+            for counter, store in zip(counts, kept):
+                counter.update(store)
+                store.clear()
+    for counter, store in zip(counts, kept):
+        counter.update(store)
+        counter.pop(None, None)
     proposal.rows = rows
-    out = {}
-    for c, values in zip(columns, kept):
-        counts = Counter(values)
-        counts.pop(None, None)
-        out[c] = counts
-    return out
+    return dict(zip(columns, counts))
 
 
 def _as_code(value: str) -> Any:

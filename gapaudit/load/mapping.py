@@ -41,6 +41,22 @@ def matches(name: str, patterns: list[str]) -> str | None:
     return None
 
 
+def settle_column(name: str, renames: dict[str, str], keep: list[str],
+                  ignore: list[str]) -> tuple[str | None, str | None, bool]:
+    """(the name the column goes by, or None with why it is left out; whether ``columns:`` renamed it).
+
+    ``columns:`` wins (``-`` leaves the column out), then ``keep``, then ``ignore``.
+    """
+    if name in renames:
+        target = renames[name]
+        return (None, "columns: -", True) if target == "-" else (target, None, True)
+    if keep and not matches(name, keep):
+        return None, "not in keep", False
+    if (hit := matches(name, ignore)) is not None:
+        return None, f"ignore: {hit}", False
+    return name, None, False
+
+
 @dataclass
 class TableInfo:
     """Where the records of one table came from: the file's rows and, per field, its column."""
@@ -135,19 +151,11 @@ def plan_columns(sheet: Sheet, ref: TableRef, known: dict[str, str], kind: str,
         if unpivot is not None and matches(name, unpivot.columns):
             plan.value_columns.append(idx)
             continue
-        target = ref.columns.get(name)
-        if target is not None:
+        target, left_out, renamed = settle_column(name, ref.columns, ref.keep, ref.ignore)
+        if renamed:
             used_renames.add(name)
-        elif ref.keep and not matches(name, ref.keep):
-            plan.ignored[idx] = "not in keep"
-            continue
-        elif (hit := matches(name, ref.ignore)) is not None:
-            plan.ignored[idx] = f"ignore: {hit}"
-            continue
-        else:
-            target = name
-        if target == "-":  # columns: {name: "-"} drops a column like ignore
-            plan.ignored[idx] = "columns: -"
+        if target is None:
+            plan.ignored[idx] = left_out or ""
             continue
         if target not in known or unpivot is not None and target in (unpivot.name_to, unpivot.value_to):
             plan.unknown.append(idx)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence
 
 from gapaudit.errors import InputIssue
-from gapaudit.load.mapping import DEFAULT_MISSING, CellReader, MissingCodes, matches, table_issue
+from gapaudit.load.mapping import DEFAULT_MISSING, CellReader, MissingCodes, settle_column, table_issue
 from gapaudit.load.tables import Sheet, normal_text, shorten
 
 #: survey roles, in the order a questionnaire usually asks them, with the Survey field naming their prefix
@@ -151,18 +151,10 @@ def resolve_columns(header: Sequence[str], item_texts: dict[str, str], dims: Seq
         if not raw_name:
             out.ignored[idx] = "no name"
             continue
-        name = cfg.renames.get(raw_name, raw_name)
-        renamed = raw_name in cfg.renames
-        if name == "-":
-            out.ignored[idx] = "columns: -"
+        name, left_out, renamed = settle_column(raw_name, cfg.renames, cfg.keep, cfg.ignore)
+        if name is None:
+            out.ignored[idx] = left_out or ""
             continue
-        if not renamed:
-            if cfg.keep and not matches(raw_name, cfg.keep):
-                out.ignored[idx] = "not in keep"
-                continue
-            if (hit := matches(raw_name, cfg.ignore)) is not None:
-                out.ignored[idx] = f"ignore: {hit}"
-                continue
         if name == cfg.respondent_column:
             out.respondent = idx
             continue
@@ -418,7 +410,8 @@ class ResponseTable:
               group: str | None = None) -> InputIssue:  # pragma: no cover - interface
         raise NotImplementedError
 
-    def header_issue(self, column: int, en: str, zh: str, base: tuple[str | int, ...]) -> InputIssue:
+    def header_issue(self, column: int, en: str, zh: str, base: tuple[str | int, ...],
+                     group: str | None = None) -> InputIssue:
         raise NotImplementedError  # pragma: no cover - interface
 
     def __len__(self) -> int:  # pydantic's list checks and truthiness
@@ -443,8 +436,10 @@ class FileResponses(ResponseTable):
         name = self.header[column - 1] if column else None
         return table_issue(self.sheet, row, column, name, en, zh, group=group)
 
-    def header_issue(self, column: int, en: str, zh: str, base: tuple[str | int, ...]) -> InputIssue:
-        return table_issue(self.sheet, self.sheet.options.header_row, column, self.header[column - 1], en, zh)
+    def header_issue(self, column: int, en: str, zh: str, base: tuple[str | int, ...],
+                     group: str | None = None) -> InputIssue:
+        return table_issue(self.sheet, self.sheet.options.header_row, column, self.header[column - 1], en, zh,
+                           group=group)
 
     def __repr__(self) -> str:
         return f"FileResponses({self.sheet.display})"
@@ -471,8 +466,9 @@ class InlineResponses(ResponseTable):
         path = base + (row,) + ((self.header[column - 1],) if column else ())
         return InputIssue(en, path, zh=zh)
 
-    def header_issue(self, column: int, en: str, zh: str, base: tuple[str | int, ...]) -> InputIssue:
-        return InputIssue(en, base + ("columns", self.header[column - 1]), zh=zh)
+    def header_issue(self, column: int, en: str, zh: str, base: tuple[str | int, ...],
+                     group: str | None = None) -> InputIssue:
+        return InputIssue(en, base + ("columns", self.header[column - 1]), zh=zh, group=group)
 
     def __len__(self) -> int:
         return len(self.records)
@@ -512,7 +508,7 @@ def read_responses(survey: Any, data: Any, issues: list[InputIssue]) -> bool:
     res = resolve_columns(table.header, items, dims, cfg)
     for u in res.unresolved:
         en, zh = unresolved_message(u, cfg, items)
-        issues.append(table.header_issue(u.index, en, zh, base))
+        issues.append(table.header_issue(u.index, en, zh, base, group=f"survey column:{u.reason}"))
     if res.unresolved:
         return False  # nothing is guessed: settle the columns before any answer is read
     missing = table.missing()

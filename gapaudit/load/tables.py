@@ -121,6 +121,7 @@ class Sheet:
     encoding: str | None = None  # the CSV encoding used
     delimiter: str | None = None
     head: list[tuple[int, list[Any]]] = field(default_factory=list)  # first rows, for header detection
+    loaded: Any = field(default=None, repr=False)  # a workbook sheet parsed for the header, reused once for rows
 
     @property
     def first_data_row(self) -> int:
@@ -453,18 +454,21 @@ def _check_zip(path: Path, display: str, sheet: str | None) -> None:
 
 
 def _too_big(display: str, part: str, size: int, cap: int) -> InputError:
-    what = "shared strings (the texts of its cells)" if part.endswith("sharedStrings.xml") else "a worksheet"
+    what = "shared strings (the texts of its cells)" if part.endswith("sharedStrings.xml") else "worksheets"
     what_zh = "共享字符串（单元格文本）" if part.endswith("sharedStrings.xml") else "工作表"
-    return fail(f"the workbook's {what} unpacks to more than {size / 1e6:.0f} MB; the limit is {cap / 1e6:.0f} MB "
-                "(is it a compressed bomb, or several years of data in one file?)",
-                f"工作簿的{what_zh}解压后超过 {size / 1e6:.0f} MB，上限为 {cap / 1e6:.0f} MB", display)
+    return fail(f"the workbook's {what} unpack to {size / 1e6:.0f} MB or more; the limit is {cap / 1e6:.0f} MB "
+                "(a compressed bomb, or years of data in one file?): refused before reading",
+                f"工作簿的{what_zh}解压后达 {size / 1e6:.0f} MB 以上，上限为 {cap / 1e6:.0f} MB（压缩炸弹，或把多年数据放进了一个"
+                "文件？）：未读取即拒绝", display)
 
 
 def _workbook_rows(sheet: Sheet) -> Iterator[tuple[int, list[Any]]]:
     book = _calamine(sheet.path)
     try:
         name = sheet.options.sheet or book.sheet_names[0]
-        ws = book.get_sheet_by_name(name)
+        ws, sheet.loaded = sheet.loaded or book.get_sheet_by_name(name), None
+        if sheet.head == [] and sheet.header == []:
+            sheet.loaded = ws  # the header is read first: keep the parsed sheet for the rows that follow
         first_col = ws.start[1] if ws.start else 0
         pad = [None] * first_col
         for index, record in enumerate(ws.iter_rows()):
@@ -479,19 +483,22 @@ def _workbook_rows(sheet: Sheet) -> Iterator[tuple[int, list[Any]]]:
 
 def _clean(value: Any) -> Any:
     """A cell as the loader wants it: text stripped (blank → None), integral floats as int, no NaN."""
-    if value is None:
-        return None
-    if isinstance(value, str):
+    kind = type(value)
+    if kind is float:  # the common workbook cell first
+        if value.is_integer() and -2**53 < value < 2**53:
+            return int(value)
+        return value if value - value == 0.0 else None
+    if kind is str:
         value = value.strip()
         return value or None
-    if isinstance(value, bool):
+    if value is None or kind is bool or kind is int:
         return value
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return None
-        return int(value) if value.is_integer() and abs(value) < 2**53 else value
     if isinstance(value, dt.datetime):
         return value.date() if value.time() == dt.time() else value
+    if isinstance(value, float):  # a float subclass
+        return _clean(float(value))
+    if isinstance(value, str):
+        return _clean(str(value))
     return value
 
 

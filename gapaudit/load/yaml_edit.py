@@ -22,6 +22,10 @@ except ImportError:  # pragma: no cover
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 
+#: a list of plain values up to this many characters is written on one line
+FLOW_WIDTH = 90
+
+
 class EditError(Exception):
     """The file's shape does not allow a targeted edit (the caller says what to do by hand)."""
 
@@ -115,19 +119,31 @@ def set_block(text: str, path: tuple[str, ...], update: Callable[[Any], Any]) ->
         indent = parent_key.start_mark.column + 2
         end = parent_key.start_mark.line + 1
     block = _dump(y, {missing_key: value}, indent)
+    if end and lines[end - 1].strip():
+        block = "\n" + block  # a new block stands apart from the one above it
     return "".join(lines[:end]) + block + "".join(lines[end:])
 
 
 def _dump(y: Any, data: dict[str, Any], indent: int) -> str:
     from ruamel.yaml.comments import CommentedMap
 
+    from ruamel.yaml.comments import CommentedSeq
+
     def block_style(value: Any) -> Any:
+        """Mappings as blocks; a short list of plain values on one line (``ignore: [来源, IP]``), a long one a line
+        per entry."""
         if isinstance(value, dict):
             out = value if isinstance(value, CommentedMap) else CommentedMap(value)
             out.fa.set_block_style()
             for k in list(out):
                 out[k] = block_style(out[k])
             return out
+        if isinstance(value, list) and not isinstance(value, CommentedSeq):
+            seq = CommentedSeq(block_style(v) for v in value)
+            if all(not isinstance(v, (dict, list)) for v in value) and \
+                    sum(len(str(v)) + 2 for v in value) <= FLOW_WIDTH:
+                seq.fa.set_flow_style()
+            return seq
         return value
 
     buf = io.StringIO()

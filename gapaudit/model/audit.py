@@ -12,12 +12,39 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, PrivateAttr, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, PrivateAttr, WithJsonSchema, model_validator
 
+from gapaudit.errors import Invalid
 from gapaudit.model.base import Answer, Flag, Identifier, IdList, Model, PhotoList, TableMarker, choice, table
-from gapaudit.model.vocab import ELEMENTS, POSITIVE_FACTORS, Element, Factor, Language
+from gapaudit.model.vocab import ELEMENTS, LABELS, POSITIVE_FACTORS, SERVQUAL_DIMENSIONS, Language
 
 SCHEMA_VERSION = 1
+
+
+def _labelled(keys: tuple[str, ...], what: str) -> Any:
+    """A vocabulary choice that also accepts its labels, as people write them in files (态度, Attitude)."""
+    aliases = {k: tuple(dict.fromkeys((LABELS[k]["zh"], LABELS[k]["en"]))) for k in keys}
+    shown = " / ".join(f"{k} ({LABELS[k]['zh']})" for k in keys)
+    return choice(aliases, f"{what}: {shown}")
+
+
+Factor = _labelled(POSITIVE_FACTORS, "eight-factor factor")
+Element = _labelled(ELEMENTS, "golden-triangle element")
+_DIMENSION_LABELS = {label.lower(): d for d in SERVQUAL_DIMENSIONS for label in LABELS[d].values()}
+
+
+def _dimension(value: Any) -> Any:
+    """A SERVQUAL dimension written by its label (有形性, Tangibles) becomes its id; other names pass as they are."""
+    return _DIMENSION_LABELS.get(value.strip().lower(), value) if isinstance(value, str) else value
+
+
+_DIMENSION_HELP = ("SERVQUAL dimension: tangibles, reliability, responsiveness, assurance, empathy (or 有形性, 可靠性, "
+                   "响应性, 保证性, 移情性), or one of questionnaire.dimensions")
+Dimension = Annotated[Identifier, BeforeValidator(_dimension), Field(description=_DIMENSION_HELP),
+                      WithJsonSchema({"anyOf": [{"enum": list(SERVQUAL_DIMENSIONS) + [LABELS[d]["zh"]
+                                                                                     for d in SERVQUAL_DIMENSIONS]},
+                                                {"type": "string", "minLength": 1, "maxLength": 100}],
+                                      "description": _DIMENSION_HELP})]
 
 Score = float
 Severity = choice({"low": ("低", "轻微", "l"), "medium": ("中", "一般", "m"), "high": ("高", "严重", "h")},
@@ -76,12 +103,12 @@ class Scoring(Model):
     def _check(self) -> "Scoring":
         for key, w in self.weights.items():
             if w < 0:
-                raise ValueError(f"weight of {key!r} must not be negative")
+                raise Invalid(f"weight of {key!r} must not be negative", f"{key!r} 的权重不能为负数")
         mins = [b.min for b in self.bands]
         if mins != sorted(mins, reverse=True):
-            raise ValueError("grade bands must be listed from the highest minimum to the lowest")
+            raise Invalid("grade bands must be listed from the highest minimum to the lowest", "等级区间须按最低分从高到低排列")
         if not self.bands or self.bands[-1].min != 0:
-            raise ValueError("the last grade band must start at 0 so every score gets a grade")
+            raise Invalid("the last grade band must start at 0 so every score gets a grade", "最后一个等级区间须从 0 开始，使每个分数都有等级")
         return self
 
 
@@ -98,10 +125,10 @@ class LikertScale(Model):
     @model_validator(mode="after")
     def _check(self) -> "LikertScale":
         if self.max <= self.min:
-            raise ValueError(f"max ({self.max}) must be above min ({self.min})")
+            raise Invalid(f"max ({self.max}) must be above min ({self.min})", f"max（{self.max}）须大于 min（{self.min}）")
         for text, value in self.labels.items():
             if not self.min <= value <= self.max:
-                raise ValueError(f"label {text!r} maps to {value}, outside {self.min}..{self.max}")
+                raise Invalid(f"label {text!r} maps to {value}, outside {self.min}..{self.max}", f"标签 {text!r} 对应 {value}，超出 {self.min}..{self.max}")
         return self
 
 
@@ -110,8 +137,7 @@ class QuestionItem(Model):
 
     id: Identifier
     text: str = Field(min_length=1, max_length=1000)
-    dimension: Identifier = Field(description="SERVQUAL dimension (tangibles, reliability, responsiveness, "
-                                              "assurance, empathy) or a chain's own")
+    dimension: Dimension
     factor: Factor | None = Field(None, description="eight-factor factor this item evidences")
     element: Element | None = Field(None, description="golden-triangle element this item evidences")
 
@@ -148,7 +174,7 @@ def _check_responses(value: Any) -> Any:
     from gapaudit.load.survey import ResponseTable
 
     if not isinstance(value, ResponseTable):
-        raise ValueError("expected a list of rows (one mapping per respondent) or {file: ...}")
+        raise Invalid("expected a list of rows (one mapping per respondent) or {file: ...}", "应为若干行（每位受访者一个映射）或 {file: ...}")
     return value
 
 
@@ -296,9 +322,9 @@ class Promise(Model):
     @model_validator(mode="after")
     def _counts(self) -> "Promise":
         if (self.kept is None) != (self.total is None):
-            raise ValueError("give both kept and total, or neither")
+            raise Invalid("give both kept and total, or neither", "kept 和 total 要么都填，要么都不填")
         if self.kept is not None and self.total is not None and self.kept > self.total:
-            raise ValueError(f"kept ({self.kept}) cannot exceed total ({self.total})")
+            raise Invalid(f"kept ({self.kept}) cannot exceed total ({self.total})", f"兑现次数（{self.kept}）不能超过检查次数（{self.total}）")
         return self
 
 
@@ -330,7 +356,7 @@ class Complaint(Model):
     @model_validator(mode="after")
     def _resolution(self) -> "Complaint":
         if self.hours_to_resolve is not None and not self.resolved:
-            raise ValueError("hours_to_resolve is given but resolved is false")
+            raise Invalid("hours_to_resolve is given but resolved is false", "填写了处理时长（hours_to_resolve），但 resolved 为否")
         return self
 
 
@@ -399,7 +425,7 @@ class Rubric(Model):
                 raise ValueError(f"unknown rubric key {key!r}; expected a factor or element: "
                                  + ", ".join(sorted(allowed)))
             if not self.scale.min <= value <= self.scale.max:
-                raise ValueError(f"rubric score {key}={value} is outside {self.scale.min}..{self.scale.max}")
+                raise Invalid(f"rubric score {key}={value} is outside {self.scale.min}..{self.scale.max}", f"评分表分数 {key}={value} 超出 {self.scale.min}..{self.scale.max}")
         return self
 
 
@@ -460,4 +486,4 @@ def _require_unique(ids: list[str], what: str) -> None:
     seen: set[str] = set()
     dups = sorted({i for i in ids if i in seen or seen.add(i)})  # type: ignore[func-returns-value]
     if dups:
-        raise ValueError(f"duplicate {what} id(s): {', '.join(dups)}")
+        raise Invalid(f"duplicate {what} id(s): {', '.join(dups)}", f"{what} 编号重复：{'、'.join(dups)}")

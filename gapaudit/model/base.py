@@ -8,6 +8,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 
+from gapaudit.errors import Invalid
+
 
 class Model(BaseModel):
     """Base of every input model: unknown keys are errors, NaN/inf are refused."""
@@ -110,8 +112,8 @@ class TableRef(Model):
     def _rows(self) -> "TableRef":
         last_header = self.header_row + self.header_rows - 1
         if self.data_from_row is not None and self.data_from_row <= last_header:
-            raise ValueError(f"data_from_row ({self.data_from_row}) must come after the header "
-                             f"(row {last_header})")
+            raise Invalid(f"data_from_row ({self.data_from_row}) must come after the header (row {last_header})",
+                          f"data_from_row（{self.data_from_row}）须在表头（第 {last_header} 行）之后")
         return self
 
 

@@ -94,7 +94,8 @@ def build(result: AuditResult, *, host: "PluginHost | None" = None, audit: "Audi
     from gapaudit.render.figures import module_figures
 
     lang = lang or str(result.audit.get("language") or "en")
-    theme = _theme(host, audit)
+    absent = _absent_plugins(result, host)
+    theme = _theme(host, audit, absent)
     palette = {**charts.PALETTE, **{k: v for k, v in theme.colors.items() if k in charts.PALETTE}}
     font_family = Markup(fonts.css_font_family(fonts.font_stack(lang, theme.font_family)))
     asset_dirs = _asset_dirs(theme)
@@ -112,7 +113,7 @@ def build(result: AuditResult, *, host: "PluginHost | None" = None, audit: "Audi
             f"module-{mid}", module.title or mid, [f"modules/{mid}.html.j2", "sections/module.html.j2"],
             orders[mid], {"module": module, "figures": figures}, kind="module"))
     if host is not None:
-        for plugin, contributed in host.report_sections(result, lang):
+        for plugin, contributed in host.report_sections(result, lang, exclude=absent):
             for item in contributed:
                 sec = _plugin_section(item, plugin)
                 sections.append(Section(f"plugin-{sec.id}", sec.title, [sec.template], sec.order,
@@ -337,8 +338,16 @@ def _alpha_rows(data: Any, depth: int = 0) -> list[dict[str, Any]]:
 
 # --- theme -----------------------------------------------------------------------
 
-def _theme(host: "PluginHost | None", audit: "AuditInput | None") -> Theme:
-    theme = host.theme(audit) if host is not None and audit is not None else None
+def _absent_plugins(result: AuditResult, host: "PluginHost | None") -> list[str]:
+    """Registered plugins that took no part in the result (disabled, or scoped to other audits): they add nothing."""
+    if host is None:
+        return []
+    took_part = {p.name for p in result.plugins}
+    return [name for name in host.records if name not in took_part]
+
+
+def _theme(host: "PluginHost | None", audit: "AuditInput | None", exclude: list[str] = ()) -> Theme:
+    theme = host.theme(audit, exclude=exclude) if host is not None and audit is not None else None
     if theme is None:
         return Theme()
     if not isinstance(theme, Theme):

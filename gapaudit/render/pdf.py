@@ -18,6 +18,7 @@ from gapaudit.render import fonts
 from gapaudit.render.env import template_search_path
 from gapaudit.render.fetcher import make_fetcher
 from gapaudit.render.html import render_html
+from gapaudit.render.pdfa import Attachment, report_attachments, write_options
 
 if TYPE_CHECKING:
     from gapaudit.model.audit import AuditInput
@@ -30,7 +31,7 @@ PDF_OPTIONS: dict[str, Any] = {
     "hinting": False,
     "optimize_images": True,
     "uncompressed_pdf": False,
-    "attachments": None,
+    # PDF/A-3u, tagged, with the result and action register embedded: see gapaudit.render.pdfa
 }
 
 
@@ -45,22 +46,27 @@ def to_pdf(result: AuditResult, *, host: "PluginHost | None" = None, audit: "Aud
     fonts.require_cjk_font(html, report.lang)
     folders = [*template_search_path(host, template_dirs), *report.asset_dirs]
     return html_to_pdf(html, folders, base_url=template_search_path(host, template_dirs)[-1],
+                       attachments=report_attachments(result), created=report.created,
                        served=photos.served() if photos is not None else None)
 
 
-def html_to_pdf(html: str, folders: Iterable[Path], base_url: Path, served: dict[str, bytes] | None = None) -> bytes:
-    """Lay out ``html`` (in the helper process when one was started); only ``folders`` and the prepared
-    photos in ``served`` may be read."""
+def html_to_pdf(html: str, folders: Iterable[Path], base_url: Path, attachments: Iterable[Attachment] = (),
+                created: str | None = None, served: dict[str, bytes] | None = None) -> bytes:
+    """Lay out ``html`` as PDF/A-3 carrying ``attachments`` (in the helper process when one was started).
+
+    Only ``folders`` and the prepared photos in ``served`` may be read; ``created`` dates the embedded files.
+    """
     from gapaudit.render import worker
 
     helper = worker.take()
     if helper is not None:
-        return helper.render(html, list(folders), base_url, served)
-    return layout(html, list(folders), base_url, served)
+        return helper.render(html, list(folders), base_url, list(attachments), created, served)
+    return layout(html, list(folders), base_url, list(attachments), created, served)
 
 
-def layout(html: str, folders: list[Path], base_url: Path, served: dict[str, bytes] | None = None) -> bytes:
-    """Lay out ``html`` with WeasyPrint behind the restricted fetcher."""
+def layout(html: str, folders: list[Path], base_url: Path, attachments: list[Attachment] | None = None,
+           created: str | None = None, served: dict[str, bytes] | None = None) -> bytes:
+    """Lay out ``html`` with WeasyPrint behind the restricted fetcher, as PDF/A-3 carrying ``attachments``."""
     try:
         import weasyprint
     except (ImportError, OSError) as exc:  # OSError: Pango or another system library is missing
@@ -73,7 +79,7 @@ def layout(html: str, folders: list[Path], base_url: Path, served: dict[str, byt
     gc.freeze()
     try:
         document = weasyprint.HTML(string=html, base_url=str(base_url) + "/", url_fetcher=fetcher)
-        return document.write_pdf(**PDF_OPTIONS)
+        return document.write_pdf(**PDF_OPTIONS, **write_options(attachments or (), created))
     except OutputError:
         raise
     except Exception as exc:

@@ -8,7 +8,9 @@ contains a Jinja report template. Folder names may hold tokens too (``src/@@pkg@
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Sequence
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -25,8 +27,12 @@ class PluginNameError(ValueError):
     """The plugin name cannot become a package, entry point and module id."""
 
 
-def tokens(name: str) -> dict[str, str]:
-    """Placeholder values derived from the plugin name (``my-chain`` → package ``gapaudit_my_chain``)."""
+def tokens(name: str, chains: Sequence[str] = ()) -> dict[str, str]:
+    """Placeholder values derived from the plugin name (``my-chain`` → package ``gapaudit_my_chain``).
+
+    ``chains`` (``store.chain`` names) scope the plugin to those chains; without them it applies only
+    to audits that require it.
+    """
     if len(name) > MAX_NAME or not NAME.match(name):
         raise PluginNameError(f"{name!r} is not a valid plugin name: use lowercase letters, digits and single "
                               f"'-' or '_' between them, starting with a letter (at most {MAX_NAME} characters), "
@@ -36,6 +42,24 @@ def tokens(name: str) -> dict[str, str]:
     if not MODULE_ID.match(module_id):  # pragma: no cover - NAME already guarantees it
         raise PluginNameError(f"{name!r} does not give a valid module id")
     words = re.split(r"[_-]", name)
+    chains = list(dict.fromkeys(c.strip() for c in chains))
+    for chain in chains:
+        if not chain or len(chain) > 200 or any(ord(ch) < 32 for ch in chain):
+            raise PluginNameError(f"{chain!r} is not a chain name: give store.chain as the audits write it "
+                                  "(1 to 200 characters, no control characters)")
+    if chains:
+        scope = f"Scope(chains={json.dumps(chains, ensure_ascii=False)})"
+        scope_doc = "Audits of the chain " + " / ".join(chains) + " (store.chain), and audits that require us."
+        make_ours = f"audit[\"store\"][\"chain\"] = {json.dumps(chains[0], ensure_ascii=False)}"
+        scope_readme = ("It applies to the stores of " + ", ".join(f"`{c}`" for c in chains) + " (`store.chain`); "
+                        "any other audit can opt in with `plugins: {require: [" + slug + "]}`.")
+    else:
+        scope = "Scope()"
+        scope_doc = "Only audits that ask for us: plugins: {require: [...]} or a modules.<id> block."
+        make_ours = f"audit[\"plugins\"] = {{\"require\": [\"{slug}\"]}}"
+        scope_readme = ("It applies only to audits that ask for it (`plugins: {require: [" + slug + "]}` or a "
+                        "`modules." + module_id + "` block); `gapaudit plugin new " + name + " --chain NAME` scopes "
+                        "it to a chain instead.")
     return {
         "name": slug,
         "dist": name.replace("_", "-"),
@@ -44,6 +68,10 @@ def tokens(name: str) -> dict[str, str]:
         "Class": "".join(w.capitalize() for w in words) + "Checks",
         "title": " ".join(w.capitalize() for w in words) + " checks",
         "gapaudit_version": __version__,
+        "scope": scope,
+        "scope_doc": scope_doc,
+        "make_ours": make_ours,
+        "scope_readme": scope_readme,
     }
 
 
@@ -63,13 +91,14 @@ def _walk(node: Traversable, rel: tuple[str, ...] = ()) -> list[tuple[tuple[str,
     return out
 
 
-def new_plugin(name: str, directory: Path | None = None, *, force: bool = False) -> list[Path]:
-    """Write the skeleton of plugin ``name`` into ``directory`` (default ``./gapaudit-<name>``).
+def new_plugin(name: str, directory: Path | None = None, *, force: bool = False,
+               chains: Sequence[str] = ()) -> list[Path]:
+    """Write the skeleton of plugin ``name`` into ``directory`` (default ``./gapaudit-<name>``), scoped to ``chains``.
 
     Raises :class:`PluginNameError` for a bad name and FileExistsError (naming the file) when a
     file would be overwritten without ``force``. Returns the files written.
     """
-    values = tokens(name)
+    values = tokens(name, chains)
     directory = Path(directory) if directory is not None else Path(f"gapaudit-{values['dist']}")
     planned: list[tuple[Path, str]] = []
     for rel, source in _walk(files(__package__).joinpath(TEMPLATE_DIR)):

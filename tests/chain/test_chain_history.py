@@ -295,3 +295,119 @@ def test_store_report_shows_the_change_since_last_audit(tmp_path, stores):
     assert "This is the first audit of this store in the history." in first
     assert "Change since the last audit" in html and "Compared with audit 2026-Q2-S0001" in html
     assert html.index("Change since the last audit") < html.index('id="module-diagnosis_gap"')
+
+
+def test_change_page_orders_persisting_findings_by_severity_and_folds_the_tail():
+    from gapaudit.chain.history import FINDING_ROWS, section_context
+
+    sevs = ["low", "info", "critical", "medium", "high"] * 7
+    persisting = [{"module": "m", "id": f"f{i:02d}", "title": f"F{i}", "severity": s} for i, s in enumerate(sevs)]
+    ctx = section_context({"findings": {"new": [], "resolved": [], "persisting": persisting}}, "zh")
+    group = ctx["findings"]["persisting"]
+    shown = [f["severity"] for f in group["shown"]]
+    assert len(shown) == FINDING_ROWS and shown[:7] == ["critical"] * 7 and shown[7:12] == ["high"] * 5
+    assert group["folded"] == 35 - FINDING_ROWS
+    assert group["folded_by_severity"] == [("high", 2), ("medium", 7), ("low", 7), ("info", 7)]
+    assert ctx["text"]["folded"].startswith("……另有")
+
+
+# --- the noise rule, and history list / compare / delete / add ---------------------------------------
+
+def test_beyond_noise_rule_by_hand():
+    from gapaudit.chain.history import beyond_noise
+
+    # half-widths 3 and 4: the noise is √(9 + 16) = 5
+    a = {"value": 60.0, "ci_low": 57.0, "ci_high": 63.0}
+    assert beyond_noise({"value": 65.5, "ci_low": 61.5, "ci_high": 69.5}, a) is True   # |Δ| = 5.5 > 5
+    assert beyond_noise({"value": 64.5, "ci_low": 60.5, "ci_high": 68.5}, a) is False  # |Δ| = 4.5 < 5
+    assert beyond_noise({"value": 54.0, "ci_low": 50.0, "ci_high": 58.0}, a) is True   # a drop: |Δ| = 6
+    assert beyond_noise({"value": 70.0}, a) is None  # no interval: not judged
+
+
+def _with_interval(result: dict, module: str, metric: str, value: float, half: float) -> dict:
+    result["modules"][module]["metrics"].append({"id": metric, "label": metric, "value": value, "unit": "%",
+                                                 "ci_low": value - half, "ci_high": value + half})
+    return result
+
+
+@pytest.fixture
+def recorded(tmp_path):
+    """A history with three audits of S1 (Q1–Q3) and one of S2, each with a measured rate."""
+    url = str(tmp_path / "h.sqlite")
+    h = History(normalise_url(url))
+    sev = {f"f{i}": s for i, s in enumerate(["low", "critical", "medium", "high"] * 5)}
+    for audit, date, score, rate in (("Q1", "2026-03-31", 50.0, 40.0), ("Q2", "2026-06-30", 55.0, 44.0),
+                                     ("Q3", "2026-09-30", 62.0, 60.0)):
+        h.record(_with_interval(_result(audit=audit, date=date, overall=score,
+                                        modules={"g1": {"score": score, "findings": sev}}), "g1", "rate", rate, 5.0))
+    h.record(_result(store="S2", audit="Q3", date="2026-09-15", overall=80.0, modules={"g1": {"score": 80.0}}))
+    h.close()
+    return url
+
+
+def test_history_list_with_filters(recorded):
+    runner = CliRunner()
+    out = runner.invoke(main, ["history", "list", "--history", recorded, "-f", "json"])
+    rows = json.loads(out.output)
+    assert [(r["store_id"], r["audit_id"], r["score"]) for r in rows] == [
+        ("S1", "Q1", 50.0), ("S1", "Q2", 55.0), ("S1", "Q3", 62.0), ("S2", "Q3", 80.0)]
+    only = json.loads(runner.invoke(main, ["history", "list", "--history", recorded, "--store", "S1", "--since",
+                                           "2026-04-01", "-f", "json"]).output)
+    assert [r["audit_id"] for r in only] == ["Q2", "Q3"]
+    quarter = json.loads(runner.invoke(main, ["history", "list", "--history", recorded, "--quarter", "2026-Q3",
+                                              "-f", "json"]).output)
+    assert {r["store_id"] for r in quarter} == {"S1", "S2"}
+    table = runner.invoke(main, ["history", "list", "--history", recorded])
+    assert table.exit_code == 0 and "S2" in table.output and "4 audit(s) of 2 store(s)" in table.output
+    assert runner.invoke(main, ["history", "list"], env={"GAPAUDIT_HISTORY": ""}).exit_code == 2  # no database
+
+
+def test_history_compare_any_two_audits_with_the_noise_rule(recorded, tmp_path):
+    runner = CliRunner()
+    text = runner.invoke(main, ["history", "compare", "S1", "Q1", "Q3", "--history", recorded])
+    assert text.exit_code == 0, text.output
+    assert "audit Q1 (2026-03-31) → audit Q3 (2026-09-30)" in text.output
+    assert "+12.0" in text.output  # the overall score, Q1 → Q3
+    assert "beyond noise" in text.output  # 40 → 60 with half-widths 5: |20| > √50
+    near = runner.invoke(main, ["history", "compare", "S1", "Q1", "Q2", "--history", recorded])
+    assert "within noise" in near.output  # 40 → 44: |4| < √50
+    assert "√(h₁² + h₂²)" in near.output  # the rule is stated
+    data = json.loads(runner.invoke(main, ["history", "compare", "S1", "Q1", "Q3", "--history", recorded,
+                                           "-f", "json"]).output)
+    assert data["metrics"][0]["beyond_noise"] is True and data["overall"]["delta"] == 12.0
+    html = tmp_path / "c.html"
+    assert runner.invoke(main, ["history", "compare", "S1", "Q2", "Q3", "--history", recorded, "-o",
+                                str(html)]).exit_code == 0
+    assert "Beyond noise" in html.read_text("utf-8")
+    missing = runner.invoke(main, ["history", "compare", "S1", "Q0", "Q3", "--history", recorded])
+    assert missing.exit_code == 2 and "recorded for S1: Q1, Q2, Q3" in missing.output
+
+
+def test_history_delete_one_record_after_confirming(recorded):
+    runner = CliRunner()
+    refused = runner.invoke(main, ["history", "delete", "S1", "Q2", "--history", recorded], input="n\n")
+    assert refused.exit_code != 0  # no terminal and no --yes: nothing deleted
+    records_before = json.loads(runner.invoke(main, ["history", "list", "--history", recorded, "-f", "json"]).output)
+    assert len(records_before) == 4
+    done = runner.invoke(main, ["history", "delete", "S1", "Q2", "--history", recorded, "--yes"])
+    assert done.exit_code == 0 and "deleted audit Q2 of store S1" in done.output
+    after = json.loads(runner.invoke(main, ["history", "list", "--history", recorded, "-f", "json"]).output)
+    assert [(r["store_id"], r["audit_id"]) for r in after] == [("S1", "Q1"), ("S1", "Q3"), ("S2", "Q3")]
+    again = runner.invoke(main, ["history", "delete", "S1", "Q2", "--history", recorded, "--yes"])
+    assert again.exit_code == 2 and "no recorded audit 'Q2'" in again.output
+    h = History(normalise_url(recorded))
+    assert h.previous("S1", "Q3", "2026-09-30")["audit"]["id"] == "Q1"  # comparisons skip the deleted audit
+    h.close()
+
+
+def test_history_add_records_json_and_pdf_reports(tmp_path):
+    result = _result(store="S9", audit="Q3")
+    (tmp_path / "s9.json").write_text(json.dumps(result), "utf-8")
+    (tmp_path / "junk.pdf").write_bytes(b"%PDF-1.7\nnot a report")
+    url = str(tmp_path / "h.sqlite")
+    ran = CliRunner().invoke(main, ["history", "add", str(tmp_path / "s9.json"), str(tmp_path / "junk.pdf"),
+                                    "--history", url])
+    assert ran.exit_code == 2 and "recorded 1 result(s), skipped 1" in ran.output and "junk.pdf" in ran.output
+    h = History(normalise_url(url))
+    assert h.count() == 1
+    h.close()

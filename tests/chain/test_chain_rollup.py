@@ -3,7 +3,10 @@ recurring actions, regions, change and trends, skipped files, readability at 2,0
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import re
 import random
 import shutil
 import subprocess
@@ -374,3 +377,107 @@ def test_parallel_reading_gives_the_same_roll_up(tmp_path, monkeypatch):
     assert parallel == serial
     assert len(serial["skipped"]) == 2 and serial["counts"]["stores"] == len(paths)
     assert all(s["module"] == "alpha_gap" for s in serial["standards"])  # entries without a status are ignored
+
+
+# --- Excel, CSV, chain-wide findings, the zh roll-up ---------------------------------------------------
+
+def write_results(folder: Path, results: list[dict]) -> list[Path]:
+    paths = []
+    for r in results:
+        path = folder / f"{r['store']['id']}.json"
+        path.write_text(json.dumps(r), "utf-8")
+        paths.append(path)
+    return paths
+
+
+def test_recurring_findings_show_chain_wide_figures_not_one_stores(tmp_path):
+    results = [make_result(s, 60, findings=["f1"]) for s in ("A", "B", "C")]
+    for r, (n, customers) in zip(results, [(41, 1025), (12, 300), (20, 500)]):
+        r["modules"]["alpha_gap"]["findings"][0]["title"] = f"{n} complaints mean about {customers:,} unhappy customers"
+    d = rollup.build(write_results(tmp_path, results), workers=1)
+    f = d["findings"][0]
+    assert f["stores"] == 3 and f["wording_stores"] == 3
+    assert f["title"] == "20 (12–41) complaints mean about 500 (300–1,025) unhappy customers"
+    assert f["figures"] == [{"median": 20.0, "min": 12.0, "max": 41.0}, {"median": 500.0, "min": 300.0, "max": 1025.0}]
+    assert "41 complaints" not in rollup.render(d, "html").decode("utf-8")  # no single store's figures
+    assert any("median" in rule for rule in d["rules"])
+
+
+def test_rollup_xlsx_has_every_sheet_and_the_full_ranking(tmp_path):
+    import openpyxl
+
+    results = [make_result(f"S{i:02d}", 40 + 5 * i, {"alpha_gap": 40 + 5 * i, "beta_gap": None, "gamma_gap": 90 - i},
+                           actions=[("train", 50.0)], findings=["f1"], region="North" if i % 2 else "South",
+                           standards=[("GREET", "shortfall", 0.5)]) for i in range(12)]
+    d = rollup.build(write_results(tmp_path, results), workers=1)
+    book = openpyxl.load_workbook(io.BytesIO(rollup.render(d, "xlsx")))
+    assert book.sheetnames == ["Ranking", "Heat map", "Recurring actions", "Recurring findings",
+                               "Standards below target", "Regions", "Trends", "How computed"]
+    ranking = list(book["Ranking"].iter_rows(values_only=True))
+    assert ranking[0][:8] == ("Rank", "Store id", "Store", "Region", "Audit", "Audit date", "Overall", "Grade")
+    assert len(ranking) == 13 and ranking[1][1] == "S11" and ranking[-1][1] == "S00"  # every store, best first
+    assert ranking[1][8:] == (95.0, None, 79.0)  # every module's score; None is an empty cell (no data)
+    heat = book["Heat map"]
+    rules = [r for cf in heat.conditional_formatting for r in cf.rules]
+    assert len(rules) == 4 and rules[0].formula == ["ISBLANK(C2)"]
+    assert list(heat.iter_rows(min_row=2, max_row=2, values_only=True))[0][0] == "Store S00"  # weakest first
+    actions = list(book["Recurring actions"].iter_rows(values_only=True))
+    assert actions[1][:5] == ("Action train", "train", "Alpha gap", 12, 1.0)
+    assert list(book["Standards below target"].iter_rows(values_only=True))[1][1] == "GREET"
+    assert {row[0] for row in book["Regions"].iter_rows(min_row=2, values_only=True)} == {"North", "South"}
+    assert book["How computed"]["A2"].value.startswith("each store counts once")
+    again = rollup.render(d, "xlsx")
+    assert again == rollup.render(d, "xlsx")  # reproducible: dated from the audits, not the clock
+
+
+def test_rollup_csv_is_the_ranking_and_formula_safe(tmp_path):
+    results = [make_result("A", 80, name="=HYPERLINK(\"x\")"), make_result("B", 60, lang="zh")]
+    d = rollup.build(write_results(tmp_path, results), workers=1, lang="zh")
+    text = rollup.render(d, "csv").decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][:4] == ["名次", "门店编号", "门店", "区域"] and len(rows) == 3
+    assert rows[1][2] == "'=HYPERLINK(\"x\")" and rows[1][6] == "80.0"
+
+
+def test_zh_rollup_cover_ranking_and_appendix_are_chinese(tmp_path):
+    results = [make_result(s, 50 + i, lang="zh") for i, s in enumerate("ABCDEFGHIJKL")]
+    d = rollup.build(write_results(tmp_path, results), workers=1)
+    html = rollup.render(d, "html").decode("utf-8")
+    cover = html[html.index('id="cover"'):html.index('class="toc"')]
+    assert cover.count("审核日期") == 1  # the label once, not again in the value
+    assert all(re.search(r"[\u4e00-\u9fff]", rule) for rule in d["rules"])  # the methodology in Chinese
+    ranking = html[html.index('id="rollup-ranking"'):html.index('id="rollup-distribution"')]
+    assert "two-col" not in ranking  # ranking tables use the page width
+
+
+@pytest.mark.slow
+def test_zh_rollup_pdf_has_no_english_sentences(sample_reports, tmp_path):
+    import subprocess
+
+    zh = [sample_reports / f"{n}.json" for n in ("community-supermarket", "electronics-retailer",
+                                                   "lubricant-aftersales")]
+    d = rollup.build(zh, workers=1)
+    assert d["lang"] == "zh"
+    pdf = tmp_path / "rollup.pdf"
+    pdf.write_bytes(rollup.render(d, "pdf"))
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    text = text.replace("gapaudit rollup -f xlsx", "")  # a command to type, not a sentence
+    english = re.findall(r"[A-Za-z]{2,}(?:[ ,'’-]+[A-Za-z]{2,}){2,}", text)
+    assert not english, english
+
+
+def test_skipped_files_are_explained_in_the_rollups_language():
+    assert rollup.skip_reason("not verified: not signed", "zh") == "未通过签名验证：未签名"
+    assert rollup.skip_reason("a roll-up report, not a store's report: roll up …", "zh") == "这是汇总报告，不是门店报告"
+    assert rollup.skip_reason("cannot read as JSON: bad byte", "zh") == "无法按 JSON 读取：bad byte"
+    assert rollup.skip_reason("file not found", "en") == "file not found"
+
+
+def test_cli_rollup_writes_xlsx_and_csv(tmp_path):
+    import openpyxl
+
+    paths = write_results(tmp_path, [make_result("A", 70), make_result("B", 50)])
+    ran = CliRunner().invoke(main, ["rollup", *map(str, paths), "-f", "xlsx,csv", "-o", str(tmp_path / "hq") + "/"])
+    assert ran.exit_code == 0, ran.output
+    assert openpyxl.load_workbook(tmp_path / "hq" / "rollup.xlsx").sheetnames[0] == "Ranking"
+    assert (tmp_path / "hq" / "rollup.csv").read_text("utf-8-sig").splitlines()[1].startswith("1,A,")

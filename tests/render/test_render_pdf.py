@@ -110,15 +110,16 @@ def test_fonts_are_embedded_and_subset(sample_pdfs):
             assert any("WenQuanYi" in b or "CJK" in b or "Han" in b for b in seen), seen
 
 
-def test_no_attachments_and_no_local_files(injected_pdfs, sample_pdfs):
+def test_no_attachments_but_ours_and_no_local_files(injected_pdfs, sample_pdfs):
     for pdf in [*injected_pdfs.values(), *(p for _, p in sample_pdfs.values())]:
         reader = pypdf.PdfReader(io.BytesIO(pdf))
-        names = reader.trailer["/Root"].get("/Names")
-        assert not (names and "/EmbeddedFiles" in names.get_object())
+        # only the result and the action register gapaudit embeds; audit text attaches nothing
+        assert sorted(reader.attachments) == ["actions.csv", "result.json"]
         for page in reader.pages:
             for annot in page.get("/Annots") or []:
                 assert annot.get_object().get("/Subtype") != "/FileAttachment"
-        assert b"root:x:0:0" not in pdf and b"/EmbeddedFile" not in pdf
+        assert b"root:x:0:0" not in pdf
+        assert not any(b"root:x:0:0" in body for bodies in reader.attachments.values() for body in bodies)
 
 
 def test_injected_markup_comes_out_as_literal_text(injected_pdfs):
@@ -218,7 +219,7 @@ from gapaudit.errors import OutputError
 from gapaudit.render import pdf, worker
 
 assert worker.enabled()
-def broken(html, folders, base_url, served=None):
+def broken(html, folders, base_url, *extra):
     raise OutputError("layout exploded")
 pdf.layout = broken  # the forked helper inherits the patched module
 worker.start()

@@ -126,6 +126,12 @@ def test_other_chains_are_left_alone(gapaudit_example_audit, host, gapaudit_load
     assert loaded.input.scoring.bands[0].min == 85
     result = gapaudit_run(gapaudit_example_audit, host)
     assert not any(a.id.startswith("acme.") for a in result.actions)
+    assert "acme" not in [p.name for p in result.plugins]  # the scope left the whole plugin out
+
+
+def test_another_store_can_opt_in(gapaudit_example_audit, host, gapaudit_run):
+    gapaudit_example_audit["plugins"] = {"require": ["acme"]}
+    assert "acme_house_standards" in gapaudit_run(gapaudit_example_audit, host).modules
 
 
 # --- actions ----------------------------------------------------------------------------------
@@ -138,8 +144,9 @@ def test_builtin_actions_are_reworded_and_extra_ones_added(acme_audit, host, gap
     training = by_id["pharmacy_gap.cause.training"]
     assert "安心学院" in training.title and training.gap == "pharmacy_gap"
     # the same action without the plugin: same priority, gapaudit's own words
-    plain = {a.id: a for a in gapaudit_run({**acme_audit, "store": {**acme_audit["store"], "chain": "X"}},
-                                           host, lang="zh").actions}
+    other_chain = {**acme_audit, "store": {**acme_audit["store"], "chain": "X"},
+                   "modules": {"pharmacy_gap": acme_audit["modules"]["pharmacy_gap"]}}
+    plain = {a.id: a for a in gapaudit_run(other_chain, host, lang="zh").actions}
     assert plain["pharmacy_gap.cause.training"].priority == training.priority
     assert "安心学院" not in plain["pharmacy_gap.cause.training"].title
     coach = by_id["acme.field_coach"]
@@ -149,11 +156,12 @@ def test_builtin_actions_are_reworded_and_extra_ones_added(acme_audit, host, gap
 
 # --- report section and theme -------------------------------------------------------------------
 
-def test_theme_only_for_acme_stores(acme_audit, host, gapaudit_load):
+def test_theme_only_for_acme_stores(acme_audit, host, gapaudit_load, gapaudit_render):
     theme = host.theme(gapaudit_load(acme_audit, host).input)
     assert theme.name == "acme" and theme.logo.is_file() and theme.stylesheet.is_file()
     assert theme.colors["accent"] == "#c8102e"
-    assert host.theme(gapaudit_load(example_audit(), host).input) is None  # a store of another chain
+    other = gapaudit_render(example_audit(), host, fmt="html").decode("utf-8")  # a store of another chain
+    assert "--accent: #c8102e" not in other and "Acme" not in other
 
 
 def test_scorecard_section_and_theme_render(acme_audit, host, gapaudit_render):

@@ -2,6 +2,7 @@
 
 It shows every extension point, one hook each:
 
+* ``gapaudit_scope`` — the plugin applies to Acme Mart stores only;
 * ``gapaudit_register_modules`` — the chain's own audit module, :mod:`gapaudit_acme.house_standards`;
 * ``gapaudit_audit_defaults`` — chain-wide settings: grade bands, module weights, factor
   weights, critical items, a disabled built-in module;
@@ -9,8 +10,9 @@ It shows every extension point, one hook each:
 * ``gapaudit_report_sections`` + ``gapaudit_template_dirs`` — a report page with its own template;
 * ``gapaudit_theme`` — logo, colours, cover and footer text.
 
-A chain plugin is installed once and then sees every audit, so every hook first checks that
-the audit is an Acme Mart store (``store.chain``) and leaves other audits alone.
+A chain plugin is installed once, in an environment that runs every chain's audits. Its scope
+keeps it to Acme Mart stores: for any other audit gapaudit leaves the whole plugin out (its module
+does not run, no other hook is called), so none of the hooks below needs to check the chain.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from gapaudit import Action, AuditResult, ModuleResult, ReportSection, Theme, hookimpl
+from gapaudit import Action, AuditResult, ModuleResult, ReportSection, Scope, Theme, hookimpl
 from gapaudit.model.audit import AuditInput
 from gapaudit.module import DUE_DAYS
 from gapaudit.analysis.scoring import priority
@@ -29,13 +31,16 @@ from gapaudit_acme.house_standards import LABELS, HouseStandards
 __version__ = "1.0.0"
 
 #: how Acme Mart stores name their chain in ``store.chain``
-CHAIN_NAMES = {"Acme Mart", "安心超市"}
+CHAIN_NAMES = ("Acme Mart", "安心超市")
 HERE = Path(__file__).parent
 
 
-def is_acme(chain: str | None) -> bool:
-    """True for an Acme Mart store."""
-    return (chain or "").strip() in CHAIN_NAMES
+# --- 0. where the plugin applies ------------------------------------------------------
+
+@hookimpl
+def gapaudit_scope() -> Scope:
+    # Acme stores only; another store may still opt in with plugins: {require: [acme]}
+    return Scope(chains=CHAIN_NAMES)
 
 
 # --- 1. the chain's own audit module ----------------------------------------------
@@ -74,12 +79,8 @@ CHAIN_DEFAULTS: dict[str, Any] = {
 
 
 @hookimpl
-def gapaudit_audit_defaults(audit: dict[str, Any]) -> dict[str, Any] | None:
-    store = audit.get("store") if isinstance(audit, dict) else None
-    if is_acme(store.get("chain") if isinstance(store, dict) else None):
-        return CHAIN_DEFAULTS
-    # other chains' audits: keep the house-standards module out of their reports
-    return {"plugins": {"disable": [HouseStandards.id]}}
+def gapaudit_audit_defaults() -> dict[str, Any]:
+    return CHAIN_DEFAULTS  # called for Acme stores only (the scope)
 
 
 # --- 3. actions for built-in findings ----------------------------------------------------
@@ -111,8 +112,6 @@ EXTRA: dict[str, tuple[str, tuple[str, str, str, str]]] = {
 @hookimpl
 def gapaudit_module_actions(module_id: str, result: ModuleResult, audit: AuditInput,
                             lang: str) -> list[Action] | None:
-    if not is_acme(audit.store.chain):
-        return None
     zh = lang == "zh"
     out: list[Action] = []
     for action in result.actions:  # same id → replaces the built-in action: same priority, Acme's words
@@ -147,8 +146,6 @@ def gapaudit_template_dirs() -> list[Path]:
 
 @hookimpl
 def gapaudit_report_sections(result: AuditResult, lang: str) -> list[ReportSection] | None:
-    if not is_acme(result.store.get("chain")):
-        return None
     module = result.modules.get(HouseStandards.id)
     if module is None:
         return None
@@ -164,9 +161,7 @@ def gapaudit_report_sections(result: AuditResult, lang: str) -> list[ReportSecti
 # --- 5. the theme ----------------------------------------------------------------------
 
 @hookimpl
-def gapaudit_theme(audit: AuditInput) -> Theme | None:
-    if not is_acme(audit.store.chain):
-        return None
+def gapaudit_theme() -> Theme:
     return Theme(
         name="acme", logo=HERE / "theme" / "logo.svg", stylesheet=HERE / "theme" / "acme.css",
         # CSS variables of the default stylesheet, and chart colours ("neutral" bars in Acme blue)
