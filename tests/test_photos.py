@@ -640,3 +640,18 @@ def test_same_photos_give_the_same_pdf_bytes_with_and_without_the_cache(tmp_path
     assert first.exit_code == second.exit_code == third.exit_code == 0
     assert (tmp_path / "1.pdf").read_bytes() == (tmp_path / "2.pdf").read_bytes() == (tmp_path / "3.pdf").read_bytes()
     assert len(list((tmp_path / "cache").rglob("*.jpg"))) == 2
+
+
+def test_a_batch_names_the_audit_whose_photo_could_not_be_read(tmp_path):
+    for store in ("north", "south"):
+        folder = tmp_path / store
+        folder.mkdir()
+        good = jpeg(size=(320, 240))
+        audit_folder(folder, "V1,GREET,no,2026-09-01,early,,ok.jpg;bad.jpg\n",
+                     {"ok.jpg": good, "bad.jpg": good if store == "north" else good[:len(good) // 3]})
+    ran = _run([str(tmp_path / "north"), str(tmp_path / "south"), "-f", "html", "-o", str(tmp_path / "out") + "/",
+                "--workers", "1", "--no-progress"])
+    assert ran.exit_code == 0, ran.output
+    warnings = [line for line in ran.output.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1 and "south/audit.yaml: photo 'bad.jpg' could not be read" in warnings[0]
+    assert len(list((tmp_path / "out").glob("*.html"))) == 2
