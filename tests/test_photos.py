@@ -133,9 +133,13 @@ def problems(audit: Path, host, lang: str | None = None) -> list[str]:
     ("/etc/passwd", {}, "absolute paths are not allowed", "不允许使用绝对路径"),
     ("C:/photos/a.jpg", {}, "absolute paths are not allowed", "不允许使用绝对路径"),
     ("photos", {"photos/x.jpg": jpeg()}, "is not a regular file", "不是普通文件"),
+    ("Café.jpg", {"Cafe\u0301.jpg": jpeg()}, "letters encoded another way", "编码方式不同"),  # é decomposed on disk
+    ('=DISPIMG("ID_9F2C",1)', {}, "a picture pasted into the spreadsheet (WPS DISPIMG)", "粘贴在表格单元格中的图片"),
+    ("https://pan.example.com/s/1Ab", {}, "is a link; photos must be files in the audit folder", "是链接"),
 ])
 def test_bad_photo_is_named_at_its_cell_in_both_languages(tmp_path, host, name, files, expected, expected_zh):
-    audit = audit_folder(tmp_path, f"V1,GREET,no,2026-09-01,early,,ok.jpg;{name}\n", {"ok.jpg": jpeg(), **files})
+    cell = f"ok.jpg;{name}".replace('"', '""')
+    audit = audit_folder(tmp_path, f'V1,GREET,no,2026-09-01,early,,"{cell}"\n', {"ok.jpg": jpeg(), **files})
     found = problems(audit, host)
     assert len(found) == 1, found
     assert found[0].startswith('observations.csv: row 2, column "photos" (G): ')

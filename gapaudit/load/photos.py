@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import stat
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, Any, Callable, Iterator
@@ -173,14 +174,22 @@ def inspect(base: Path, name: str) -> PhotoFile:
 
 
 def _near_miss(base: Path, rel: PurePosixPath, lang: str = "en") -> str:
-    """A file in the same folder whose name differs only in case (IMG_1.JPG for IMG_1.jpg)."""
+    """A file in the same folder whose name differs only in case (IMG_1.JPG for IMG_1.jpg) or in Unicode form
+    (é composed or not, as macOS and Windows write it)."""
     folder = base.joinpath(*rel.parts[:-1])
+    wanted = unicodedata.normalize("NFC", rel.name).casefold()
     try:
         with os.scandir(folder) as entries:
             for n, entry in enumerate(entries):
                 if n > 5000:
                     break
-                if entry.name.lower() == rel.name.lower():
+                if unicodedata.normalize("NFC", entry.name).casefold() == wanted:
+                    if entry.name.casefold() != rel.name.casefold():
+                        return ("; a file of that name exists with its letters encoded another way (é as e + accent, "
+                                "as macOS writes names): rename the file, or copy its name from the folder into the "
+                                "cell" if lang == "en" else
+                                "；存在同名文件，但其字符的编码方式不同（如 é 写成 e 加重音符，macOS 常这样保存文件名）："
+                                "请重命名该文件，或从文件夹中复制文件名到单元格")
                     hint = str(PurePosixPath(*rel.parts[:-1], entry.name))
                     return f"; did you mean {hint!r}?" if lang == "en" else f"；是否应为 {hint!r}？"
     except OSError:
