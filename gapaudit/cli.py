@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -26,6 +27,8 @@ MESSAGES = {
     "invalid_results": {"en": "nothing to roll up ({n} problem{s}):", "zh": "没有可汇总的结果（{n} 处问题）："},
     "valid": {"en": "{file}: valid — {modules} module(s) will run: {ids}",
               "zh": "{file}：校验通过 —— 将运行 {modules} 个模块：{ids}"},
+    "photos_checked": {"en": "{n} photo(s) found and checked by their headers ({kinds}); they are decoded when a "
+                              "report is written", "zh": "已找到并按文件头检查 {n} 张照片（{kinds}）；生成报告时再解码"},
     "wrote": {"en": "wrote {path}", "zh": "已写入 {path}"},
     "warning": {"en": "warning: {msg}", "zh": "警告：{msg}"},
     "score": {"en": "{store}: overall score {score} ({grade})", "zh": "{store}：总分 {score}（{grade}）"},
@@ -209,6 +212,10 @@ def validate(audit: Path, lang: str | None, plugin: tuple[str, ...], debug: bool
     lang = lang or loaded.input.audit.language
     click.echo(msg("valid", lang, file=display_path(audit), modules=len(loaded.enabled_modules),
                    ids=", ".join(loaded.enabled_modules) or "-"))
+    if loaded.photos:
+        kinds = Counter(p.format for p in loaded.photos.values())
+        click.echo(msg("photos_checked", lang, n=len(loaded.photos),
+                       kinds=", ".join(f"{k} {n}" for k, n in sorted(kinds.items()))))
 
 
 @main.command()
