@@ -7,10 +7,13 @@ commands that need them, so ``gapaudit --help`` stays fast.
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, Iterator, NoReturn
 
 import click
 
@@ -48,6 +51,12 @@ MESSAGES = {
     "kind_history": {"en": "report written, but not recorded in the history", "zh": "报告已写入，但未能记入历史库"},
     "kind_error": {"en": "error", "zh": "错误"},
     "kind_unexpected": {"en": "unexpected error", "zh": "意外错误"},
+    "kind_timeout": {"en": "stopped at the time limit", "zh": "超时被终止"},
+    "timeout_detail": {"en": "stopped after the time limit of {limit} s (--time-limit); its worker was replaced",
+                       "zh": "超过时限 {limit} 秒（--time-limit）被终止；其工作进程已替换"},
+    "not_regular": {"en": "{path}: skipped, not a regular file (a FIFO, socket or device is never opened)",
+                    "zh": "{path}：已跳过，不是普通文件（不会打开管道、套接字或设备文件）"},
+    "debug_hint": {"en": "(run with --debug for the traceback)", "zh": "（加 --debug 可查看调用栈）"},
     "interrupted": {"en": "interrupted", "zh": "已中断"},
     "rollup_done": {"en": "roll-up of {stores} store(s) from {results} result(s): mean overall score {mean}",
                     "zh": "汇总 {stores} 家门店（{results} 份结果）：平均总分 {mean}"},
@@ -140,14 +149,45 @@ plugin_option = click.option("--plugin", "plugin", multiple=True, metavar="MODUL
 debug_option = click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 
 
+@contextmanager
+def _interruptible() -> Iterator[None]:
+    """Ctrl-C and SIGTERM raise :class:`gapaudit.errors.Interrupted`, which plugin code cannot pass off as
+    its own failure; the previous handlers come back afterwards."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    from gapaudit.errors import Interrupted
+
+    def stop(signum: int, _frame: Any) -> None:
+        raise Interrupted(signum)
+
+    old = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+
+
 class _Group(click.Group):
-    """Turns an unexpected exception into one line and exit code 70; ``--debug`` shows the traceback."""
+    """Turns an unexpected exception into one line and exit code 70; ``--debug`` shows the traceback.
+
+    Ctrl-C (or SIGTERM) ends any command with "interrupted" and exit code 130 (143), after the
+    temporary files being written are removed.
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
+        with _interruptible():
+            return self._invoke(ctx)
+
+    def _invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except KeyboardInterrupt as exc:
+            click.echo(msg("interrupted"), err=True)
+            sys.exit(getattr(exc, "exit_code", 130))
         except Exception as exc:
             if "--debug" in sys.argv[1:]:
                 raise
@@ -246,6 +286,9 @@ def validate(audit: Path, lang: str | None, plugin: tuple[str, ...], debug: bool
 @click.option("--no-cache", "no_cache", is_flag=True,
               help="Prepare the audit's photos afresh and keep none in the cache folder ($GAPAUDIT_CACHE_DIR, else "
                    "$XDG_CACHE_HOME/gapaudit, else ~/.cache/gapaudit; GAPAUDIT_CACHE_DIR=off does the same).")
+@click.option("--time-limit", type=click.FloatRange(0), default=None, metavar="SECONDS",
+              help="Several audits: stop a store still running after SECONDS, replace its worker and report the "
+                   "store as failed (exit code 5); 0 = no limit. [default: 300]")
 @click.option("--sign", "sign_key", type=click.Path(path_type=Path, dir_okay=False), metavar="KEY.p12",
               help="Sign every PDF report (PAdES) with the key and certificate in this PKCS#12 file; the passphrase "
                    "comes from GAPAUDIT_SIGN_PASSPHRASE or is asked for, never from the command line. Needs "
@@ -254,7 +297,8 @@ def validate(audit: Path, lang: str | None, plugin: tuple[str, ...], debug: bool
 @debug_option
 def run(audits: tuple[str, ...], output: Path | None, formats: tuple[str, ...], lang: str | None,
         template_dirs: tuple[Path, ...], fail_under: float | None, executor: str, scheduler: str | None,
-        workers: int | None, history: str | None, progress: bool | None, no_cache: bool, sign_key: Path | None,
+        workers: int | None, history: str | None, progress: bool | None, time_limit: float | None,
+        no_cache: bool, sign_key: Path | None,
         plugin: tuple[str, ...], debug: bool) -> None:
     """Validate each AUDIT, run every enabled audit module and write its report.
 
@@ -264,8 +308,9 @@ def run(audits: tuple[str, ...], output: Path | None, formats: tuple[str, ...], 
     the end.
 
     Exit codes: 0 success, 1 score below --fail-under, 2 invalid input,
-    3 a plugin or module failed, 4 output could not be written. A batch exits
-    with the highest code among its stores.
+    3 a plugin or module failed, 4 output could not be written, 5 a store was
+    stopped at the time limit (batch), 70 an unexpected error, 130 interrupted
+    (Ctrl-C). A batch exits with the highest code among its stores.
     """
     from gapaudit.errors import GapauditError
     from gapaudit.chain.history import resolve_url
@@ -286,7 +331,7 @@ def run(audits: tuple[str, ...], output: Path | None, formats: tuple[str, ...], 
                     key, not no_cache)
     else:
         _run_batch(audits, output, formats, lang, fail_under, plugin, debug, history_url, executor, scheduler,
-                   workers, progress, template_dirs, key, not no_cache)
+                   workers, progress, template_dirs, key, time_limit, not no_cache)
 
 
 def _sign_key(path: Path | None, formats: tuple[str, ...], executor: str, debug: bool,
@@ -353,20 +398,31 @@ def _run_single(audit: Path, output: Path | None, formats: tuple[str, ...], lang
     options = RunOptions(formats=formats, output=output, lang=lang, template_dirs=template_dirs,
                          many=_output_is_folder(), sign=sign, photo_cache=photo_cache)
     msg_lang = lang
+    history_error: GapauditError | None = None
+    recorder = plugin_ = None
     try:
         host = _host(plugin)
-        recorder = None
         if history_url:
-            from gapaudit.chain.history import History, attach
+            from gapaudit.chain.history import History, HistoryError, attach, take_error
 
-            recorder = History(history_url)
-            attach(host, recorder)
+            try:  # a history that cannot be opened, read or written never costs the report
+                recorder = History(history_url)
+                plugin_ = attach(host, recorder)
+            except HistoryError as exc:
+                history_error = exc
         outcome = run_one(audit, options, host)
         if recorder is not None:
-            recorder.record(outcome.result)
-            recorder.close()
+            history_error = take_error(plugin_)
+            if history_error is None:
+                try:
+                    recorder.record(outcome.result)
+                except HistoryError as exc:
+                    history_error = exc
     except GapauditError as exc:
         _fail(exc, debug, msg_lang)
+    finally:
+        if recorder is not None:
+            recorder.close()
     result = outcome.result
     msg_lang = lang or result.audit.get("language")
     for en, zh in outcome.warnings:
@@ -379,6 +435,9 @@ def _run_single(audit: Path, output: Path | None, formats: tuple[str, ...], lang
     else:
         click.echo(msg("score", msg_lang, store=store, score=f"{result.overall.score:.1f}",
                        grade=result.overall.grade))
+    if history_error is not None:
+        click.echo(f"{msg('kind_history', msg_lang)}: {history_error}", err=True)
+        sys.exit(EXIT_OUTPUT)
     if fail_under is not None and (result.overall.score is None or result.overall.score < fail_under):
         click.echo(msg("below", msg_lang, score=result.overall.score, limit=fail_under), err=True)
         sys.exit(EXIT_BELOW)
@@ -387,9 +446,10 @@ def _run_single(audit: Path, output: Path | None, formats: tuple[str, ...], lang
 def _run_batch(audits: tuple[str, ...], output: Path | None, formats: tuple[str, ...], lang: str | None,
                fail_under: float | None, plugin: tuple[str, ...], debug: bool, history_url: str | None,
                executor: str, scheduler: str | None, workers: int | None, progress: bool | None,
-               template_dirs: tuple[Path, ...] = (), sign: Any = None, photo_cache: bool = True) -> None:
+               template_dirs: tuple[Path, ...] = (), sign: Any = None, time_limit: float | None = None,
+               photo_cache: bool = True) -> None:
     """Several audits in parallel: one report each, failures listed at the end (see gapaudit.chain.batch)."""
-    from gapaudit.chain.batch import BatchOptions, expand_sources, run_batch
+    from gapaudit.chain.batch import DEFAULT_TIME_LIMIT, BatchOptions, expand_sources, run_batch
     from gapaudit.errors import GapauditError
     from gapaudit.load.audit import display_path
     from gapaudit.runner import RunOptions
@@ -401,15 +461,19 @@ def _run_batch(audits: tuple[str, ...], output: Path | None, formats: tuple[str,
                                           template_dirs=template_dirs, sign=sign, photo_cache=photo_cache),
                            plugins=plugin, history=history_url, fail_under=fail_under)
     show = sys.stderr.isatty() if progress is None else progress
+    limit = DEFAULT_TIME_LIMIT if time_limit is None else (time_limit or None)
+    skipped: list[Path] = []
     try:
-        sources = expand_sources(audits)
+        sources = expand_sources(audits, skipped)
+        for path in skipped:
+            click.echo(msg("not_regular", lang, path=display_path(path)), err=True)
         report = run_batch(sources, options, executor=executor, workers=workers, scheduler=scheduler,
-                           progress=show)
+                           progress=show, time_limit=limit, debug=debug)
     except GapauditError as exc:
         _fail(exc, debug, lang)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         click.echo(msg("interrupted", lang), err=True)
-        sys.exit(130)
+        sys.exit(getattr(exc, "exit_code", 130))
     failed = len(report.failures)
     for item in report.warned:
         for line in item.warnings:
@@ -424,10 +488,17 @@ def _run_batch(audits: tuple[str, ...], output: Path | None, formats: tuple[str,
         for item in report.failures:
             click.echo(f"  {display_path(Path(item.source))}: {msg('kind_' + (item.kind or 'unexpected'), lang)}",
                        err=True)
-            for line in item.messages[:20]:
+            messages = item.messages
+            if item.kind == "timeout":
+                messages = [msg("timeout_detail", lang, limit=f"{item.seconds:g}")]
+            for line in messages[:20]:
                 click.echo("      " + line.rstrip().replace("\n", "\n      "), err=True)
-            if len(item.messages) > 20:
-                click.echo(f"      ... (+{len(item.messages) - 20})", err=True)
+            if len(messages) > 20:
+                click.echo(f"      ... (+{len(messages) - 20})", err=True)
+            if item.trace and debug:
+                click.echo("      " + "".join(item.trace).rstrip().replace("\n", "\n      "), err=True)
+        if not debug and any(item.trace for item in report.failures):
+            click.echo("  " + msg("debug_hint", lang), err=True)
     sys.exit(report.exit_code)
 
 
@@ -477,7 +548,7 @@ def rollup(results: tuple[str, ...], output: Path | None, formats: tuple[str, ..
     from gapaudit.errors import GapauditError
     from gapaudit.chain.history import History, resolve_url
     from gapaudit.load.audit import display_path
-    from gapaudit.render.output import write_atomic
+    from gapaudit.render.output import commit
 
     fmts = _formats(formats, chain.FORMATS, ["pdf", "html"], output)
     if "pdf" in fmts:
@@ -498,8 +569,7 @@ def rollup(results: tuple[str, ...], output: Path | None, formats: tuple[str, ..
                            refused=refused)
         outputs = [(chain.output_path(fmt, output, len(fmts) > 1 or _output_is_folder()),
                     chain.render(data, fmt, host=host, template_dirs=template_dirs, lang=lang)) for fmt in fmts]
-        for target, body in outputs:
-            write_atomic(target, body)
+        commit(outputs)
     except GapauditError as exc:
         _fail(exc, debug, lang)
     finally:

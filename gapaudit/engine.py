@@ -16,7 +16,7 @@ from gapaudit.errors import PluginError
 from gapaudit.load.audit import LoadedAudit
 from gapaudit.model.result import AuditResult, ModuleResult, OverallScore, PluginInfo
 from gapaudit.module import ModuleContext
-from gapaudit.plugins import PluginHost
+from gapaudit.plugins import PluginHost, call_plugin
 from gapaudit.analysis.scoring import OVERALL_RULE, OVERALL_RULE_ZH, PRIORITY_RULE, PRIORITY_RULE_ZH, cap_grade, grade_for, \
     rule_text
 from gapaudit.analysis.stats import weighted_mean
@@ -37,10 +37,7 @@ def run(loaded: LoadedAudit, host: PluginHost, lang: str | None = None) -> Audit
         ctx = ModuleContext(audit=audit, config=loaded.module_configs[mid], lang=lang, survey=loaded.survey,
                             module_id=mid)
         plugin = host.plugin_of(mid)
-        try:
-            result = cls().run(ctx)
-        except Exception as exc:
-            raise PluginError(plugin, f"module {mid!r} failed", exc) from exc
+        result = call_plugin(plugin, f"module {mid!r} failed", lambda: cls().run(ctx))
         if not isinstance(result, ModuleResult):
             raise PluginError(plugin, f"module {mid!r} returned {type(result).__name__}, not ModuleResult")
         result = _complete(result, cls, ctx)

@@ -17,6 +17,13 @@ class GapauditError(Exception):
     lang: str | None = None
 
 
+def quoted(value: object, limit: int = 60) -> str:
+    """``repr(value)`` for a message, shortened to ``limit`` characters: a message never echoes a
+    100,000-character key or value whole."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 @dataclass(frozen=True)
 class InputIssue:
     """One problem in the audit input, located as precisely as we can.
@@ -49,7 +56,8 @@ class InputIssue:
             if isinstance(part, int):
                 out += f"[{part}]"
             else:
-                out += ("." if out else "") + str(part)
+                text = str(part)  # a key may be as long as the user typed it: shown shortened
+                out += ("." if out else "") + (text if len(text) <= 60 else text[:57] + "...")
         return out
 
     def place(self, lang: str | None = None) -> str:
@@ -163,3 +171,33 @@ class OutputError(GapauditError):
     """A report could not be written (permissions, disk, missing font, ...)."""
 
     exit_code = 4
+
+
+class Interrupted(KeyboardInterrupt):
+    """The user stopped the run (Ctrl-C, or SIGTERM): raised by the CLI's signal handler.
+
+    A plain KeyboardInterrupt raised by plugin code is the plugin's failure,
+    not the user's wish; this subclass tells the two apart.
+    """
+
+    def __init__(self, signum: int = 2):
+        super().__init__(signum)
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        """128 + the signal number, as a shell reports a process ended by it (Ctrl-C: 130)."""
+        return 128 + self.signum
+
+
+def is_user_interrupt(exc: BaseException) -> bool:
+    """Whether ``exc`` is the user stopping the run rather than code raising KeyboardInterrupt.
+
+    Without the CLI's handler installed (library use) every KeyboardInterrupt
+    is taken as the user's, as Python itself would.
+    """
+    import signal
+
+    if isinstance(exc, Interrupted):
+        return True
+    return isinstance(exc, KeyboardInterrupt) and signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -57,7 +57,10 @@ def gapaudit_audit_defaults(audit: "dict[str, Any]") -> "dict[str, Any] | None":
     Called when an audit is loaded, before validation. ``audit`` is the audit
     file's data as read (not yet validated, defaults not yet merged; do not
     change it): a chain plugin looks at ``audit["store"]["chain"]`` to return
-    defaults only for its own stores, or None for the rest. Allowed keys:
+    defaults only for its own stores, or None for the rest. Being
+    unvalidated, any value may be missing or of any type (``store`` a list,
+    ``chain`` a number): check types before using them, as the example chain
+    plugin does. Every other hook receives validated data. Allowed keys:
     ``modules`` (module id → config block: settings such as weights, bands,
     critical items), ``scoring`` (overall weights and grade bands) and
     ``plugins`` (``disable``: modules or plugins to switch off). Mappings are

@@ -9,6 +9,8 @@ plugins they want.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import importlib
 import importlib.metadata
 import importlib.util
@@ -18,12 +20,12 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import pluggy
 
 from gapaudit import hookspecs
-from gapaudit.errors import PluginError
+from gapaudit.errors import PluginError, is_user_interrupt
 from gapaudit.module import MODULE_ID, AuditModule
 
 if TYPE_CHECKING:
@@ -77,20 +79,22 @@ class PluginHost:
         ``entry_points`` defaults to on unless ``GAPAUDIT_DISABLE_PLUGIN_AUTOLOAD=1``.
         """
         host = cls()
-        if builtins:
-            for name in builtin_plugin_names():
-                host.register(_import_plugin(name), name.rsplit(".", 1)[1], "built-in")
-        if entry_points is None:
-            entry_points = os.environ.get(AUTOLOAD_ENV, "") not in ("1", "true", "yes")
-        if entry_points:
-            host.load_entry_points()
-        for spec in local:
-            module = load_local_plugin(spec)
-            name = Path(spec).stem if spec.endswith(".py") else spec
-            host.register(module, name, f"local path ({spec})")
-        for name, obj in plugins:
-            host.register(obj, name, "given")
-        host.check()
+        # what a plugin prints while it loads goes to stderr: stdout may carry JSON (gapaudit schema)
+        with contextlib.redirect_stdout(sys.stderr):
+            if builtins:
+                for name in builtin_plugin_names():
+                    host.register(_import_plugin(name), name.rsplit(".", 1)[1], "built-in")
+            if entry_points is None:
+                entry_points = os.environ.get(AUTOLOAD_ENV, "") not in ("1", "true", "yes")
+            if entry_points:
+                host.load_entry_points()
+            for spec in local:
+                module = load_local_plugin(spec)
+                name = Path(spec).stem if spec.endswith(".py") else spec
+                host.register(module, name, f"local path ({spec})")
+            for name, obj in plugins:
+                host.register(obj, name, "given")
+            host.check()
         return host
 
     def register(self, plugin: object, name: str, source: str) -> None:
@@ -109,10 +113,7 @@ class PluginHost:
         """Import and register every plugin in the ``gapaudit`` entry-point group."""
         eps = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
         for ep in sorted(eps, key=lambda e: e.name):
-            try:
-                obj = ep.load()
-            except Exception as exc:
-                raise PluginError(ep.name, f"failed to import {ep.value!r}", exc) from exc
+            obj = call_plugin(ep.name, f"failed to import {ep.value!r}", ep.load)
             dist = ep.dist
             source = f"entry point ({dist.name} {dist.version})" if dist else "entry point"
             self.register(obj, ep.name, source)
@@ -136,11 +137,9 @@ class PluginHost:
             found: dict[str, type[AuditModule]] = {}
             owner: dict[str, str] = {}
             for impl in self.pm.hook.gapaudit_register_modules.get_hookimpls():
-                try:
-                    classes = impl.function() or []
-                except Exception as exc:
-                    raise PluginError(impl.plugin_name, "gapaudit_register_modules raised", exc) from exc
-                for cls in classes:
+                classes = check_result(impl.plugin_name, "gapaudit_register_modules",
+                                       call_plugin(impl.plugin_name, "gapaudit_register_modules raised", impl.function))
+                for cls in classes or []:
                     _validate_module_class(cls, impl.plugin_name)
                     if cls.id in found:
                         raise PluginError(impl.plugin_name, f"module id {cls.id!r} is already registered by "
@@ -164,10 +163,7 @@ class PluginHost:
 
             found: dict[str, Scope] = {}
             for impl in self.pm.hook.gapaudit_scope.get_hookimpls():
-                try:
-                    scope = impl.function()
-                except Exception as exc:
-                    raise PluginError(impl.plugin_name, "gapaudit_scope raised", exc) from exc
+                scope = call_plugin(impl.plugin_name, "gapaudit_scope raised", impl.function)
                 if scope is None:
                     continue
                 if not isinstance(scope, Scope):
@@ -187,7 +183,8 @@ class PluginHost:
     # --- typed hook calls -----------------------------------------------------------
 
     def _call_each(self, hook_name: str, exclude: Iterable[str] = (), **kwargs: Any) -> list[tuple[str, Any]]:
-        """Call a hook's implementations in registration order, naming the plugin on failure."""
+        """Call a hook's implementations in registration order; each return value is checked
+        (:func:`check_result`) and any failure names the plugin and the hook."""
         hook = getattr(self.pm.hook, hook_name)
         excluded = set(exclude)
         out = []
@@ -195,10 +192,8 @@ class PluginHost:
             if impl.plugin_name in excluded:
                 continue
             args = {name: kwargs[name] for name in impl.argnames}
-            try:
-                value = impl.function(**args)
-            except Exception as exc:
-                raise PluginError(impl.plugin_name, f"{hook_name} raised", exc) from exc
+            value = check_result(impl.plugin_name, hook_name, call_plugin(impl.plugin_name, f"{hook_name} raised",
+                                                                         impl.function, **args))
             if value is not None:
                 out.append((impl.plugin_name, value))
         return out
@@ -219,7 +214,7 @@ class PluginHost:
     def template_dirs(self, exclude: Iterable[str] = ()) -> list[Path]:
         dirs: list[Path] = []
         for _, value in reversed(self._call_each("gapaudit_template_dirs", exclude)):
-            dirs.extend(Path(d) for d in value)
+            dirs.extend(value)
         return dirs
 
     def theme(self, audit: "AuditInput", exclude: Iterable[str] = ()) -> "Theme | None":
@@ -227,7 +222,17 @@ class PluginHost:
         return found[-1][1] if found else None
 
     def template_env(self, env: Any, exclude: Iterable[str] = ()) -> None:
-        self._call_each("gapaudit_template_env", exclude, env=env)
+        """Let each plugin adjust the environment; what it adds or replaces is checked and guarded
+        (:func:`guard_template_env`), so a broken filter or global names its plugin."""
+        hook = self.pm.hook.gapaudit_template_env
+        excluded = set(exclude)
+        for impl in hook.get_hookimpls():
+            if impl.plugin_name in excluded:
+                continue
+            before = _env_tables(env)
+            call_plugin(impl.plugin_name, "gapaudit_template_env raised", impl.function,
+                        **({"env": env} if impl.argnames else {}))
+            guard_template_env(impl.plugin_name, env, before)
 
     def finalize_result(self, result: "AuditResult", exclude: Iterable[str] = ()) -> "AuditResult":
         hook = self.pm.hook.gapaudit_finalize_result
@@ -235,20 +240,15 @@ class PluginHost:
         for impl in hook.get_hookimpls():
             if impl.plugin_name in excluded:
                 continue
-            try:
-                new = impl.function(result=result) if impl.argnames else impl.function()
-            except Exception as exc:
-                raise PluginError(impl.plugin_name, "gapaudit_finalize_result raised", exc) from exc
-            if new is not None:
-                result = new
+            new = call_plugin(impl.plugin_name, "gapaudit_finalize_result raised", impl.function,
+                              **({"result": result} if impl.argnames else {}))
+            # also re-checked when None: a plugin may have changed the result in place
+            result = check_result(impl.plugin_name, "gapaudit_finalize_result", result if new is None else new)
         return result
 
 
 def _import_plugin(name: str) -> ModuleType:
-    try:
-        return importlib.import_module(name)
-    except Exception as exc:
-        raise PluginError(name, "failed to import", exc) from exc
+    return call_plugin(name, "failed to import", importlib.import_module, name)
 
 
 def load_local_plugin(spec: str) -> ModuleType:
@@ -264,10 +264,10 @@ def load_local_plugin(spec: str) -> ModuleType:
         module = importlib.util.module_from_spec(module_spec)
         sys.modules[mod_name] = module
         try:
-            module_spec.loader.exec_module(module)
-        except Exception as exc:
+            call_plugin(spec, "failed to import", module_spec.loader.exec_module, module)
+        except BaseException:
             del sys.modules[mod_name]
-            raise PluginError(spec, "failed to import", exc) from exc
+            raise
         return module
     return _import_plugin(spec)
 
@@ -292,3 +292,152 @@ def _validate_module_class(cls: Any, plugin: str) -> None:
     title = getattr(cls, "title", None)
     if not isinstance(title, dict) or "en" not in title:
         raise PluginError(plugin, f"module {mid!r} needs title = {{'en': ..., 'zh': ...}}")
+
+
+# --- the boundary: plugin code is called, and its results checked, here ---------------------
+
+def call_plugin(plugin: str, failure: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call plugin code; whatever it raises becomes a PluginError naming ``plugin`` and saying ``failure``.
+
+    That includes SystemExit (a plugin must not end the run, least of all with
+    exit code 0 and no report) and a KeyboardInterrupt the user did not cause;
+    only a real Ctrl-C passes through.
+    """
+    try:
+        return fn(*args, **kwargs)
+    except PluginError:
+        raise
+    except BaseException as exc:
+        if is_user_interrupt(exc) or isinstance(exc, GeneratorExit):
+            raise
+        raise PluginError(plugin, failure, exc) from exc
+
+
+def _describe(value: Any) -> str:
+    shown = repr(value)
+    return f"{type(value).__name__} {shown[:57] + '...' if len(shown) > 60 else shown}"
+
+
+def _as_list(plugin: str, hook: str, value: Any, what: str) -> list[Any]:
+    """A hook's list result; a string or mapping is refused rather than iterated."""
+    if not isinstance(value, (list, tuple)):
+        raise PluginError(plugin, f"{hook} returned {_describe(value)}; expected a list of {what}")
+    return list(value)
+
+
+def _model_items(plugin: str, hook: str, value: Any, model: Any) -> list[Any]:
+    """Each item as ``model`` (a pydantic model class), validated again even when already one."""
+    from pydantic import ValidationError
+
+    out = []
+    for i, item in enumerate(_as_list(plugin, hook, value, model.__name__)):
+        if not isinstance(item, (model, dict)):
+            raise PluginError(plugin, f"{hook} returned {_describe(item)} at position {i}; expected a "
+                                      f"{model.__name__}")
+        try:
+            out.append(model.model_validate(item.model_dump() if isinstance(item, model) else item))
+        except ValidationError as exc:
+            raise PluginError(plugin, f"{hook} returned an invalid {model.__name__} at position {i}", exc) from exc
+    return out
+
+
+def _folders(plugin: str, hook: str, value: Any) -> list[Path]:
+    out = []
+    for item in _as_list(plugin, hook, value, "folders"):
+        if not isinstance(item, (str, os.PathLike)):
+            raise PluginError(plugin, f"{hook} returned {_describe(item)} in its list; expected folder paths")
+        path = Path(item)
+        if not path.is_dir():
+            raise PluginError(plugin, f"{hook} returned {str(path)!r}, which is not an existing folder")
+        out.append(path)
+    return out
+
+
+def _one_model(plugin: str, hook: str, value: Any, model: Any) -> Any:
+    from pydantic import ValidationError
+
+    if not isinstance(value, (model, dict)):
+        raise PluginError(plugin, f"{hook} returned {_describe(value)}; expected a {model.__name__} or None")
+    try:
+        return model.model_validate(value.model_dump() if isinstance(value, model) else value)
+    except ValidationError as exc:
+        raise PluginError(plugin, f"{hook} returned an invalid {model.__name__}", exc) from exc
+
+
+def _result(plugin: str, hook: str, value: Any) -> Any:
+    from pydantic import ValidationError
+
+    from gapaudit.model.result import AuditResult
+
+    if not isinstance(value, AuditResult):
+        raise PluginError(plugin, f"{hook} returned {_describe(value)}; expected an AuditResult or None")
+    try:
+        return AuditResult.model_validate(value.model_dump())
+    except ValidationError as exc:
+        raise PluginError(plugin, f"{hook} left an invalid result", exc) from exc
+
+
+def _mapping(plugin: str, hook: str, value: Any) -> Any:
+    if not isinstance(value, dict):
+        raise PluginError(plugin, f"{hook} returned {_describe(value)}; expected a mapping or None")
+    return value
+
+
+def check_result(plugin: str, hook: str, value: Any) -> Any:
+    """A hook's return value, checked (and normalised) at the boundary; None passes.
+
+    A value of the wrong type is a PluginError naming the plugin and the hook,
+    never a crash somewhere later: lists must be lists (a string is not
+    iterated), models are validated again, template folders must exist.
+    """
+    if value is None:
+        return None
+    from gapaudit.model.report import ReportSection, Theme
+    from gapaudit.model.result import Action
+
+    checks: dict[str, Callable[[], Any]] = {
+        "gapaudit_register_modules": lambda: _as_list(plugin, hook, value, "AuditModule classes"),
+        "gapaudit_audit_defaults": lambda: _mapping(plugin, hook, value),
+        "gapaudit_module_actions": lambda: _model_items(plugin, hook, value, Action),
+        "gapaudit_report_sections": lambda: _model_items(plugin, hook, value, ReportSection),
+        "gapaudit_template_dirs": lambda: _folders(plugin, hook, value),
+        "gapaudit_theme": lambda: _one_model(plugin, hook, value, Theme),
+        "gapaudit_finalize_result": lambda: _result(plugin, hook, value),
+        "gapaudit_template_env": lambda: None,  # its effect on the environment is checked instead
+    }
+    return checks[hook]()
+
+
+_ENV_TABLES = ("filters", "globals", "tests")
+
+
+def _env_tables(env: Any) -> dict[str, dict[str, Any]]:
+    return {name: dict(getattr(env, name)) for name in _ENV_TABLES}
+
+
+def guard_template_env(plugin: str, env: Any, before: dict[str, dict[str, Any]]) -> None:
+    """After one plugin's ``gapaudit_template_env``: a filter, test or global that was callable must stay
+    callable, and every callable the plugin added or replaced is wrapped so that its failure during
+    rendering is a PluginError naming the plugin."""
+    for table in _ENV_TABLES:
+        current = getattr(env, table)
+        for name, value in list(current.items()):
+            old = before[table].get(name, _MISSING)
+            if value is old:
+                continue
+            if callable(old) and not callable(value):
+                raise PluginError(plugin, f"gapaudit_template_env replaced the template {table[:-1]} {name!r} "
+                                          f"by {_describe(value)}; it must stay callable")
+            if callable(value) and not isinstance(value, type):
+                current[name] = _guarded(plugin, f"template {table[:-1]} {name!r} raised", value)
+
+
+_MISSING = object()
+
+
+def _guarded(plugin: str, failure: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(fn)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        return call_plugin(plugin, failure, fn, *args, **kwargs)
+
+    return guarded

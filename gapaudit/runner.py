@@ -16,7 +16,7 @@ from gapaudit.load.audit import LoadedAudit, load_audit
 from gapaudit.model.result import AuditResult
 from gapaudit.plugins import PluginHost
 from gapaudit.render import output_path, render
-from gapaudit.render.output import write_atomic
+from gapaudit.render.output import commit
 
 if TYPE_CHECKING:
     from gapaudit.render.photos import PreparedPhotos
@@ -49,8 +49,9 @@ class RunOutcome:
 def run_one(path: Path, options: RunOptions, host: PluginHost, name: str | None = None) -> RunOutcome:
     """Process one audit file; raise a GapauditError on invalid input, plugin or output failure.
 
-    Every format is rendered before any file is written, so a failure in one
-    format never leaves a mix of new and stale reports. ``name`` replaces the
+    Every format is rendered before any file is written, and the files are
+    committed together (all replaced or none), so a failure never leaves a mix
+    of new and stale reports. ``name`` replaces the
     audit file's stem in output file names (a batch uses it to keep names unique).
     """
     loaded = load_audit(path, host)
@@ -68,14 +69,12 @@ def run_one(path: Path, options: RunOptions, host: PluginHost, name: str | None 
 
             rendered = [(target, sign_pdf(data, options.sign) if target.suffix == ".pdf" else data)
                         for target, data in rendered]
-        outcome = RunOutcome(source=path, result=result)
+        commit(rendered)
+        outcome = RunOutcome(source=path, result=result, written=[target for target, _ in rendered])
         if photos is not None:
             outcome.warnings += [(f"photo {u.name!r} could not be read ({u.reason}); the report lists it as unreadable",
                                   f"照片 {u.name!r} 无法读取（{u.reason_zh}）；报告中已列为无法读取")
                                  for u in photos.unreadable.values()]
-        for target, data in rendered:
-            write_atomic(target, data)
-            outcome.written.append(target)
     except GapauditError as exc:
         exc.lang = exc.lang or options.lang or loaded.input.audit.language
         raise

@@ -98,12 +98,9 @@ def out_of_scope(host: "PluginHost", audit: Mapping[str, Any]) -> list[str]:
     for plugin, scope in host.scopes().items():
         if opted_in(audit, plugin, host.records[plugin].modules):
             continue
-        try:
-            applies = scope.matches(audit)
-        except Exception as exc:
-            from gapaudit.errors import PluginError
+        from gapaudit.plugins import call_plugin
 
-            raise PluginError(plugin, "its scope predicate raised", exc) from exc
+        applies = call_plugin(plugin, "its scope predicate raised", scope.matches, audit)
         if not applies:
             out.append(plugin)
     return out

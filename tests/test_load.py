@@ -102,6 +102,29 @@ def test_alias_bomb_fails_fast(tmp_path, host):
     [msg] = issues(path, host)
     assert time.perf_counter() - start < 5
     assert "alias bomb" in msg
+    # located like every other input error: the alias that crosses the cap. Lines a..e expand to
+    # 1 + 11 + 111 + 1,111 + 11,111 + 111,111 = 123,456 values; f's list (1) and each *e (111,111) pass
+    # 500,000 at its fourth *e, column 20 of line 6
+    assert msg.startswith(f"{path.name}:6:20:") and "the alias *e here crosses the limit" in msg
+
+
+def test_alias_bomb_is_located_past_other_values_and_in_chinese(tmp_path, host):
+    from gapaudit.load.yamlpos import MAX_NODES, load_yaml
+
+    lines = ["audit: {id: A, date: 2026-01-01, language: zh}", "items: [" + ", ".join(["1"] * 999) + "]",
+             "base: &big [" + ", ".join(["x"] * 1000) + "]", "more:"]
+    lines += [f"  - *big  # {i}" for i in range(MAX_NODES // 1001 + 5)]
+    from gapaudit.errors import InputError
+
+    with pytest.raises(InputError) as info:
+        load_yaml("\n".join(lines) + "\n", "audit.yaml")
+    [issue] = info.value.issues
+    # 1 root + 3 key values (audit's mapping holds 3 more) + 999 + 1001 for base, then 1001 per alias
+    # plus the list itself: the alias that crosses is the one on the line computed here
+    counted = 1 + 1 + 3 + 1 + 999 + 1 + 1000 + 1
+    crossing = (MAX_NODES - counted) // 1001 + 1
+    assert issue.line == 4 + crossing and issue.column == 5
+    assert "别名" in issue.text("zh")
 
 
 def test_huge_audit_file_refused(tmp_path, host):

@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Union
 
 from pydantic import Field, TypeAdapter, field_validator, model_validator
 
+from gapaudit.errors import quoted
 from gapaudit.model.base import ANSWER_VALUE, Answer, Model
 from gapaudit.model.result import Finding, Metric
 from gapaudit.analysis.scoring import check_weights
@@ -101,7 +102,7 @@ def check_ids(checklist: Checklist | None, questions: list[Question]) -> Checkli
         if qid not in known:
             close = difflib.get_close_matches(qid, known, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else f"; questions are {', '.join(known)}"
-            raise ValueError(f"unknown checklist question {qid!r}{hint}")
+            raise ValueError(f"unknown checklist question {quoted(qid)}{hint}")
     return checklist
 
 

@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any, Literal, Sequence
 
 from pydantic import Field, field_validator, model_validator
 
+from gapaudit.errors import quoted
 from gapaudit.model.audit import Complaint, ComplaintHandling, Evidence, LossReason, LostCustomer, Volume
-from gapaudit.model.base import ANSWER_VALUE, Model
+from gapaudit.model.base import ANSWER_VALUE, MAX_HOURS, Model
 from gapaudit.model.result import Action, DataQualityNote, Finding, Metric
 from gapaudit.analysis.stats import Estimate, percentile, proportion
 from gapaudit.analysis.tagged import confidence_for_n, listing
@@ -74,9 +75,11 @@ class ReturnRates(Model):
 class ComplaintSettings(Model):
     """Assumptions and thresholds of the complaint analysis; every one can be overridden."""
 
-    quick_hours: float = Field(24, gt=0, description="a complaint resolved within this many hours counts as quick")
-    iceberg_ratio: float = Field(25, ge=1, description="dissatisfied customers behind each complaint (source: 25)")
-    serious_ratio: float = Field(6, ge=0, description="of those who do not complain, how many per complaint have "
+    quick_hours: float = Field(24, gt=0, le=MAX_HOURS,
+                               description="a complaint resolved within this many hours counts as quick")
+    iceberg_ratio: float = Field(25, ge=1, le=1000,
+                                 description="dissatisfied customers behind each complaint (source: 25)")
+    serious_ratio: float = Field(6, ge=0, le=1000, description="of those who do not complain, how many per complaint have "
                                                       "a serious problem (source: 6)")
     return_rates: ReturnRates = Field(default_factory=ReturnRates)
     loss_benchmark: dict[LossReason, float] = Field(
@@ -102,7 +105,7 @@ class ComplaintSettings(Model):
     def _benchmark(cls, value: dict[str, float]) -> dict[str, float]:
         for key, pct in value.items():
             if not 0 <= pct <= 100:
-                raise ValueError(f"benchmark share of {key!r} must be 0..100 (percent), found {pct}")
+                raise ValueError(f"benchmark share of {quoted(key)} must be 0..100 (percent), found {pct}")
         if sum(value.values()) > 100 + 1e-6:
             raise ValueError(f"benchmark shares add up to {sum(value.values()):g}%, more than 100%")
         return value
@@ -474,10 +477,10 @@ def rules(ctx: "ModuleContext", s: ComplaintSettings, *, full: bool = True) -> l
         return base
     return base + [
         tr("share resolved quickly = complaints resolved within {h} h ÷ (unresolved complaints + resolved "
-           "complaints with a recorded time); resolved complaints without a time are left out; targets: "
-           "{rt} resolved, {qt} resolved quickly",
-           "快速解决比例 = {h} 小时内解决的投诉 ÷（未解决投诉 + 记录了用时的已解决投诉）；未记录用时的已解决投诉不计入；"
-           "目标：解决率 {rt}，快速解决 {qt}",
+           "complaints with a recorded time), with a 95% Wilson interval over that denominator; resolved "
+           "complaints without a time are left out; targets: {rt} resolved, {qt} resolved quickly",
+           "快速解决比例 = {h} 小时内解决的投诉 ÷（未解决投诉 + 记录了用时的已解决投诉），按该分母附 95% Wilson 区间；"
+           "未记录用时的已解决投诉不计入；目标：解决率 {rt}，快速解决 {qt}",
            h=_num(s.quick_hours, 2), rt=_pct(s.resolution_target), qt=_pct(s.quick_target)),
         tr("time to resolution: mean, median and 90th percentile (linear interpolation) of the recorded times; "
            "histogram bins end at {b} h",
@@ -494,6 +497,15 @@ def rules(ctx: "ModuleContext", s: ComplaintSettings, *, full: bool = True) -> l
            "假设（来源回头率，可修改）：不满意但未投诉的顾客 {a}，投诉未解决 {b}，已解决 {c}，迅速解决 {d}；"
            "未记录用时的已解决投诉按“已解决”计；预计留住 = Σ 顾客数 × 回头率，流失 = 顾客数 − 留住",
            a=_pct(r.silent), b=_pct(r.complained), c=_pct(r.resolved), d=_pct(r.resolved_quickly)),
+        tr("iceberg share of customers = estimated dissatisfied customers (complaints × {r}) ÷ customers served "
+           "in the period (evidence.volume.customers); not given without that count; above 100% the ratio does "
+           "not fit the store and a note says so",
+           "冰山估计占顾客比例 = 估计的不满意顾客（投诉数 × {r}）÷ 期间接待顾客数（evidence.volume.customers）；"
+           "没有该人数时不给出；超过 100% 说明该比例不适合本店，并会注明", r=_num(s.iceberg_ratio, 2)),
+        tr("complainants kept (where known) = complaints whose outcome is 'kept' ÷ complaints whose outcome is "
+           "'kept' or 'lost' ('unknown' left out), with a 95% Wilson interval; n = complaints with a known outcome",
+           "投诉顾客留存率（已知结果）= 结果为“留住”的投诉 ÷ 结果为“留住”或“流失”的投诉（“未知”不计），附 95% Wilson "
+           "区间；n = 结果已知的投诉数"),
         tr("customers kept by faster resolution = complaints resolved but not quickly × ({d} − {c}); if every "
            "complaint were resolved quickly, add unresolved complaints × ({d} − {b})",
            "加快解决可多留住的顾客 = 已解决但非迅速的投诉 × ({d} − {c})；若全部投诉都迅速解决，再加未解决投诉 × ({d} − {b})",

@@ -27,7 +27,45 @@ IMPORTANCE_RULE_ZH = (
     "否则若顾客在各维度之间分配了 100 分，为该题项所属维度的平均得分 ÷ 最重要维度的平均得分；两者都没有收集时为未知。"
 )
 
+#: one rule in every module: a survey measure (a mean, a gap, a rank correlation over survey means) counts
+#: toward a score only from this many respondents on; with fewer it is shown, with its interval, as an
+#: indication only, and the module says so
+MIN_RESPONDENTS = 10
+#: respondents below which a survey sample is flagged as small (its intervals are wide)
+SMALL_SAMPLE = 30
+
+MIN_N_RULE = (
+    "minimum sample: a survey measure counts toward a score from {m} respondents on (per item: the respondents "
+    "who answered it); with fewer it is shown with its interval as an indication only, and a sample below {s} "
+    "respondents is flagged as small. Every module applies the same rule."
+)
+MIN_N_RULE_ZH = (
+    "最低样本量：问卷指标须有至少 {m} 位受访者（就题项而言：作答该题的受访者）才计入得分；不足时只附区间展示，仅供参考；"
+    "受访者少于 {s} 人时标注为样本量小。各模块均采用同一规则。"
+)
+
+INTERVAL_RULE = (
+    "intervals: the interval of a mean rating is clipped to the scale (a mean cannot lie outside it), that of a "
+    "gap to ± the scale's range; when every answer is the same, the answers say nothing about their spread, so "
+    "there is no interval (rather than one of zero width) and a shortfall resting on them is never called "
+    "certain (sureness 0.5)."
+)
+INTERVAL_RULE_ZH = (
+    "区间：平均评分的区间截取在量表范围内（均值不可能落在量表之外），差距的区间截取在 ± 量表全距之内；若所有回答完全相同，"
+    "这些回答无法反映离散程度，因此不给出区间（而不是宽度为零的区间），据此得出的不足也绝不视为确定（把握程度 0.5）。"
+)
+
 Path = tuple[str | int, ...]
+
+
+def bounded(est: Estimate, low: float, high: float) -> Estimate:
+    """``est`` under INTERVAL_RULE: its interval clipped to [low, high], none when it has zero width."""
+    if not est.has_interval:
+        return est
+    if est.high == est.low:  # type: ignore[operator]
+        return Estimate(est.value, None, None, est.n, est.sd, est.confidence)
+    return Estimate(est.value, max(low, est.low), min(high, est.high), est.n, est.sd,  # type: ignore[type-var]
+                    est.confidence)
 
 
 @dataclass
@@ -85,12 +123,13 @@ class SurveyData:
         return self._estimates[key]
 
     def _mean_estimate(self, kind: str, item_id: str, confidence: float) -> Estimate | None:
+        scale = self.importance_scale if kind == "importance" else self.scale
         if self.raw:
             values = getattr(self, kind).get(item_id)
             if not values:
                 return None
             est = stats.mean_ci(values, confidence)
-            return est if est.value is not None else None
+            return bounded(est, scale.min, scale.max) if est.value is not None else None
         row = self.summary.get(item_id)
         mean = getattr(row, kind, None) if row else None
         if row is None or mean is None:
@@ -99,7 +138,7 @@ class SurveyData:
         if sd is None or row.n < 2:
             return stats.Estimate(mean, None, None, row.n, sd, confidence)
         half = stats.t_ppf(0.5 + 0.5 * confidence, row.n - 1) * sd / math.sqrt(row.n)
-        return stats.Estimate(mean, mean - half, mean + half, row.n, sd, confidence)
+        return bounded(stats.Estimate(mean, mean - half, mean + half, row.n, sd, confidence), scale.min, scale.max)
 
     def importance_basis(self) -> str | None:
         """What customer importance rests on: ``ratings`` (per item), ``points`` (per dimension) or None."""

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping, Sequence
 
+from gapaudit.errors import quoted
 from gapaudit.analysis.stats import weighted_mean
+from gapaudit.model.base import check_weight
 
 SEVERITY_WEIGHT = {"critical": 1.0, "high": 0.8, "medium": 0.6, "low": 0.4, "info": 0.2}
 DEFAULT_IMPORTANCE = 0.75
@@ -59,9 +61,8 @@ def check_weights(given: Mapping[str, float], defaults: Mapping[str, float]) -> 
     """Sub-score weights: the defaults with the given ones replacing them; ValueError for unknown keys or < 0."""
     for key, value in given.items():
         if key not in defaults:
-            raise ValueError(f"unknown sub-score {key!r}; sub-scores are {', '.join(defaults)}")
-        if value < 0:
-            raise ValueError(f"weight of {key!r} must not be negative")
+            raise ValueError(f"unknown sub-score {quoted(key)}; sub-scores are {', '.join(defaults)}")
+        check_weight(value, repr(key))
     merged = {**defaults, **given}
     if not any(merged.values()):
         raise ValueError("at least one sub-score weight must be above 0")
@@ -109,12 +110,13 @@ CONFIDENCE_RULE = (
     "confidence that a shortfall is real = the one-sided probability from the test behind the interval: for a "
     "rate below its target p0, Φ((p0 − k/n) ÷ √(p0(1 − p0)/n)), the score test the Wilson interval inverts (with "
     "a 100 % target any failure is certain); for a mean below a threshold, P(T ≤ (threshold − mean) ÷ (sd/√n)) "
-    "with Student's t on n − 1 degrees of freedom; 0.5 where no interval can be computed."
+    "with Student's t on n − 1 degrees of freedom; 0.5 where no interval can be computed (fewer than two "
+    "answers, or all answers the same)."
 )
 CONFIDENCE_RULE_ZH = (
     "问题真实存在的确信度 = 区间所依据检验的单侧概率：比率低于目标 p0 时为 Φ((p0 − k/n) ÷ √(p0(1 − p0)/n))，即 "
     "Wilson 区间所对应的得分检验（目标为 100% 时任何一次失误都是确定的）；均值低于阈值时为自由度 n − 1 的 t 分布下 "
-    "P(T ≤ (阈值 − 均值) ÷ (sd/√n))；无法计算区间时取 0.5。"
+    "P(T ≤ (阈值 − 均值) ÷ (sd/√n))；无法计算区间时（回答少于两个，或所有回答相同）取 0.5。"
 )
 
 
@@ -136,8 +138,6 @@ def mean_shortfall_confidence(mean: float, sd: float | None, n: int, threshold: 
     """How sure we are that a mean from n observations with SD ``sd`` lies below ``threshold``."""
     from gapaudit.analysis.stats import t_cdf
 
-    if sd is None or n < 2:
+    if sd is None or n < 2 or sd == 0.0:  # identical answers say nothing about the spread: not certain
         return 0.5
-    if sd == 0.0:
-        return 1.0 if mean < threshold else 0.0 if mean > threshold else 0.5
     return t_cdf((threshold - mean) / (sd / n ** 0.5), n - 1)

@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING, Literal, Mapping, Sequence
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from gapaudit.errors import quoted
 from gapaudit.model.audit import Evidence, GradeBand, Scoring, Standard
-from gapaudit.model.base import ANSWER_VALUE, Model
+from gapaudit.model.base import ANSWER_VALUE, Model, check_weight
 from gapaudit.model.result import DataQualityNote, Finding, Metric
+from gapaudit.analysis.evidence import MIN_N_RULE, MIN_N_RULE_ZH, MIN_RESPONDENTS, SMALL_SAMPLE
 from gapaudit.analysis.scoring import cap_grade, critical_failure_topic, grade_for
 from gapaudit.analysis.stats import drop_missing, mean_ci
 
@@ -42,8 +44,8 @@ def listing(ctx: "ModuleContext", items) -> str:
 def merge_weights(given: dict[str, float], keys: Sequence[str], what: str, *,
                   need_positive: bool = True) -> dict[str, float]:
     """Weights given in settings laid over a default of 1 for every key, so a partial list keeps the rest."""
-    if any(w < 0 for w in given.values()):
-        raise ValueError(f"{what} weights must not be negative")
+    for key, w in given.items():
+        check_weight(w, f"{what} {quoted(key)}")
     merged = {k: 1.0 for k in keys} | given
     if need_positive and not any(merged.values()):
         raise ValueError(f"at least one {what} weight must be above 0")
@@ -156,7 +158,9 @@ def survey_sources(ctx: "ModuleContext", kind: TagKind) -> dict[str, SourceScore
     """Customers' perception of each tag's items, rescaled from the questionnaire scale to 0–100.
 
     Raw responses: the mean over respondents of each respondent's mean perception across the tag's
-    items (t interval). Summary data: the mean of the items' mean perceptions (no interval).
+    items (t interval). Summary data: the mean of the items' mean perceptions (no interval). A tag
+    answered by fewer than MIN_RESPONDENTS respondents has no survey source (MIN_N_RULE; see
+    :func:`small_survey_tags`).
     """
     survey = ctx.survey
     if survey is None:
@@ -195,8 +199,26 @@ def survey_sources(ctx: "ModuleContext", kind: TagKind) -> dict[str, SourceScore
             importance = rescale(statistics.fmean(imps), ilo, ihi) / 100 if imps else None
             source = SourceScore("survey", score, max(r.n for r in rows.values()), None, None,
                                  _item_lines(ctx, item_means), importance)
-        out[tag] = source
+        if source.n >= _min_respondents(ctx):
+            out[tag] = source
     return out
+
+
+def _min_respondents(ctx: "ModuleContext") -> int:
+    """The module's ``min_respondents`` (QualityConfig), else the rule's default."""
+    return getattr(ctx.config, "min_respondents", MIN_RESPONDENTS)
+
+
+def small_survey_tags(ctx: "ModuleContext", kind: TagKind) -> list[str]:
+    """Tags whose survey items were answered, but by fewer than MIN_RESPONDENTS respondents (not scored)."""
+    survey = ctx.survey
+    if survey is None:
+        return []
+    scored = survey_sources(ctx, kind)
+    tagged = {getattr(i, kind) for i in survey.items if getattr(i, kind) is not None}
+    answered = {getattr(i, kind) for i in survey.items if getattr(i, kind) is not None
+                and (survey.mean_estimate("perception", i.id) is not None)}
+    return sorted(t for t in tagged & answered if t not in scored)
 
 
 def _item_lines(ctx: "ModuleContext", means: dict[str, float]) -> tuple[str, ...]:
@@ -257,6 +279,7 @@ def tag_rules(ctx: "ModuleContext", kind: TagKind) -> list[str]:
                "interval; summary data: mean of the item means",
                "{w}的问卷得分 = 感知值换算为 0–100：100 ×（P − 量表最小值）÷（量表最大值 − 量表最小值）；原始答卷：先求每位"
                "受访者在相关题目上的均值，再对受访者求均值并附 95% t 区间；汇总数据：题目均值的均值", w=what, a=a_what),
+        ctx.tr(MIN_N_RULE, MIN_N_RULE_ZH).format(m=_min_respondents(ctx), s=SMALL_SAMPLE),
         ctx.tr("{a}'s score = equal-weight mean of its evidence sources; the auditor's rubric score (rescaled "
                "the same way) is used only when there is no evidence, and the report says so; with neither, the "
                "{w} has no score",
@@ -294,6 +317,9 @@ class QualityConfig(Model):
                                                   "standards' own 'critical' flags")
     critical_cap: str = Field("C", min_length=1, max_length=10,
                               description="the best grade possible after a critical item fails")
+    min_respondents: int = Field(MIN_RESPONDENTS, ge=2, le=1_000_000,
+                                 description="respondents a tag's survey answers need before they count toward its "
+                                             "score (default 10, the rule of every module)")
 
     @field_validator("bands")
     @classmethod
@@ -468,6 +494,11 @@ def coverage_notes(ctx: "ModuleContext", scores: dict[str, TagScore], kind: TagK
         out.append(DataQualityNote(topic=kind, detail=tr(
             "{w} scored from the auditor's rubric, not from evidence: {k}", "以下{w}依据审核员评分表而非证据：{k}",
             w=what, k=names(rubric))))
+    few = small_survey_tags(ctx, kind)
+    if few:
+        out.append(DataQualityNote(topic=kind, severity="warning", detail=tr(
+            "survey answers about these {w} come from fewer than {m} respondents and are not scored: {k}",
+            "以下{w}的问卷回答少于 {m} 人，不计入得分：{k}", w=what, m=_min_respondents(ctx), k=names(few))))
     unused = [k for k, t in scores.items() if t.rubric_unused]
     if unused:
         out.append(DataQualityNote(topic=kind, detail=tr(

@@ -13,16 +13,22 @@ Each store goes through :func:`gapaudit.runner.run_one`, exactly as a lone
   memory does not grow with the number of stores;
 - a progress bar on stderr with the last store, elapsed and remaining time.
 
-The default executor is a local process pool (no server). ``executor="dask"``
-runs the same tasks on a Dask distributed cluster (``scheduler`` address, or
-a LocalCluster when none is given); audit files, plugins and the output
-folder must then be reachable by every worker under the same paths.
+- a time limit per store (``time_limit``): a store still running after it
+  is stopped, its worker replaced, and the store reported as timed out;
+- workers exit when the batch's parent process is killed.
+
+The default executor is a local pool of worker processes (no server, see
+:mod:`gapaudit.chain.pool`). ``executor="dask"`` runs the same tasks on a
+Dask distributed cluster (``scheduler`` address, or a LocalCluster when none
+is given); audit files, plugins and the output folder must then be reachable
+by every worker under the same paths.
 """
 
 from __future__ import annotations
 
 import gc
 import glob
+import logging
 import os
 import re
 import sys
@@ -34,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
+from gapaudit.chain import is_regular_file
 from gapaudit.errors import GapauditError, InputError, InputIssue, OutputError, PluginError
 from gapaudit.runner import RunOptions
 
@@ -44,19 +51,25 @@ AUDIT_SUFFIXES = (".yaml", ".yml")
 DOCUMENT_FORMATS = ("pdf", "html", "md")
 EXECUTORS = ("process", "dask")
 #: exit code of a store whose processing failed unexpectedly (a bug or a crashed worker), as an
-#: uncaught error in a lone ``gapaudit run`` would exit
-EXIT_UNEXPECTED = 1
-#: tasks queued per worker: enough to keep workers busy, few enough to keep the parent small
+#: unexpected error in a lone ``gapaudit run`` exits; never 1, which means "below --fail-under"
+EXIT_UNEXPECTED = 70
+#: exit code of a store stopped at the time limit
+EXIT_TIMEOUT = 5
+#: seconds one store may take in a batch (a worker's set-up counts toward its first store); a store
+#: usually takes 0.05 s (JSON) to 5 s (PDF), so this only ever stops a store that hangs
+DEFAULT_TIME_LIMIT = 300.0
+#: Dask tasks queued per worker: enough to keep workers busy, few enough to keep the parent small
 QUEUE_PER_WORKER = 2
-#: stores per local worker (workers × this per pool) laid out before the pool is replaced by fresh
-#: processes. WeasyPrint's native libraries keep about 0.5–1 MB per document that no collection
-#: returns (a worker had grown to 447 MB after 500 PDFs); replacing workers keeps memory flat for
-#: about 1 % of the batch's time. Batches without PDF do not grow and keep their workers.
+#: stores a local worker lays out before it is replaced by a fresh process. WeasyPrint's native
+#: libraries keep about 0.5–1 MB per document that no collection returns (a worker had grown to
+#: 447 MB after 500 PDFs); replacing workers keeps memory flat for about 1 % of the batch's time.
+#: Batches without PDF do not grow and keep their workers.
 PDFS_PER_WORKER = 50
 
 EXIT_RULE = ("exit code of a batch = the highest exit code among its stores: 0 all written, 1 a score below "
-             "--fail-under or an unexpected error, 2 invalid input, 3 a plugin or module failed, 4 output or "
-             "history could not be written")
+             "--fail-under, 2 invalid input, 3 a plugin or module failed, 4 output or history could not be "
+             "written, 5 a store was stopped at the time limit, 70 an unexpected error (a bug, or a worker "
+             "that crashed)")
 
 
 # --- which audits ---------------------------------------------------------------------
@@ -66,7 +79,9 @@ _AUDIT_KEYS = (re.compile(r"^audit\s*:", re.M), re.compile(r"^store\s*:", re.M))
 
 
 def looks_like_audit(path: Path) -> bool:
-    """A YAML file with top-level ``audit:`` and ``store:`` keys (read from its first 64 KB)."""
+    """A regular YAML file with top-level ``audit:`` and ``store:`` keys (read from its first 64 KB)."""
+    if not is_regular_file(path):
+        return False
     try:
         with open(path, "rb") as fh:
             head = fh.read(65536).decode("utf-8", errors="replace")
@@ -75,29 +90,35 @@ def looks_like_audit(path: Path) -> bool:
     return all(k.search(head) for k in _AUDIT_KEYS)
 
 
-def _audits_in(folder: Path) -> list[Path]:
+def _audits_in(folder: Path, skipped: list[Path]) -> list[Path]:
     found = []
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             path = Path(root) / name
-            if path.suffix.lower() in AUDIT_SUFFIXES and not name.startswith(".") and looks_like_audit(path):
+            if path.suffix.lower() not in AUDIT_SUFFIXES or name.startswith("."):
+                continue
+            if not is_regular_file(path):
+                skipped.append(path)
+            elif looks_like_audit(path):
                 found.append(path)
     return found
 
 
-def expand_sources(args: Iterable[str | Path]) -> list[Path]:
+def expand_sources(args: Iterable[str | Path], skipped: list[Path] | None = None) -> list[Path]:
     """Audit files named by files, folders and globs, in the order given, each once.
 
     A file named directly is always taken (if it is not an audit, its run
     says why). A folder, or a glob match that is a folder, contributes every
     ``*.yaml``/``*.yml`` below it that has top-level ``audit:`` and
-    ``store:`` keys, skipping hidden folders. A glob or folder that yields
-    no audit is an input error.
+    ``store:`` keys, skipping hidden folders. A FIFO, socket or device found
+    there is never opened: it is appended to ``skipped`` for the caller to
+    mention. A glob or folder that yields no audit is an input error.
     """
     out: list[Path] = []
     seen: set[Path] = set()
     empty: list[str] = []
+    skipped = [] if skipped is None else skipped
 
     def add(path: Path) -> None:
         key = path.resolve()
@@ -112,15 +133,15 @@ def expand_sources(args: Iterable[str | Path]) -> list[Path]:
             for match in sorted(glob.glob(text, recursive=True)):
                 p = Path(match)
                 if p.is_dir():
-                    found.extend(_audits_in(p))
+                    found.extend(_audits_in(p, skipped))
                 elif p.suffix.lower() in AUDIT_SUFFIXES:
-                    found.append(p)
+                    (found if is_regular_file(p) else skipped).append(p)
             if not found:
                 empty.append(text)
             for audit in found:
                 add(audit)
         elif Path(text).is_dir():
-            found = _audits_in(Path(text))
+            found = _audits_in(Path(text), skipped)
             if not found:
                 empty.append(text)
             for audit in found:
@@ -186,8 +207,9 @@ class StoreOutcome:
     source: str
     ok: bool
     exit_code: int = 0
-    kind: str | None = None  # input, plugin, output, history, unexpected
+    kind: str | None = None  # input, plugin, output, history, timeout, unexpected
     messages: list[str] = field(default_factory=list)
+    trace: list[str] = field(default_factory=list)  # traceback lines of an unexpected error (shown with --debug)
     store: str = ""
     store_id: str | None = None
     audit_id: str | None = None
@@ -254,12 +276,33 @@ def error_outcome(source: str, exc: BaseException, seconds: float = 0.0) -> Stor
         kind, messages = "output", [str(exc)]
     elif isinstance(exc, GapauditError):
         kind, messages = "error", [str(exc)]
+    elif type(exc).__name__ == "KilledWorker":  # Dask gave up on the task after its workers died
+        kind = "unexpected"
+        messages = ["the Dask workers running this audit died (a crash in native code, out of memory, a plugin "
+                    "ending the process, or another audit on the same worker did one of these)"]
     else:
         kind = "unexpected"
-        messages = [f"{type(exc).__name__}: {exc}"] + traceback.format_exception(exc)[-4:-1]
+        messages = [f"{type(exc).__name__}: {exc}"]
     code = exc.exit_code if isinstance(exc, GapauditError) else EXIT_UNEXPECTED
-    return StoreOutcome(source=source, ok=False, exit_code=code, kind=kind, messages=messages, seconds=seconds,
-                        worker=_worker_id())
+    trace = traceback.format_exception(exc) if kind in ("unexpected", "plugin") else []
+    return StoreOutcome(source=source, ok=False, exit_code=code, kind=kind, messages=messages, trace=trace,
+                        seconds=seconds, worker=_worker_id())
+
+
+def timeout_outcome(source: str, limit: float) -> StoreOutcome:
+    """The outcome of a store stopped at the time limit."""
+    return StoreOutcome(source=source, ok=False, exit_code=EXIT_TIMEOUT, kind="timeout", seconds=limit,
+                        messages=[f"stopped after the time limit of {limit:g} s (--time-limit); its worker was "
+                                  "replaced"])
+
+
+def worker_died_outcome(source: str, exitcode: int | None) -> StoreOutcome:
+    """The outcome of a store whose worker process died under it, twice."""
+    how = (f"killed by signal {-exitcode}" if exitcode is not None and exitcode < 0
+           else f"exit code {exitcode}")
+    return StoreOutcome(source=source, ok=False, exit_code=EXIT_UNEXPECTED, kind="unexpected",
+                        messages=[f"the worker process died while running this audit, twice ({how}; a crash in "
+                                  "native code, out of memory, or a plugin ending the process?)"])
 
 
 # --- inside a worker --------------------------------------------------------------------
@@ -273,12 +316,16 @@ class Worker:
 
         self.options = options
         self.host: PluginHost = PluginHost.create(local=options.plugins)
-        self.history = None
+        self.history = self.history_plugin = None
+        self.history_error: GapauditError | None = None  # the database could not be opened: reports go on
         if options.history:
-            from gapaudit.chain.history import History, attach
+            from gapaudit.chain.history import History, HistoryError, attach
 
-            self.history = History(options.history)
-            attach(self.host, self.history)
+            try:
+                self.history = History(options.history)
+                self.history_plugin = attach(self.host, self.history)
+            except HistoryError as exc:
+                self.history_error = exc
         for fmt in options.run.formats:
             writer(fmt)  # import each writer module (WeasyPrint for PDF) now, not inside the first store
         _resolve_fonts(options.run.formats)
@@ -295,7 +342,15 @@ class Worker:
         try:
             outcome = run_one(Path(source), self.options.run, self.host, name=name)
             result = outcome.result
+            # the report is written: a history failure is reported but costs nothing else
+            if self.history_error is not None:
+                raise self.history_error
             if self.history is not None:
+                from gapaudit.chain.history import take_error
+
+                error = take_error(self.history_plugin)
+                if error is not None:
+                    raise error
                 self.history.record(result)
         except Exception as exc:  # one store's failure must not stop the batch
             return error_outcome(source, exc, time.perf_counter() - start)
@@ -384,12 +439,15 @@ def default_workers() -> int:
 
 def run_batch(sources: Sequence[Path], options: BatchOptions, *, executor: str = "process",
               workers: int | None = None, scheduler: str | None = None, progress: bool = True,
-              on_outcome: Callable[[StoreOutcome], None] | None = None) -> BatchReport:
+              on_outcome: Callable[[StoreOutcome], None] | None = None,
+              time_limit: float | None = DEFAULT_TIME_LIMIT, debug: bool = False) -> BatchReport:
     """Run every audit in ``sources``; return the counts and failures, never raising for a bad audit.
 
-    Raises a GapauditError before any store runs when the set-up itself is
-    broken (a ``--plugin`` that does not load, a history database that
-    cannot be opened), since every store would fail the same way.
+    A store still running after ``time_limit`` seconds (None: no limit) is
+    stopped and reported as timed out; its worker is replaced. Raises a
+    GapauditError before any store runs when the set-up itself is broken (a
+    ``--plugin`` that does not load), since every store would fail the same
+    way. ``debug`` lets Dask log its warnings.
     """
     if executor not in EXECUTORS:
         raise InputError([InputIssue(f"unknown executor {executor!r}; choose from {', '.join(EXECUTORS)}")])
@@ -414,9 +472,12 @@ def run_batch(sources: Sequence[Path], options: BatchOptions, *, executor: str =
 
     try:
         if tasks and executor == "dask":
-            _run_dask(tasks, options, workers, scheduler, done)
+            _run_dask(tasks, options, workers, scheduler, done, time_limit, debug)
         elif tasks:
-            _run_processes(tasks, options, workers, done)
+            from gapaudit.chain.pool import run_pool
+
+            run_pool(tasks, options, workers, done, time_limit=time_limit,
+                     stores_per_worker=stores_per_worker(options.run.formats))
     finally:
         if bar is not None:
             bar.close()
@@ -425,15 +486,19 @@ def run_batch(sources: Sequence[Path], options: BatchOptions, *, executor: str =
 
 
 def _preflight(options: BatchOptions) -> None:
-    """Fail fast on set-up every store shares; also creates the history tables once."""
+    """Fail fast on set-up every store shares; also creates the history tables once (a history that
+    cannot be opened fails no report: each store then says it was not recorded)."""
     from gapaudit.plugins import PluginHost
 
     PluginHost.create(local=options.plugins)
     _resolve_fonts(options.run.formats)
     if options.history:
-        from gapaudit.chain.history import History
+        from gapaudit.chain.history import History, HistoryError
 
-        History(options.history).close()
+        try:
+            History(options.history).close()
+        except HistoryError:
+            pass
 
 
 def _progress_bar(total: int, enabled: bool) -> Any:
@@ -446,94 +511,69 @@ def _progress_bar(total: int, enabled: bool) -> Any:
                 bar_format="{desc} {n_fmt}/{total_fmt} |{bar}| {elapsed}<{remaining}, {rate_fmt}{postfix}")
 
 
-def stores_per_pool(formats: Sequence[str], workers: int) -> int | None:
-    """Stores a local pool runs before it is replaced by fresh processes (None: never). Only workers
+def stores_per_worker(formats: Sequence[str]) -> int | None:
+    """Stores a local worker runs before it is replaced by a fresh process (None: never). Only workers
     writing PDFs grow (WeasyPrint's native memory), so only they are replaced."""
-    return workers * max(1, PDFS_PER_WORKER) if "pdf" in formats else None
+    return max(1, PDFS_PER_WORKER) if "pdf" in formats else None
 
 
-def _run_processes(tasks: list[Task], options: BatchOptions, workers: int,
-                   done: Callable[[StoreOutcome], None]) -> None:
-    """A local process pool, at most QUEUE_PER_WORKER tasks per worker queued at once.
+# --- Dask ---------------------------------------------------------------------------------------
 
-    For PDFs the pool is replaced by a fresh one after
-    :func:`stores_per_pool` stores, so workers do not accumulate
-    WeasyPrint's native memory.
+def run_store_limited(source: str, name: str | None, options: BatchOptions,
+                      time_limit: float | None) -> StoreOutcome:
+    """The Dask task: :func:`run_store` with a time limit.
 
-    If a worker process dies (killed, out of memory, a crash in native code)
-    the pool breaks and every store in flight fails with it. The pool is
-    rebuilt and those stores are retried one at a time, so the one that
-    kills its worker again is identified and reported; the others succeed.
+    A thread cannot be stopped, so the store runs in one and the task gives up
+    waiting at the limit: it returns a timed-out outcome carrying the worker's
+    address, and the parent restarts that worker (the stuck thread goes with it).
     """
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-    from concurrent.futures.process import BrokenProcessPool
+    if not time_limit:
+        return run_store(source, name, options)
+    box: list[StoreOutcome] = []
+    runner = threading.Thread(target=lambda: box.append(run_store(source, name, options)), daemon=True,
+                              name=f"gapaudit-store-{Path(source).parent.name}")
+    runner.start()
+    runner.join(time_limit)
+    if box:
+        return box[0]
+    outcome = timeout_outcome(source, time_limit)
+    try:
+        from distributed import get_worker
 
-    pending: Iterator[Task] = iter(tasks)
-    suspects: list[Task] = []  # in flight when a worker died: retried alone
-    limit = workers * QUEUE_PER_WORKER
-    generation = stores_per_pool(options.run.formats, workers)
-    exhausted = False
-    while True:
-        pool = ProcessPoolExecutor(max_workers=workers, initializer=init_worker, initargs=(options,))
-        inflight: dict[Any, tuple[Task, bool]] = {}  # future → (task, is a suspect)
-        broken = False
-        submitted = 0
-        try:
-            while True:
-                while not broken and (generation is None or submitted < generation):
-                    alone = suspects or any(s for _, s in inflight.values())
-                    if len(inflight) >= (1 if alone else limit):
-                        break
-                    suspect = bool(suspects)
-                    task = suspects.pop(0) if suspect else next(pending, None)
-                    if task is None:
-                        exhausted = True
-                        break
-                    try:
-                        inflight[pool.submit(run_store, task[0], task[1], options)] = (task, suspect)
-                        submitted += 1
-                    except BrokenProcessPool:
-                        (suspects.insert(0, task) if suspect else suspects.append(task))
-                        broken = True
-                if not inflight:
-                    break
-                finished, _ = wait(inflight, return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    task, suspect = inflight.pop(fut)
-                    try:
-                        done(fut.result())
-                    except BrokenProcessPool:
-                        broken = True
-                        if not suspect:
-                            suspects.append(task)
-                        else:
-                            done(StoreOutcome(source=task[0], ok=False, exit_code=EXIT_UNEXPECTED,
-                                              kind="unexpected",
-                                              messages=["the worker process died while running this audit, "
-                                                        "twice (a crash in native code, or out of memory?)"]))
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-        pool.shutdown(wait=True)
-        if not broken and not suspects and exhausted:
-            return
+        outcome.worker = get_worker().address
+    except (ImportError, ValueError):  # pragma: no cover - not inside a Dask worker
+        pass
+    return outcome
+
+
+def _quiet_dask(debug: bool) -> None:
+    """Without --debug, Dask's own warnings (a worker restarted, a nanny's complaints) stay out of the
+    output: each store's failure is reported by gapaudit in its own words."""
+    if not debug:
+        for name in ("distributed", "dask"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
 def _run_dask(tasks: list[Task], options: BatchOptions, workers: int, scheduler: str | None,
-              done: Callable[[StoreOutcome], None]) -> None:
+              done: Callable[[StoreOutcome], None], time_limit: float | None = None, debug: bool = False) -> None:
     """The same tasks on a Dask distributed cluster; a LocalCluster of ``workers`` processes when no address."""
     try:
         from dask.distributed import Client, LocalCluster, as_completed
     except ImportError as exc:
         raise InputError([InputIssue("--executor dask needs dask and distributed: "
                                      "pip install 'gapaudit[dask]'")]) from exc
+    _quiet_dask(debug)
     cluster = None
     try:
         if scheduler:
             client = Client(scheduler, timeout="30s")
         else:
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=":0")
+            import dask
+
+            # a store whose worker dies is tried once more, as in the local pool (Dask's default: 3 times)
+            with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+                cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
+                                       silence_logs=logging.WARNING if debug else logging.CRITICAL)
             client = Client(cluster)
     except OSError as exc:
         raise OutputError(f"cannot connect to the Dask scheduler {scheduler}: {exc}") from exc
@@ -547,7 +587,7 @@ def _run_dask(tasks: list[Task], options: BatchOptions, workers: int, scheduler:
             task = next(todo, None)
             if task is None:
                 return None
-            fut = client.submit(run_store, task[0], task[1], options, pure=False,
+            fut = client.submit(run_store_limited, task[0], task[1], options, time_limit, pure=False,
                                 key=f"gapaudit-store-{os.urandom(8).hex()}")
             running[fut.key] = task[0]
             return fut
@@ -557,9 +597,12 @@ def _run_dask(tasks: list[Task], options: BatchOptions, workers: int, scheduler:
         for fut in queue:
             source = running.pop(fut.key)
             try:
-                done(fut.result())
+                outcome = fut.result()
             except Exception as exc:  # the task died with its worker (KilledWorker) or was lost
-                done(error_outcome(source, exc))
+                outcome = error_outcome(source, exc)
+            if outcome.kind == "timeout" and outcome.worker:
+                _restart_dask_worker(client, outcome.worker)
+            done(outcome)
             fut.release()
             nxt = submit()
             if nxt is not None:
@@ -568,3 +611,12 @@ def _run_dask(tasks: list[Task], options: BatchOptions, workers: int, scheduler:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _restart_dask_worker(client: Any, address: str) -> None:
+    """Replace a worker whose store overran (its nanny starts a fresh one); a worker without a nanny
+    cannot be restarted and keeps its stuck thread."""
+    try:
+        client.restart_workers([address], raise_for_error=False)
+    except Exception:  # noqa: BLE001 - best effort: the store is reported either way
+        pass

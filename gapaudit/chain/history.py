@@ -362,7 +362,7 @@ class History:
             if url.startswith("sqlite"):
                 sa.event.listen(self.engine, "connect", _sqlite_pragmas)
             self.meta, self.audits, self.scores = _tables()
-            self.meta.create_all(self.engine)
+            _create_schema(self.engine, self.meta)
         except (sa.exc.SQLAlchemyError, ImportError) as exc:
             raise HistoryError(f"cannot open history database {display_url(url)}: {exc}") from exc
 
@@ -406,9 +406,10 @@ class History:
                     if module_rows:
                         conn.execute(sa.insert(self.scores), module_rows)
                 return
-            except sa.exc.IntegrityError:
+            except sa.exc.IntegrityError as exc:
                 if attempt == 2:  # two writers recorded the same audit at once, twice
-                    raise
+                    raise HistoryError(f"cannot record audit {audit_id} of store {store_id} in "
+                                       f"{display_url(self.url)}: {exc}") from exc
             except sa.exc.SQLAlchemyError as exc:
                 raise HistoryError(f"cannot record audit {audit_id} of store {store_id} in "
                                    f"{display_url(self.url)}: {exc}") from exc
@@ -473,6 +474,23 @@ class History:
                     yield key[0], key[1], _iso(chosen[0]), chosen[1], modules, overall
         except sa.exc.SQLAlchemyError as exc:
             raise HistoryError(f"cannot read history {display_url(self.url)}: {exc}") from exc
+
+
+def _create_schema(engine: Any, meta: Any, attempts: int = 5) -> None:
+    """Create the tables that do not exist yet, safe when several processes open a new database at once:
+    a creation that loses the race to another process ("table … already exists") is checked again."""
+    import time
+
+    import sqlalchemy as sa
+
+    for attempt in range(1, attempts + 1):
+        try:
+            meta.create_all(engine)  # checks first; only missing tables are created
+            return
+        except sa.exc.SQLAlchemyError:
+            if attempt == attempts:
+                raise
+            time.sleep(0.05 * attempt)
 
 
 def _row_dict(row: Any) -> dict[str, Any]:
@@ -560,17 +578,28 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 # --- the hook that puts the comparison into a result ---------------------------------
 
 class HistoryPlugin:
-    """Adds ``extra["history"]`` (the change since the previous audit) to each result, and its report section."""
+    """Adds ``extra["history"]`` (the change since the previous audit) to each result, and its report section.
+
+    A database that cannot be read never costs the report: the result goes on
+    without the comparison, and the error is kept in ``error`` for the caller
+    to report once the report is written.
+    """
 
     def __init__(self, history: History):
         from gapaudit import __version__
 
         self.history = history
+        self.error: HistoryError | None = None
         self.__version__ = __version__
 
     @hookimpl
-    def gapaudit_finalize_result(self, result: "AuditResult") -> "AuditResult":
-        return result.model_copy(update={"extra": {**result.extra, "history": self.history.compare(result)}})
+    def gapaudit_finalize_result(self, result: "AuditResult") -> "AuditResult | None":
+        try:
+            comparison = self.history.compare(result)
+        except HistoryError as exc:
+            self.error = exc
+            return None
+        return result.model_copy(update={"extra": {**result.extra, "history": comparison}})
 
     @hookimpl
     def gapaudit_report_sections(self, result: "AuditResult", lang: str) -> list[Any] | None:
@@ -620,7 +649,17 @@ def section_context(history: Mapping[str, Any], lang: str) -> dict[str, Any]:
             "carried_folded": max(0, len(carried) - FINDING_ROWS)}
 
 
-def attach(host: "PluginHost", history: History) -> None:
+def attach(host: "PluginHost", history: History) -> HistoryPlugin:
     """Register the history comparison on ``host``; it runs after every other finalise hook."""
-    host.register(HistoryPlugin(history), PLUGIN_NAME, "history database")
+    plugin = HistoryPlugin(history)
+    host.register(plugin, PLUGIN_NAME, "history database")
     host.check()
+    return plugin
+
+
+def take_error(plugin: HistoryPlugin | None) -> HistoryError | None:
+    """The error the history plugin met while reading for the last result (cleared for the next one)."""
+    if plugin is None:
+        return None
+    error, plugin.error = plugin.error, None
+    return error

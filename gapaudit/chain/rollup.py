@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 import orjson
 
+from gapaudit.chain import is_regular_file
 from gapaudit.errors import InputError, InputIssue
 from gapaudit.chain.history import QUARTER_RULE, SECTION_TEXT, quarter_of
 from gapaudit.render.document import short_title
@@ -106,7 +107,9 @@ RULES_ZH = [
 # --- which files ---------------------------------------------------------------------
 
 def looks_like_result(path: Path) -> bool:
-    """A JSON file whose first bytes hold the result contract's ``gapaudit_version`` key."""
+    """A regular JSON file whose first bytes hold the result contract's ``gapaudit_version`` key."""
+    if not is_regular_file(path):
+        return False
     try:
         with open(path, "rb") as fh:
             return b'"gapaudit_version"' in fh.read(512)
@@ -121,8 +124,8 @@ def _result_files(folder: Path, names: list[str]) -> list[Path]:
     for name in sorted(names):
         if name.startswith("."):
             continue
-        if name.endswith(".json") and name[:-5] in jsons:
-            out.append(folder / name)
+        if name.endswith(".json") and (name[:-5] in jsons or not is_regular_file(folder / name)):
+            out.append(folder / name)  # a FIFO or device too: listed as skipped, never opened
         elif name.lower().endswith(".pdf") and name[:-4] not in jsons:
             out.append(folder / name)
     return out
@@ -132,9 +135,10 @@ def expand_results(args: Iterable[str | Path]) -> list[Path]:
     """Result files from files, folders and globs.
 
     A folder gives every result ``*.json`` and every ``*.pdf`` report below it (hidden folders skipped);
-    a PDF whose result JSON lies beside it (``x.pdf`` and ``x.json``) is read once, from the JSON.
+    a PDF whose result JSON lies beside it (``x.pdf`` and ``x.json``) is read once, from the JSON. A FIFO,
+    socket or device found there is never opened: it is listed as skipped (``load_result_file`` says why).
     """
-    from gapaudit.chain.batch import _GLOB_CHARS  # the same rule as for audits
+    from gapaudit.chain.batch import _GLOB_CHARS  # the same rules as for audits
 
     import glob
 
@@ -298,6 +302,15 @@ def _num(v: Any) -> float | None:
     return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
 
 
+def _within(v: Any, high: float, what: str) -> float | None:
+    """A number of the result contract that must lie in 0..high (scores and priorities 0–100, rates 0–1);
+    ValueError otherwise, so a tampered or corrupted result is skipped, never averaged."""
+    x = _num(v)
+    if x is not None and not 0 <= x <= high:
+        raise ValueError(f"{what} {x:g} is outside 0–{high:g}")
+    return x
+
+
 _intern = sys.intern
 #: fewer files than this are read in the parent process: starting workers would cost more than it saves
 PARALLEL_FROM = 400
@@ -317,8 +330,11 @@ def _too_large() -> str:
 def load_result_file(path: str | Path) -> tuple[Any, str | None]:
     """A result file's parsed JSON — a result JSON file, or the result a PDF report carries — or None and why not.
 
-    Reading is bounded (:data:`RESULT_MAX_BYTES`), also for pipes and other files without a size.
+    Reading is bounded (:data:`RESULT_MAX_BYTES`), also for pipes and other files without a size; a FIFO,
+    socket or device is never opened (it could block forever).
     """
+    if os.path.exists(path) and not is_regular_file(path):
+        return None, "not a regular file (a FIFO, socket or device is never opened)"
     try:
         with open(path, "rb") as fh:
             if os.fstat(fh.fileno()).st_size > RESULT_MAX_BYTES:
@@ -476,7 +492,10 @@ class Rollup:
             return
         try:
             row = self._row(data, source)
-        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        except ValueError as exc:
+            self.skipped.append({"file": source, "reason": f"not a valid result: {exc}"})
+            return
+        except (KeyError, TypeError, AttributeError) as exc:
             self.skipped.append({"file": source, "reason": f"incomplete result: {type(exc).__name__}: {exc}"})
             return
         self.results += 1
@@ -503,7 +522,7 @@ class Rollup:
             mid = _intern(mid)
             self.module_titles.setdefault(mid, mod.get("title") or mid)
             self.localized[("module", mid)].setdefault(language, mod.get("title") or mid)
-            modules[mid] = (_num(mod.get("score")), mod.get("grade"))
+            modules[mid] = (_within(mod.get("score"), 100, f"score of module {mid}"), mod.get("grade"))
             for f in mod.get("findings") or []:
                 key = (mid, _intern(f["id"]))
                 self.finding_titles.setdefault(key, f.get("title") or f["id"])
@@ -518,14 +537,14 @@ class Rollup:
                     key = (mid, _intern(str(s["id"])))
                     self.standard_titles.setdefault(key, str(s.get("title") or s["id"]))
                     self.localized[("standard", key)].setdefault(language, str(s.get("title") or s["id"]))
-                    standards.append((mid, key[1], _intern(str(s["status"])), _num(s.get("rate")),
+                    standards.append((mid, key[1], _intern(str(s["status"])), _within(s.get("rate"), 1, "rate"),
                                       bool(s.get("critical_failure"))))
         actions = []
         for a in data.get("actions") or []:
             aid = _intern(a["id"])
             self.action_info.setdefault(aid, (a.get("title") or aid, a.get("gap") or ""))
             self.localized[("action", aid)].setdefault(language, a.get("title") or aid)
-            actions.append((aid, _num(a.get("priority")) or 0.0))
+            actions.append((aid, _within(a.get("priority"), 100, "priority") or 0.0))
         hist = (data.get("extra") or {}).get("history")
         has_comparison = isinstance(hist, dict) and "previous" in hist
         delta = _num(((hist or {}).get("overall") or {}).get("delta")) if has_comparison else None
@@ -533,7 +552,7 @@ class Rollup:
             store_id=str(store["id"]), name=str(store.get("name") or store["id"]),
             region=str(store.get("region") or NO_REGION), chain=str(store.get("chain") or ""),
             audit_id=str(audit["id"]), date=str(audit.get("date") or ""), quarter=quarter_of(audit),
-            language=str(audit.get("language") or "en"), score=_num(overall.get("score")),
+            language=str(audit.get("language") or "en"), score=_within(overall.get("score"), 100, "overall score"),
             grade=overall.get("grade"), modules=modules, actions=tuple(actions), findings=tuple(findings),
             standards=tuple(standards), delta=delta, has_comparison=has_comparison, source=source)
 

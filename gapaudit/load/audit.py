@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
-from gapaudit.errors import InputError, InputIssue
+from gapaudit.errors import InputError, InputIssue, quoted
 from gapaudit.analysis.evidence import SurveyData, check_references, parse_survey, resolve_names, suggest
 from gapaudit.load.mapping import TableInfo, read_records
 from gapaudit.load.photos import PhotoFile, check_photos
@@ -188,7 +188,10 @@ def read_audit_text(path: Path) -> str:
     """The audit file's text; UTF-8 (with or without BOM) or GB18030."""
     display = display_path(path)
     if not path.is_file():
-        raise InputError([InputIssue("no such audit file", (), display)])
+        if path.exists():
+            raise InputError([InputIssue("not a regular file (a folder, FIFO or device cannot be an audit)", (),
+                                         display, zh="不是普通文件（文件夹、管道或设备文件不能作为审核文件）")])
+        raise InputError([InputIssue("no such audit file", (), display, zh="审核文件不存在")])
     size = path.stat().st_size
     if size > MAX_AUDIT_BYTES:
         raise InputError([InputIssue(f"audit file is {size / 1e6:.1f} MB; the limit is "
@@ -255,12 +258,12 @@ def load_audit_data(data: Any, host: "PluginHost", *, source: str | Path = "<aud
     disable = list(dict.fromkeys(audit.plugins.disable))
     for idx, name in enumerate(audit.plugins.require):
         if name not in host.records:
-            col.add(f"plugin {name!r} is required by this audit but not installed"
+            col.add(f"plugin {quoted(name)} is required by this audit but not installed"
                     f"{suggest(name, set(host.records))} (installed: {', '.join(sorted(host.records))})",
                     ("plugins", "require", idx))
     for idx, name in enumerate(audit.plugins.disable):
         if name not in host.records and name not in modules:
-            col.add(f"nothing to disable called {name!r}{suggest(name, set(host.records) | set(modules))}",
+            col.add(f"nothing to disable called {quoted(name)}{suggest(name, set(host.records) | set(modules))}",
                     ("plugins", "disable", idx))
     disabled_plugins = [p for p in disable if p in host.records and p not in foreign] + foreign
     enabled = [m for m in modules if m not in disable and host.plugin_of(m) not in disabled_plugins]
@@ -269,7 +272,7 @@ def load_audit_data(data: Any, host: "PluginHost", *, source: str | Path = "<aud
     configs: dict[str, BaseModel] = {}
     for mid in audit.modules:
         if mid not in modules:
-            col.add(f"no module {mid!r} is registered{suggest(mid, set(modules))}; is its plugin installed?",
+            col.add(f"no module {quoted(mid)} is registered{suggest(mid, set(modules))}; is its plugin installed?",
                     ("modules", mid))
     for mid in enabled:
         block = audit.modules.get(mid, {})
@@ -280,7 +283,7 @@ def load_audit_data(data: Any, host: "PluginHost", *, source: str | Path = "<aud
             configs[mid] = cfg
     for idx, key in enumerate(audit.scoring.weights):
         if key not in modules:
-            col.add(f"no module {key!r}{suggest(key, set(modules))}", ("scoring", "weights", key))
+            col.add(f"no module {quoted(key)}{suggest(key, set(modules))}", ("scoring", "weights", key))
 
     survey, photos = _check_evidence(audit.evidence, col, path.parent)
     col.raise_if_any()

@@ -14,8 +14,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, PrivateAttr, WithJsonSchema, model_validator
 
-from gapaudit.errors import Invalid
-from gapaudit.model.base import Answer, Flag, Identifier, IdList, Model, PhotoList, TableMarker, choice, table
+from gapaudit.errors import Invalid, quoted
+from gapaudit.model.base import MAX_DAYS, MAX_HOURS, Answer, Count, Date, Flag, Identifier, IdList, Model, Name, \
+    PhotoList, TableMarker, check_weight, choice, table
 from gapaudit.model.vocab import ELEMENTS, LABELS, POSITIVE_FACTORS, SERVQUAL_DIMENSIONS, Language
 
 SCHEMA_VERSION = 1
@@ -57,7 +58,7 @@ class AuditInfo(Model):
     """The audit itself."""
 
     id: Identifier = Field(description="audit id, unique per store (e.g. 2026Q3-S001)")
-    date: dt.date = Field(description="date of the audit (YYYY-MM-DD)")
+    date: Date = Field(description="date of the audit (YYYY-MM-DD)")
     auditor: str | None = Field(None, max_length=200)
     language: Language = Field("en", description="report language: zh or en")
     period: str | None = Field(None, max_length=50, description="period audited, e.g. 2026-Q3")
@@ -102,8 +103,7 @@ class Scoring(Model):
     @model_validator(mode="after")
     def _check(self) -> "Scoring":
         for key, w in self.weights.items():
-            if w < 0:
-                raise Invalid(f"weight of {key!r} must not be negative", f"{key!r} 的权重不能为负数")
+            check_weight(w, quoted(key))
         mins = [b.min for b in self.bands]
         if mins != sorted(mins, reverse=True):
             raise Invalid("grade bands must be listed from the highest minimum to the lowest", "等级区间须按最低分从高到低排列")
@@ -119,7 +119,7 @@ class LikertScale(Model):
 
     min: int = Field(1, ge=0, le=10)
     max: int = Field(7, ge=1, le=100)
-    labels: dict[str, int] = Field(default_factory=dict,
+    labels: dict[Name, int] = Field(default_factory=dict,
                                    description="answer text → number, e.g. {非常同意: 7}")
 
     @model_validator(mode="after")
@@ -128,7 +128,8 @@ class LikertScale(Model):
             raise Invalid(f"max ({self.max}) must be above min ({self.min})", f"max（{self.max}）须大于 min（{self.min}）")
         for text, value in self.labels.items():
             if not self.min <= value <= self.max:
-                raise Invalid(f"label {text!r} maps to {value}, outside {self.min}..{self.max}", f"标签 {text!r} 对应 {value}，超出 {self.min}..{self.max}")
+                raise Invalid(f"label {quoted(text)} maps to {value}, outside {self.min}..{self.max}",
+                              f"标签 {quoted(text)} 对应 {value}，超出 {self.min}..{self.max}")
         return self
 
 
@@ -236,13 +237,13 @@ class ItemSummary(Model):
     """Summary survey results for one item, for stores without raw responses."""
 
     item: Identifier
-    n: int = Field(ge=1, description="respondents behind the means")
+    n: int = Field(ge=1, le=10_000_000, description="respondents behind the means")
     expectation: float | None = None
     perception: float | None = None
     importance: float | None = None
-    expectation_sd: float | None = Field(None, ge=0)
-    perception_sd: float | None = Field(None, ge=0)
-    gap_sd: float | None = Field(None, ge=0, description="SD of per-respondent P−E, for its interval")
+    expectation_sd: float | None = Field(None, ge=0, le=100)
+    perception_sd: float | None = Field(None, ge=0, le=100)
+    gap_sd: float | None = Field(None, ge=0, le=200, description="SD of per-respondent P−E, for its interval")
 
 
 class ManagementEstimate(Model):
@@ -259,9 +260,10 @@ class Listening(Model):
 
     survey_cadence: Literal["monthly", "quarterly", "half_yearly", "yearly", "ad_hoc", "never"] | None = None
     survey_owner: str | None = Field(None, max_length=200, description="department that owns satisfaction surveys")
-    complaint_channels: list[str] = Field(default_factory=list, description="e.g. hotline, counter, wechat, app")
+    complaint_channels: list[Name] = Field(default_factory=list, max_length=50,
+                                           description="e.g. hotline, counter, wechat, app")
     rewards_for_feedback: Answer | None = Field(None, description="are staff rewarded for collecting customer information?")
-    feedback_reaches_management_days: float | None = Field(None, ge=0)
+    feedback_reaches_management_days: float | None = Field(None, ge=0, le=MAX_DAYS)
 
 
 # --- standards, delivery, promises -------------------------------------------
@@ -295,7 +297,7 @@ class Observation(Model):
     visit: Identifier
     standard: Identifier
     result: Answer = Field(description="yes = compliant, no = not compliant, na = not applicable")
-    date: dt.date | None = None
+    date: Date | None = None
     shift: str | None = Field(None, max_length=50)
     role: str | None = Field(None, max_length=100)
     staff: str | None = Field(None, max_length=100)
@@ -315,8 +317,8 @@ class Promise(Model):
     channel: choice({"advertising": ("广告",), "poster": ("海报", "招贴"), "staff": ("员工", "店员口头"),
                      "contract": ("合同",), "website": ("网站", "官网"), "packaging": ("包装",), "other": ("其他",)},
                     "where the promise is made (also 广告 / 海报 / 员工 / 合同 / 网站 / 包装 / 其他)") = "other"
-    kept: int | None = Field(None, ge=0, description="occasions the promise was kept")
-    total: int | None = Field(None, ge=0, description="occasions checked")
+    kept: Count | None = Field(None, description="occasions the promise was kept")
+    total: Count | None = Field(None, description="occasions checked")
     items: IdList = Field(default_factory=list, description="questionnaire items the promise speaks to")
 
     @model_validator(mode="after")
@@ -333,7 +335,7 @@ class PromiseCheck(Model):
 
     promise: Identifier
     kept: Flag
-    date: dt.date | None = None
+    date: Date | None = None
     note: str | None = Field(None, max_length=2000)
     photos: PhotoList = Field(default_factory=list, description="photos of this check (image files relative to "
                                                                 "the audit folder, separated by ;)")
@@ -343,12 +345,12 @@ class PromiseCheck(Model):
 
 class Complaint(Model):
     id: Identifier
-    date: dt.date | None = None
+    date: Date | None = None
     channel: str | None = Field(None, max_length=100)
     category: str | None = Field(None, max_length=100)
     severity: Severity = "medium"
     resolved: Flag = False
-    hours_to_resolve: float | None = Field(None, ge=0)
+    hours_to_resolve: float | None = Field(None, ge=0, le=MAX_HOURS)
     outcome: choice({"kept": ("挽回", "保留", "留住", "已挽回"), "lost": ("流失", "已流失"), "unknown": ("未知", "不详")},
                     "kept / lost / unknown (also 挽回 / 流失 / 未知)") = Field(
         "unknown", description="customer kept or lost, where known")
@@ -377,7 +379,7 @@ class ComplaintHandling(Model):
 
 class ServiceError(Model):
     id: Identifier
-    date: dt.date | None = None
+    date: Date | None = None
     category: str | None = Field(None, max_length=100)
     severity: Severity = "medium"
 
@@ -385,9 +387,9 @@ class ServiceError(Model):
 class Volume(Model):
     """How much business the logs cover, to normalise counts per 1,000."""
 
-    transactions: int | None = Field(None, ge=0)
-    customers: int | None = Field(None, ge=0)
-    period_days: int | None = Field(None, ge=1)
+    transactions: Count | None = None
+    customers: Count | None = None
+    period_days: int | None = Field(None, ge=1, le=MAX_DAYS)
     logs_kept: list[Literal["complaints", "errors"]] = Field(
         default_factory=list,
         description="logs kept in full for the period: an empty log listed here means none occurred "
@@ -406,7 +408,7 @@ class LostCustomer(Model):
     """A lost-customer interview, or a count of customers giving one reason."""
 
     reason: LossReason
-    count: int = Field(1, ge=0)
+    count: Count = 1
     note: str | None = Field(None, max_length=2000)
 
 
@@ -415,14 +417,14 @@ class Rubric(Model):
 
     scale: LikertScale = Field(default_factory=lambda: LikertScale(min=1, max=5))
     scores: dict[str, float] = Field(default_factory=dict)
-    notes: dict[str, str] = Field(default_factory=dict)
+    notes: dict[str, Annotated[str, Field(max_length=2000)]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _keys(self) -> "Rubric":
         allowed = set(POSITIVE_FACTORS) | set(ELEMENTS)
         for key, value in self.scores.items():
             if key not in allowed:
-                raise ValueError(f"unknown rubric key {key!r}; expected a factor or element: "
+                raise ValueError(f"unknown rubric key {quoted(key)}; expected a factor or element: "
                                  + ", ".join(sorted(allowed)))
             if not self.scale.min <= value <= self.scale.max:
                 raise Invalid(f"rubric score {key}={value} is outside {self.scale.min}..{self.scale.max}", f"评分表分数 {key}={value} 超出 {self.scale.min}..{self.scale.max}")

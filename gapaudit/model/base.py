@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
 from typing import Annotated, Any, Literal
@@ -12,10 +13,16 @@ from gapaudit.errors import Invalid
 
 
 class Model(BaseModel):
-    """Base of every input model: unknown keys are errors, NaN/inf are refused."""
+    """Base of every input model: unknown keys are errors, NaN/inf are refused; a number where text is wanted
+    (a visit written ``1``) is taken as its text."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, str_strip_whitespace=True,
-                              validate_default=False, frozen=False)
+                              coerce_numbers_to_str=True, validate_default=False, frozen=False)
+
+
+Identifier = Annotated[str, Field(min_length=1, max_length=100)]
+#: a short name or label (a channel, a column name, a scale label): every text reaching the report has a limit
+Name = Annotated[str, Field(min_length=1, max_length=100)]
 
 
 class TableMarker:
@@ -210,12 +217,36 @@ def _split_list(value: Any) -> Any:
     return value
 
 
-IdList = Annotated[list[str], BeforeValidator(_split_list), WithJsonSchema({
-    "anyOf": [{"type": "array", "items": {"type": "string"}},
-              {"type": "string", "description": "ids separated by ; , 、 | or spaces"}]})]
+IdList = Annotated[list[Identifier], BeforeValidator(_split_list), WithJsonSchema({
+    "anyOf": [{"type": "array", "items": {"type": "string", "maxLength": 100}},
+              {"type": "string", "maxLength": 10_000, "description": "ids separated by ; , 、 | or spaces"}]})]
 """A list of ids; a CSV cell may hold them separated by ``;`` ``,`` ``、`` or spaces."""
 
-Identifier = Annotated[str, Field(min_length=1, max_length=100)]
+# --- sane ranges: a value outside them is a slip of the keyboard (9999-12-31, a 400-digit count) and
+# would overflow the arithmetic; refusing it here makes it a located input error like any other ---------
+
+#: dates an audit or its evidence may carry
+DATE_MIN, DATE_MAX = dt.date(1980, 1, 1), dt.date(2099, 12, 31)
+#: the largest count of anything a store's audit counts (transactions, customers, occasions)
+MAX_COUNT = 1_000_000_000
+#: the largest weight of anything (module, sub-score, factor, element, corner, severity)
+MAX_WEIGHT = 1000.0
+#: the longest span in days (ten years), and in hours
+MAX_DAYS = 3660
+MAX_HOURS = 24 * MAX_DAYS
+
+Date = Annotated[dt.date, Field(ge=DATE_MIN, le=DATE_MAX,
+                                description=f"YYYY-MM-DD, between {DATE_MIN} and {DATE_MAX}")]
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
+
+
+def check_weight(value: float, what: str) -> None:
+    """A weight must be 0..MAX_WEIGHT (Invalid naming ``what`` otherwise)."""
+    if value < 0:
+        raise Invalid(f"weight of {what} must not be negative", f"{what} 的权重不能为负数")
+    if value > MAX_WEIGHT:
+        raise Invalid(f"weight of {what} is {value:g}; weights go up to {MAX_WEIGHT:g} (only their ratios matter)",
+                      f"{what} 的权重为 {value:g}；权重最大为 {MAX_WEIGHT:g}（只有比例有意义）")
 
 
 def _split_names(value: Any) -> Any:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+_COLOR = re.compile(r"^(#[0-9a-fA-F]{3,8}|(rgb|rgba|hsl|hsla)\([0-9.,%\s]+\)|[a-zA-Z]{3,30})$")
+_VAR = re.compile(r"^[a-z][a-z0-9-]{0,40}$")
 
 
 class ReportSection(BaseModel):
@@ -39,3 +43,13 @@ class Theme(BaseModel):
                                                       "asset_dirs; url()s relative to it work in the PDF)")
     asset_dirs: list[Path] = Field(default_factory=list, description="folders the report may load files from "
                                    "(default: the folders of logo and stylesheet)")
+
+    @field_validator("colors")
+    @classmethod
+    def _css_colours(cls, colors: dict[str, str]) -> dict[str, str]:
+        """Colours go into the stylesheet: only CSS colours under plain variable names get there."""
+        for key, value in colors.items():
+            if not _VAR.match(key) or not _COLOR.match(value.strip()):
+                raise ValueError(f"colour {key!r}: {value!r} is not a CSS colour (use #rrggbb, rgb(...) or a "
+                                 "colour name)")
+        return colors

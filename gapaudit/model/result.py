@@ -13,6 +13,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 RESULT_SCHEMA_VERSION = 1
+#: the longest finding or action title (a module's are far shorter; a plugin's longer one is its error)
+MAX_TITLE = 2000
 
 FindingSeverity = Literal["critical", "high", "medium", "low", "info"]
 Horizon = Literal["short", "long"]
@@ -40,7 +42,7 @@ class Finding(_Result):
 
     id: str
     severity: FindingSeverity
-    title: str
+    title: str = Field(max_length=MAX_TITLE)
     detail: str = ""
     evidence: list[str] = Field(default_factory=list)
     topic: str = Field("", description="findings of several modules with the same topic describe one problem "
@@ -55,7 +57,7 @@ class Action(_Result):
     """
 
     id: str
-    title: str
+    title: str = Field(max_length=MAX_TITLE)
     rationale: str = ""
     gap: str = Field(description="module id the action comes from")
     owner_role: str = ""

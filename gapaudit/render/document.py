@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from gapaudit.errors import OutputError, PluginError
-from gapaudit.model.report import ReportSection, Theme
+from gapaudit.errors import OutputError
+from gapaudit.model.report import Theme
 from gapaudit.model.result import AuditResult, Finding
 from gapaudit.render import charts, fonts, i18n
 from gapaudit.render.fetcher import FetchRefused, allowed_roots, data_url, read_allowed
@@ -38,8 +38,6 @@ CHAIN_HOLDS, CHAIN_WEAK = 70.0, 55.0
 SUMMARY_ORDER, ACTIONS_ORDER, APPENDIX_ORDER, PHOTOS_ORDER = 0, 900, 1000, 1010
 SUMMARY_FINDINGS, SUMMARY_ACTIONS = 3, 5
 
-_COLOR = re.compile(r"^(#[0-9a-fA-F]{3,8}|(rgb|rgba|hsl|hsla)\([0-9.,%\s]+\)|[a-zA-Z]{3,30})$")
-_VAR = re.compile(r"^[a-z][a-z0-9-]{0,40}$")
 
 
 @dataclass
@@ -114,8 +112,7 @@ def build(result: AuditResult, *, host: "PluginHost | None" = None, audit: "Audi
             orders[mid], {"module": module, "figures": figures}, kind="module"))
     if host is not None:
         for plugin, contributed in host.report_sections(result, lang, exclude=absent):
-            for item in contributed:
-                sec = _plugin_section(item, plugin)
+            for sec in contributed:  # ReportSections, checked at the plugin boundary
                 sections.append(Section(f"plugin-{sec.id}", sec.title, [sec.template], sec.order,
                                         {**sec.context, "plugin": plugin}, kind="plugin"))
     sections.sort(key=lambda s: (s.order, s.id))
@@ -159,15 +156,6 @@ def _module_orders(result: AuditResult, host: "PluginHost | None") -> dict[str, 
     """Each module section's order key: its module's ``order``, else its position in the result."""
     classes = host.modules() if host is not None else {}
     return {mid: (classes[mid].order if mid in classes else 500 + i) for i, mid in enumerate(result.modules)}
-
-
-def _plugin_section(item: Any, plugin: str) -> ReportSection:
-    if isinstance(item, ReportSection):
-        return item
-    try:
-        return ReportSection.model_validate(item)
-    except Exception as exc:
-        raise PluginError(plugin, "gapaudit_report_sections returned an invalid section", exc) from exc
 
 
 def _unique_ids(sections: list[Section]) -> None:
@@ -347,19 +335,9 @@ def _absent_plugins(result: AuditResult, host: "PluginHost | None") -> list[str]
 
 
 def _theme(host: "PluginHost | None", audit: "AuditInput | None", exclude: list[str] = ()) -> Theme:
+    """The theme a plugin gives (validated at the plugin boundary, colours included), else the default."""
     theme = host.theme(audit, exclude=exclude) if host is not None and audit is not None else None
-    if theme is None:
-        return Theme()
-    if not isinstance(theme, Theme):
-        try:
-            theme = Theme.model_validate(theme)
-        except Exception as exc:
-            raise PluginError("theme", "gapaudit_theme returned an invalid theme", exc) from exc
-    for key, value in theme.colors.items():
-        if not _VAR.match(key) or not _COLOR.match(value.strip()):
-            raise PluginError(f"theme {theme.name!r}", f"colour {key!r}: {value!r} is not a CSS colour "
-                                                       "(use #rrggbb, rgb(...) or a colour name)")
-    return theme
+    return theme if theme is not None else Theme()
 
 
 def _asset_dirs(theme: Theme) -> list[Path]:

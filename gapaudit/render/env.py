@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import importlib.resources
 import os
+import re
 import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
@@ -60,7 +61,7 @@ def make_env(host: "PluginHost | None" = None, template_dirs: Iterable[Path | st
     ])
     env = jinja2.Environment(loader=loader, autoescape=True, auto_reload=False, trim_blocks=True,
                              lstrip_blocks=True, keep_trailing_newline=False,
-                             undefined=jinja2.ChainableUndefined)
+                             undefined=jinja2.ChainableUndefined, finalize=printable)
     env.filters.update(FILTERS)
     env.globals.update(GLOBALS)
     if host is not None:
@@ -68,6 +69,36 @@ def make_env(host: "PluginHost | None" = None, template_dirs: Iterable[Path | st
     env.autoescape = True  # whatever a plugin did
     env.bytecode_cache = _bytecode_cache(env)
     return env
+
+
+#: the longest text a template prints from one value, and the longest word in it (see printable)
+MAX_TEXT = 5_000  # the longest free text an audit may hold (audit.notes)
+MAX_WORD = 100  # a long web address still fits
+#: a "word": characters between break opportunities. Spaces break, and so does every CJK character
+#: (ideographs, kana, hangul, full-width forms), so Chinese text is never cut as one long word
+_LONG_WORD = re.compile(r"[^\s\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
+                        r"\U00020000-\U0003134f]{%d,}" % (MAX_WORD + 1))
+ELLIPSIS = "…"
+
+
+def printable(value: Any) -> Any:
+    """Every text a template prints, bounded so that laying it out stays linear in its length.
+
+    WeasyPrint lays out a line it cannot break by trying the whole rest of the
+    paragraph, once per line: a 100,000-character word (a complaint channel, a
+    plugin's action title) took over 15 minutes, and invisible break
+    opportunities do not help in narrow columns. So a word longer than
+    MAX_WORD characters is cut to MAX_WORD with "…", and a text longer than
+    MAX_TEXT characters likewise; real text (words with spaces, Chinese,
+    which breaks between any two characters) is far inside both and passes
+    unchanged, as does markup the code built (Markup). The JSON output keeps
+    every value whole.
+    """
+    if not isinstance(value, str) or isinstance(value, Markup) or len(value) <= MAX_WORD:
+        return value
+    if len(value) > MAX_TEXT:
+        value = value[:MAX_TEXT - 1] + ELLIPSIS
+    return _LONG_WORD.sub(lambda m: m.group(0)[:MAX_WORD - 1] + ELLIPSIS, value)
 
 
 def css_string(value: Any) -> Markup:
@@ -118,6 +149,8 @@ def _bytecode_cache(env: jinja2.Environment) -> jinja2.BytecodeCache | None:
                          f"{getattr(obj, 'jinja_pass_arg', '')}")
     for option in ("trim_blocks", "lstrip_blocks", "keep_trailing_newline", "autoescape"):
         parts.append(f"{option}={getattr(env, option)}")
+    finalize = env.finalize
+    parts.append(f"finalize={getattr(finalize, '__module__', '')}.{getattr(finalize, '__qualname__', '')}")
     digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     folder = os.path.join(base, "gapaudit", f"templates-{digest}")

@@ -211,7 +211,15 @@ def label(key: str, lang: str) -> str:
 
 
 def is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    """A finite int or float (not a bool); an int of any size counts (math.isfinite would overflow)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return isinstance(value, int) or math.isfinite(value)
+
+
+#: from this size on a number is printed as 1.23e+30: a fixed-point form would be 30 digits wide (and
+#: Decimal's 28-digit context cannot round it)
+SCIENTIFIC_FROM = 1e15
 
 
 def fmt_num(value: Any, digits: int | None = None, lang: str = "en", sign: bool = False) -> str:
@@ -226,8 +234,12 @@ def fmt_num(value: Any, digits: int | None = None, lang: str = "en", sign: bool 
         return str(value)
     if digits is None:
         digits = 0 if isinstance(value, int) else 2
+    exact = Decimal(abs(value)) if isinstance(value, int) else Decimal(repr(abs(value)))
+    if exact >= SCIENTIFIC_FROM:
+        text = f"{exact:.3g}"
+        return (MINUS + text) if value < 0 else ("+" + text if sign else text)
     # half away from zero on the shortest decimal form, as a reader rounds: 71.25 → 71.3, 62.5 → 63
-    rounded = Decimal(repr(abs(value))).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    rounded = exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
     text = f"{rounded:,.{digits}f}"
     if not any(c in "123456789" for c in text):  # rounds to zero: never "−0.00"
         return text

@@ -43,14 +43,17 @@ class PdfWorker:
                                   served or {}))
             ok, payload = _receive(self.from_child)
         except (OSError, EOFError, pickle.PickleError) as exc:
-            raise OutputError(f"the PDF helper process failed: {exc}") from exc
-        finally:
             self.close()
+            raise OutputError(f"the PDF helper process failed: {exc}") from exc
+        except BaseException:  # interrupted: do not wait for the layout to finish
+            self.close(kill=True)
+            raise
+        self.close()
         if ok:
             return payload
         raise OutputError(payload)
 
-    def close(self) -> None:
+    def close(self, kill: bool = False) -> None:
         for fd in (self.to_child, self.from_child):
             try:
                 os.close(fd)
@@ -58,7 +61,9 @@ class PdfWorker:
                 pass
         self.to_child = self.from_child = -1
         try:
-            if not self.used:
+            if kill:
+                os.kill(self.pid, signal.SIGKILL)
+            elif not self.used:
                 os.kill(self.pid, signal.SIGTERM)
             os.waitpid(self.pid, 0)
         except (OSError, ChildProcessError):

@@ -52,7 +52,8 @@ from pydantic import Field
 from gapaudit.analysis import stats
 from gapaudit.actions import merge_actions
 from gapaudit.analysis.checklist import CHECKLIST_RULE, CHECKLIST_RULE_ZH, ChecklistConfig, ChecklistField
-from gapaudit.analysis.evidence import IMPORTANCE_RULE, IMPORTANCE_RULE_ZH, TIERS_RULE, TIERS_RULE_ZH, SurveyData, \
+from gapaudit.analysis.evidence import IMPORTANCE_RULE, IMPORTANCE_RULE_ZH, INTERVAL_RULE, INTERVAL_RULE_ZH, \
+    MIN_N_RULE, MIN_N_RULE_ZH, MIN_RESPONDENTS, SMALL_SAMPLE, TIERS_RULE, TIERS_RULE_ZH, SurveyData, bounded, \
     importance_tiers
 from gapaudit.model.audit import QuestionItem
 from gapaudit.model.base import ANSWER_VALUE
@@ -85,7 +86,11 @@ class Config(ChecklistConfig):
         None, gt=0, description="largest |management − customer| importance difference, in importance-scale points, "
                                 "counted as agreement (default: 10% of the importance scale range)")
     min_items_for_rank: int = Field(5, ge=4, description="fewest items (or dimensions) for a rank correlation")
-    min_respondents: int = Field(30, ge=2, description="respondents below which the sample is flagged as small")
+    min_respondents: int = Field(MIN_RESPONDENTS, ge=2, le=1_000_000,
+                                 description="respondents an item (and the survey, for priorities) needs before it "
+                                             "counts toward the score (default 10, the rule of every module)")
+    small_sample: int = Field(SMALL_SAMPLE, ge=2, le=1_000_000,
+                              description="respondents below which the sample is flagged as small (default 30)")
     confidence: float = Field(0.95, gt=0.5, lt=1, description="confidence level of every interval")
     weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS),
                                       description="sub-score weights: accuracy, priorities, listening, checklist")
@@ -188,7 +193,13 @@ class _Run(ModuleRun):
                             "answers", "没有任何题项同时具备管理层估计和顾客期望回答")
             else:
                 accuracy = self.expectations(survey, gaps)
-            priorities = self.priorities(survey, gaps)
+            if survey.n >= cfg.min_respondents:
+                priorities = self.priorities(survey, gaps)
+            else:
+                self.note(tr("priority agreement", "优先次序一致性"),
+                          tr("{n} respondents (fewer than {m}): priority agreement is not scored",
+                             "受访者 {n} 人（少于 {m} 人）：不计算优先次序一致性得分", n=survey.n, m=cfg.min_respondents),
+                          survey.n, warning=True)
 
         subscores = {"accuracy": accuracy, "priorities": priorities, "listening": listening,
                      "checklist": checklist.score}
@@ -244,6 +255,7 @@ class _Run(ModuleRun):
             "customer_high": _r(g.customer.high), "gap": _r(g.gap.value), "ci_low": _r(g.gap.low),
             "ci_high": _r(g.gap.high), "n": g.gap.n, "status": g.status,
             "sureness": _r(g.sureness) if g.status != "ok" else None, "importance": _r(g.importance),
+            "indicative": g.gap.n < cfg.min_respondents,
         } for g in gaps]
         dims = self.dimension_gaps(survey, gaps)
         self.data["dimensions"] = dims
@@ -254,6 +266,11 @@ class _Run(ModuleRun):
                          dim=d["label"]),
                 value=d["gap"], unit=tr("points", "分"), n=d["n"], ci_low=d["ci_low"], ci_high=d["ci_high"]))
 
+        # only items with enough respondents count (MIN_N_RULE); the others are shown as indications
+        compared, gaps = gaps, self.enough_respondents(gaps)
+        if not gaps:
+            self.samples(survey, compared)
+            return None
         # accuracy: importance-weighted share of items within the tolerance
         known = [g.importance for g in gaps if g.importance is not None]
         weighted = len(known) == len(gaps) and sum(known) > 0
@@ -271,18 +288,47 @@ class _Run(ModuleRun):
             label=tr("Mean absolute item gap", "题项差距绝对值的平均"),
             value=_r(math.fsum(abs(g.gap.value) for g in gaps) / len(gaps)),  # type: ignore[arg-type]
             unit=tr("points", "分"), n=len(gaps)))
-        if not weighted:
+        if not weighted and len(known) == len(gaps):
+            self.note(tr("importance", "重要性"),
+                      tr("customers gave the compared items no importance at all (every answer at the bottom of the "
+                         "importance scale): there is no importance data to weight by, so each item counts equally in "
+                         "the accuracy share", "顾客对所对比题项给出的重要性全部为最低（权重之和为零）：没有可用于加权的重要性数据，"
+                         "准确率按题项等权计算"), warning=True)
+        elif not weighted:
             self.note(tr("importance", "重要性"),
                       tr("customer importance is not known for every compared item, so each item counts "
                          "equally in the accuracy share", "并非每个题项都有顾客重要性评分，准确率按题项等权计算"),
                       warning=False)
 
-        self.samples(survey, gaps)
+        self.samples(survey, compared)
         for status in ("under", "over"):
             flagged = [g for g in gaps if g.status == status]
             if flagged:
                 self.flagged(status, flagged)
         return accuracy
+
+    def enough_respondents(self, gaps: list[ItemGap]) -> list[ItemGap]:
+        """The item gaps with at least ``min_respondents`` answers; a note (or a finding, when none is left)
+        names the rest, which stay in the data as indications."""
+        ctx, cfg, tr = self.ctx, self.cfg, self.ctx.tr
+        enough = [g for g in gaps if g.gap.n >= cfg.min_respondents]
+        few = [g for g in gaps if g.gap.n < cfg.min_respondents]
+        if few and enough:
+            self.note(tr("too few answers", "作答人数不足"),
+                      tr("items answered by fewer than {m} respondents are shown as indications and not scored: {ids}",
+                         "作答少于 {m} 人的题项仅供参考，不计入得分：{ids}", m=cfg.min_respondents,
+                         ids=", ".join(f"{g.item.id} (n = {g.gap.n})" for g in few)), len(few), warning=True)
+        elif few:
+            most = max(g.gap.n for g in few)
+            self.findings.append(Finding(
+                id=f"{ctx.module_id}.too_few_respondents", severity="medium",
+                title=tr("Too few respondents to score management's reading of expectations: {n} of the {m} needed",
+                         "受访者太少，无法评定管理层对期望的把握：仅 {n} 人，至少需要 {m} 人", n=most,
+                         m=cfg.min_respondents),
+                detail=tr("The gaps are shown with their intervals but give no sub-score. Survey at least {more} more "
+                          "customers.", "差距仅附区间展示，不计算子得分。请至少再调查 {more} 位顾客。",
+                          more=cfg.min_respondents - most)))
+        return enough
 
     def dimension_gaps(self, survey: SurveyData, gaps: list[ItemGap]) -> list[dict[str, Any]]:
         """Per dimension: respondent-level mean gap (raw) or mean of item gaps (summary)."""
@@ -297,7 +343,8 @@ class _Run(ModuleRun):
                     diffs = [g.management - e for g in mine
                              if (e := survey.expectation[g.item.id][r]) is not None]
                     per_respondent.append(math.fsum(diffs) / len(diffs) if diffs else None)
-                est = stats.mean_ci(per_respondent, self.cfg.confidence)
+                span = survey.scale.max - survey.scale.min
+                est = bounded(stats.mean_ci(per_respondent, self.cfg.confidence), -span, span)
                 low, high, kind = est.low, est.high, "respondent"
                 value, n = est.value, est.n
             else:
@@ -330,10 +377,10 @@ class _Run(ModuleRun):
                       tr("the survey is given as per-item summaries; dimension intervals are conservative "
                          "(as if the items were perfectly correlated)",
                          "调查以题项汇总形式提供；维度区间按保守方法计算（视各题项完全相关）"), n)
-        if n < self.cfg.min_respondents:
+        if n < self.cfg.small_sample:
             self.note(tr("small sample", "样本量小"),
                       tr("{n} respondents (fewer than {min}): intervals are wide; read the gaps as indications",
-                         "受访者 {n} 人（少于 {min} 人）：区间较宽，差距只作参考", n=n, min=self.cfg.min_respondents),
+                         "受访者 {n} 人（少于 {min} 人）：区间较宽，差距只作参考", n=n, min=self.cfg.small_sample),
                       n, warning=True)
 
     def flagged(self, status: str, flagged: list[ItemGap]) -> None:
@@ -444,15 +491,15 @@ class _Run(ModuleRun):
             "management_view": view(i.id),
             "flag": flags.get(i.id)} for i in survey.items if i.id in customer or i.id in management]
 
-        # dimension level: mean of the items' importance on each side
+        # dimension level: mean of the items' importance on each side (exact: rounded only in the data)
         dims = []
         for dim in survey.dimensions():
             cs = [customer[i.id] for i in survey.items if i.dimension == dim and i.id in customer]
             ms = [management01[i.id] for i in survey.items if i.dimension == dim and i.id in management]
             dims.append({"dimension": dim, "label": ctx.label(dim),
-                         "customer": _r(math.fsum(cs) / len(cs)) if cs else None,
-                         "management": _r(math.fsum(ms) / len(ms)) if ms else None})
-        block["dimensions"] = dims
+                         "customer": math.fsum(cs) / len(cs) if cs else None,
+                         "management": math.fsum(ms) / len(ms) if ms else None})
+        block["dimensions"] = [{**d, "customer": _r(d["customer"]), "management": _r(d["management"])} for d in dims]
 
         score = None
         if management:
@@ -641,14 +688,22 @@ class _Run(ModuleRun):
                "one step lower.", "容差 ±{tol}：差距 < −容差为低估，> +容差为高估。严重度：低估且 |差距| ≥ 2 倍容差为高，否则为中；高估各降一级。",
                tol=tol_text),
             tr("How sure (the confidence in an action's priority): the one-sided probability that the item's gap "
-               "lies on the side observed, P(T ≤ −|gap| ÷ (sd/√n)) with Student's t on n − 1 degrees of freedom; 0.5 "
+               "lies on the side observed, P(T ≤ |gap| ÷ (sd/√n)) with Student's t on n − 1 degrees of freedom (1 − the "
+               "one-sided p-value of 'no gap': 0.5 when the gap is 0, towards 1 as it grows against its standard "
+               "error); 0.5 "
                "where there is no SD. Classifications from rankings (misdirected effort) use {rc:g}. An action "
                "covering several items takes the priority of its highest-priority item.",
-               "把握程度（行动优先级中的置信度）：题项差距确在所观察一侧的单侧概率，P(T ≤ −|差距| ÷ (sd/√n))，自由度 n − 1 的 Student t；"
+               "把握程度（行动优先级中的置信度）：题项差距确在所观察一侧的单侧概率，P(T ≤ |差距| ÷ (sd/√n))，自由度 n − 1 的 Student t"
+               "（即 1 − “无差距”的单侧 p 值：差距为 0 时为 0.5，差距相对其标准误越大越接近 1）；"
                "无标准差时取 0.5。基于排序的判断（投入错位）取 {rc:g}。涉及多个题项的行动取其中优先级最高者。", rc=RANK_CONFIDENCE),
             tr("Accuracy sub-score = 100 × Σ wᵢ·[|gapᵢ| ≤ tolerance] / Σ wᵢ over compared items, wᵢ = customer "
-               "importance (0–1) when known for every item, else 1 (ratio of sums).",
-               "准确率子得分 = 100 × Σ wᵢ·[|差距ᵢ| ≤ 容差] / Σ wᵢ，wᵢ 为顾客重要性（0–1，所有题项均有时），否则为 1（比值取总和之比）。"),
+               "importance (0–1) when known for every item, else 1 (ratio of sums); when the known importances sum to "
+               "zero there is no importance data and every item counts 1 (a note says so).",
+               "准确率子得分 = 100 × Σ wᵢ·[|差距ᵢ| ≤ 容差] / Σ wᵢ，wᵢ 为顾客重要性（0–1，所有题项均有时），否则为 1（比值取总和之比）；"
+               "已知重要性之和为零时视为没有重要性数据，每个题项计 1（并会注明）。"),
+            tr("Mean absolute item gap = Σ |gapᵢ| ÷ k over the k compared items, in scale points: how far "
+               "management's estimates are off on average, whatever the direction (unweighted).",
+               "题项差距绝对值的平均 = Σ |差距ᵢ| ÷ k（k 个对比题项），单位为量表分：不论方向，管理层估计平均偏离多少（不加权）。"),
             tr(IMPORTANCE_RULE, IMPORTANCE_RULE_ZH),
             tr("Priorities sub-score = 100 × max(0, ρ), ρ = Spearman rank correlation (average ranks for ties) "
                "between customers' and management's importance over items (importance ratings only), else over "
@@ -676,6 +731,8 @@ class _Run(ModuleRun):
                "n/a left out); days for feedback to reach management (≤ 7 1, ≤ 30 0.5, more 0).",
                "倾听子得分 = 100 × 已记录各项的平均：调查频率（每月或每季度 1，每半年或每年 0.5，不定期或从不 0）；投诉渠道（两条及以上 1，一条 0.5，未列出视为未记录，不计入）；"
                "收集顾客信息有奖励（是 1，部分 0.5，否 0，不适用不计入）；反馈到达管理层天数（≤ 7 为 1，≤ 30 为 0.5，更多为 0）。"),
+            tr(MIN_N_RULE, MIN_N_RULE_ZH).format(m=cfg.min_respondents, s=cfg.small_sample),
+            tr(INTERVAL_RULE, INTERVAL_RULE_ZH),
             tr(CHECKLIST_RULE, CHECKLIST_RULE_ZH),
             tr(SUBSCORE_RULE, SUBSCORE_RULE_ZH) + tr(
                 " Weights: {w}. The module is scored only when management's expectation estimates can be "

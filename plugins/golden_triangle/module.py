@@ -222,9 +222,12 @@ class GoldenTriangle(AuditModule):
                "金三角得分 = 三个角的加权幂平均 (Σ wᵢ·cᵢ^p ÷ Σ wᵢ)^(1/p)，p = {p:g}（{k}；p = 0 时为 exp(Σ wᵢ·ln cᵢ ÷ Σ wᵢ)）；"
                "p 小于 1 时弱角对总分的拖累大于简单平均，任一角为 0 则总分为 0；角权重：{w}；任一角无证据则不评分",
                p=p, k=kind, w=listing(ctx, (f"{ctx.label(c)} {cfg.corner_weights[c]:g}" for c in TRIANGLE))),
-            tr("balance: spread = highest − lowest corner; imbalance cost = weighted arithmetic mean of the corners "
-               "− triangle score; corners more than {s} points apart are out of balance",
-               "均衡度：极差 = 最高角 − 最低角；失衡代价 = 三角加权算术平均 − 金三角得分；极差超过 {s} 分视为失衡",
+            tr("balance: spread = highest − lowest corner; balance ratio = lowest ÷ highest corner (1 = all corners "
+               "equal, towards 0 as one lags; given with at least two scored corners and a highest above 0); "
+               "imbalance cost = weighted arithmetic mean of the corners − triangle score; corners more than {s} "
+               "points apart are out of balance",
+               "均衡度：极差 = 最高角 − 最低角；均衡比 = 最低角 ÷ 最高角（1 表示三角相等，某一角越落后越接近 0；至少两个角"
+               "有得分且最高角大于 0 时给出）；失衡代价 = 三角加权算术平均 − 金三角得分；极差超过 {s} 分视为失衡",
                s=f"{cfg.balance_spread:g}"),
             tr("an element or corner scoring below {w} is a weakness (below {s}: high severity); hardware-corner "
                "actions need investment (capital expenditure), the others are management actions",

@@ -47,7 +47,8 @@ from pydantic import Field
 
 from gapaudit.analysis import stats
 from gapaudit.analysis.checklist import CHECKLIST_RULE, CHECKLIST_RULE_ZH, ChecklistConfig, ChecklistField
-from gapaudit.analysis.evidence import IMPORTANCE_RULE, IMPORTANCE_RULE_ZH, SurveyData
+from gapaudit.analysis.evidence import IMPORTANCE_RULE, IMPORTANCE_RULE_ZH, INTERVAL_RULE, INTERVAL_RULE_ZH, \
+    MIN_N_RULE, MIN_N_RULE_ZH, MIN_RESPONDENTS, SMALL_SAMPLE, SurveyData, bounded
 from gapaudit.model.audit import LikertScale
 from gapaudit.model.result import Action, Finding, Metric, ModuleResult
 from gapaudit.model.vocab import TRIANGLE
@@ -73,10 +74,11 @@ class Config(ChecklistConfig, ResearchConfig):
 
     checklist: ChecklistField = Field(None, description="review answers: {question id: yes/partly/no/na}")
     confidence: float = Field(0.95, gt=0.5, lt=1, description="confidence level of every interval")
-    min_respondents: int = Field(10, ge=2, description="respondents needed before the customer gap is scored "
-                                                       "(default 10)")
-    small_sample: int = Field(30, ge=2, description="respondents below which the sample is flagged as small "
-                                                    "(default 30)")
+    min_respondents: int = Field(MIN_RESPONDENTS, ge=2, le=1_000_000,
+                                 description="respondents needed before the customer gap is scored, and before an "
+                                             "item of summary data counts in it (default 10, the rule of every module)")
+    small_sample: int = Field(SMALL_SAMPLE, ge=2, le=1_000_000,
+                              description="respondents below which the sample is flagged as small (default 30)")
     min_answered_share: float = Field(0.0, ge=0, le=1, description="share of a dimension's items a respondent "
                                       "must answer (E and P) to count in it; 0 = at least one item")
     tolerance: float | None = Field(None, gt=0, description="shortfall (scale points) that counts as material "
@@ -205,24 +207,35 @@ class _Run(ResearchRun, ModuleRun):
         assert survey is not None
         conf = cfg.confidence
         dims = {d: [i.id for i in survey.items if i.dimension == d] for d in survey.dimensions()}
+        sc = survey.scale
+        span = sc.max - sc.min
+
+        def clip(kind: str, est: stats.Estimate) -> stats.Estimate:  # INTERVAL_RULE
+            return bounded(est, -span, span) if kind == "gap" else bounded(est, sc.min, sc.max)
+
         if survey.raw:
             per_item = item_gaps(survey)
-            self.gaps = {i: stats.mean_difference_ci(survey.expectation[i], survey.perception[i], conf)
+            self.gaps = {i: clip("gap", stats.mean_difference_ci(survey.expectation[i], survey.perception[i], conf))
                          for i in per_item}
             n = len(survey.respondents)
             gap_dims = respondent_dimension_means(per_item, dims, n, cfg.min_answered_share)
             perf_dims = respondent_dimension_means(survey.perception, dims, n, cfg.min_answered_share)
-            dim_gap = {d: stats.mean_ci(v, conf) for d, v in gap_dims.items()}
-            dim_perf = {d: stats.mean_ci(v, conf) for d, v in perf_dims.items()}
+            dim_gap = {d: clip("gap", stats.mean_ci(v, conf)) for d, v in gap_dims.items()}
+            dim_perf = {d: clip("perception", stats.mean_ci(v, conf)) for d, v in perf_dims.items()}
 
             def combine(kind: str, weights: dict[str, float]) -> stats.Estimate:
-                return combine_means(gap_dims if kind == "gap" else perf_dims, weights, conf)
+                return clip(kind, combine_means(gap_dims if kind == "gap" else perf_dims, weights, conf))
         else:
-            self.gaps = {i.id: g for i in survey.items if (g := summary_gap(survey, i.id, conf)) is not None}
+            self.gaps = {i.id: clip("gap", g) for i in survey.items
+                         if (g := summary_gap(survey, i.id, conf)) is not None}
             perf = {i.id: e for i in survey.items
                     if (e := survey.mean_estimate("perception", i.id, conf)) is not None}
-            dim_gap = {d: combine_summary(self.gaps, {i: 1.0 for i in ids}, conf) for d, ids in dims.items()}
-            dim_perf = {d: combine_summary(perf, {i: 1.0 for i in ids}, conf) for d, ids in dims.items()}
+            # an item answered by too few respondents is shown, but not combined (MIN_N_RULE): it would
+            # otherwise make the whole customer gap rest on its n
+            gaps_used = self.enough_respondents(self.gaps)
+            perf_used = {i: e for i, e in perf.items() if e.n >= cfg.min_respondents}
+            dim_gap = {d: combine_summary(gaps_used, {i: 1.0 for i in ids}, conf) for d, ids in dims.items()}
+            dim_perf = {d: combine_summary(perf_used, {i: 1.0 for i in ids}, conf) for d, ids in dims.items()}
 
             def combine(kind: str, weights: dict[str, float]) -> stats.Estimate:
                 return combine_summary(dim_gap if kind == "gap" else dim_perf, weights, conf)
@@ -236,6 +249,12 @@ class _Run(ResearchRun, ModuleRun):
         servperf_w = combine("perception", weights.values) if weights else None
         use_weighted = cfg.score_basis == "weighted" and servqual_w is not None and servqual_w.value is not None
         used = servqual_w if use_weighted else servqual
+        if servqual_w is not None and servqual_w.value is None and servqual.value is not None:
+            self.note(ctx.tr("weighted score", "加权得分"),
+                      ctx.tr("Customers gave the dimensions with answers no importance at all (importance weights "
+                             "summing to zero): there is no importance data to weight by, so only the unweighted "
+                             "score is given.", "顾客对有回答的维度给出的重要性全部为零（权重之和为零）：没有可用于加权的重要性数据，"
+                             "仅给出未加权得分。"), warning=True)
         alphas = self.reliability(dims) if survey.raw else {}
 
         items = self.item_rows()
@@ -286,6 +305,19 @@ class _Run(ResearchRun, ModuleRun):
         if used.has_interval:
             self.customer_ci = (self.gap_to_score(used.low), self.gap_to_score(used.high))  # type: ignore[arg-type]
         return self.gap_to_score(used.value)
+
+    def enough_respondents(self, gaps: dict[str, stats.Estimate]) -> dict[str, stats.Estimate]:
+        """Summary data: the item gaps with at least ``min_respondents`` answers; a note names the rest."""
+        ctx, cfg = self.ctx, self.cfg
+        few = {i: g for i, g in gaps.items() if g.n < cfg.min_respondents}
+        if few and len(few) < len(gaps):
+            self.note(ctx.tr("too few answers", "作答人数不足"),
+                      ctx.tr("Items answered by fewer than {m} respondents are shown as indications and left out of "
+                             "the dimension and overall gaps: {ids}.",
+                             "作答少于 {m} 人的题项仅供参考，不计入维度差距和总体差距：{ids}。", m=cfg.min_respondents,
+                             ids=", ".join(f"{i} (n = {g.n})" for i, g in few.items())), len(few), warning=True)
+            return {i: g for i, g in gaps.items() if i not in few}
+        return gaps
 
     def gap_to_score(self, gap: float) -> float:
         """100 when perceptions meet or exceed expectations, falling linearly to 0 at −zero_gap."""
@@ -554,14 +586,14 @@ class _Run(ResearchRun, ModuleRun):
 
     def item_line(self, r: dict[str, Any]) -> str:
         ctx = self.ctx
-        perf = r["perception"]
-        if r["gap"] is None:
+        perf = r["_perf"].value  # exact values: the row's are rounded for the data, not for a second rounding
+        g = self.gaps.get(r["id"])
+        if g is None:
             return ctx.tr("{id} {text}: perception {p:.2f}", "{id} {text}：感知 {p:.2f}", id=r["id"], text=r["text"],
                           p=perf)
         return ctx.tr("{id} {text}: expected {e:.2f}, perceived {p:.2f}, gap {g:+.2f} {ci}, n = {n}",
                       "{id} {text}：期望 {e:.2f}，感知 {p:.2f}，差距 {g:+.2f} {ci}，n = {n}", id=r["id"],
-                      text=r["text"], e=r["expectation"], p=perf, g=r["gap"], ci=self.ci(r["ci_low"], r["ci_high"]),
-                      n=r["n"])
+                      text=r["text"], e=r["_exp"].value, p=perf, g=g.value, ci=self.ci(g.low, g.high), n=r["n"])
 
     def item_action(self, r: dict[str, Any], focus: bool, y_cross: float | None) -> Action:
         ctx, item = self.ctx, r["_item"]
@@ -735,9 +767,12 @@ class _Run(ResearchRun, ModuleRun):
                 k=w["checklist"]),
             ctx.tr("Customer-gap sub-score = 100 × min(1, max(0, 1 + Q ÷ {z})), Q = the SERVQUAL score ({b}): 100 "
                    "when perceptions meet or exceed expectations, falling linearly to 0 at a shortfall of {z} scale "
-                   "points ({zr}). Scored only with at least {m} respondents.",
+                   "points ({zr}). Scored only with at least {m} respondents. Its interval = the same mapping applied "
+                   "to the ends of Q's interval (a monotone map, so it keeps the coverage); the promise-keeping "
+                   "sub-score's interval = 100 × the Wilson interval of all occasions pooled.",
                    "顾客差距子得分 = 100 × min(1, max(0, 1 + Q ÷ {z}))，Q 为 SERVQUAL 得分（{b}）：感知达到或超过期望"
-                   "时为 100，随差距线性下降，差距达 {z} 分时为 0（{zr}）。受访者不少于 {m} 人时才评分。",
+                   "时为 100，随差距线性下降，差距达 {z} 分时为 0（{zr}）。受访者不少于 {m} 人时才评分。其区间 = 对 Q 的"
+                   "区间两端作同样换算（单调变换，覆盖率不变）；承诺兑现子得分的区间 = 100 × 全部检查合并后的 Wilson 区间。",
                    z="—" if zero is None else f"{zero:.3g}",
                    b=ctx.tr("weighted by importance where customers gave it, otherwise unweighted",
                             "顾客给出重要性时按重要性加权，否则不加权") if cfg.score_basis == "weighted"
@@ -761,11 +796,14 @@ class _Run(ResearchRun, ModuleRun):
                    "Σ_a Σ_b w_a w_b · s_ab · n_ab ÷ (n_a · n_b) from "
                    "the respondents' dimension gaps (s_ab over respondents with both), t with min(n_d) − 1 degrees of "
                    "freedom; with no missing answers this is the t interval of the respondents' own scores. "
-                   "Weights are treated as fixed. SERVPERF is computed the same way from perceptions alone.",
+                   "Weights are treated as fixed. SERVPERF is computed the same way from perceptions alone. Their n: "
+                   "raw data, the respondents with a value in at least one dimension; summary data, the smallest n "
+                   "among the items combined (items below the minimum sample left out).",
                    "SERVQUAL 得分（未加权）= 各维度差距的平均；加权 = Σ 权重 × 维度差距，权重在有数据的维度上重新归一为总和 1。区间：方差 = "
                    "Σ_a Σ_b w_a w_b · s_ab · n_ab ÷ (n_a · n_b)，由受访者的维度差距计算（s_ab 取同时具备两个维度的"
                    "受访者），t 分布自由度为 min(n_d) − 1；无缺答时即为受访者个人得分的 t 区间。权重视为固定值。"
-                   "SERVPERF 以同样方法仅用感知计算。"),
+                   "SERVPERF 以同样方法仅用感知计算。其 n：原始数据为至少在一个维度上有值的受访者数；汇总数据为参与合并的"
+                   "题项中最小的 n（低于最低样本量的题项不参与）。"),
             ctx.tr("Dimension weights: from the 100-point allocation, each respondent's points divided by their own "
                    "total (only respondents who gave points to every dimension), averaged over respondents; "
                    "otherwise each dimension's mean importance rating (mean of its items' means), normalised to "
@@ -808,6 +846,8 @@ class _Run(ResearchRun, ModuleRun):
                    "目标的为“可能过度承诺”；从未检查的为“未核实”。子得分 = 100 × 全部兑现次数 ÷ 全部检查次数（总数之比："
                    "每次检查代表一位获得承诺的顾客），检查次数达到 {m} 次起计算。",
                    c=cfg.confidence, t=cfg.promise_target, m=cfg.min_promise_checks),
+            ctx.tr(MIN_N_RULE, MIN_N_RULE_ZH).format(m=cfg.min_respondents, s=cfg.small_sample),
+            ctx.tr(INTERVAL_RULE, INTERVAL_RULE_ZH),
             ctx.tr(CHECKLIST_RULE, CHECKLIST_RULE_ZH),
             ctx.tr("Action importance = the customers' importance of the items concerned. ",
                    "行动的重要度 = 相关题项的顾客重要性。") + ctx.tr(IMPORTANCE_RULE, IMPORTANCE_RULE_ZH) + " "

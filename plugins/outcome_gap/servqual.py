@@ -59,14 +59,16 @@ def combine_means(per_dim: dict[str, Values], weights: dict[str, float],
     s_aa the sample variance. With no missing values this is exactly the t
     interval of the respondents' own weighted scores. Degrees of freedom:
     min(n_d) − 1. ``n`` = respondents with a value in at least one dimension;
-    weights are treated as fixed. No interval when some n_d < 2.
+    weights are treated as fixed. No interval when some n_d < 2. No value when
+    the weights of the dimensions with data sum to zero: customers gave them no
+    importance at all, so there is no importance data to weight by.
     """
     dims = [d for d in weights if d in per_dim and any(v is not None for v in per_dim[d])]
     if not dims:
         return stats.Estimate(None, None, None, 0, None, confidence)
     total = math.fsum(weights[d] for d in dims)
     if total <= 0:
-        raise ValueError("the dimension weights sum to zero")
+        return stats.Estimate(None, None, None, 0, None, confidence)
     w = {d: weights[d] / total for d in dims}
     present = {d: [i for i, v in enumerate(per_dim[d]) if v is not None] for d in dims}
     means = {d: math.fsum(per_dim[d][i] for i in present[d]) / len(present[d]) for d in dims}
@@ -99,14 +101,15 @@ def combine_summary(estimates: dict[str, stats.Estimate], weights: dict[str, flo
     Used where only summaries exist (no respondent-level covariances): the
     half-width of a weighted mean of estimates is at most the weighted mean
     of their half-widths (as if they were perfectly correlated). No interval
-    unless every part has one.
+    unless every part has one; no value when the weights of the parts with
+    data sum to zero (no importance data, as in :func:`combine_means`).
     """
     dims = [d for d in weights if d in estimates and estimates[d].value is not None]
     if not dims:
         return stats.Estimate(None, None, None, 0, None, confidence)
     total = math.fsum(weights[d] for d in dims)
     if total <= 0:
-        raise ValueError("the weights sum to zero")
+        return stats.Estimate(None, None, None, 0, None, confidence)
     w = {d: weights[d] / total for d in dims}
     value = math.fsum(w[d] * estimates[d].value for d in dims)  # type: ignore[operator]
     n = min(estimates[d].n for d in dims)

@@ -28,6 +28,8 @@ root-cause review checklist under ``modules.pharmacy_gap.checklist``.
 
 from __future__ import annotations
 
+import math
+
 from typing import Any
 
 from pydantic import Field
@@ -64,7 +66,7 @@ class Config(ChecklistConfig):
     spread_tolerance: float = Field(0.3, ge=0, le=1, description="difference in compliance between shifts or "
                                                                  "roles that marks a standard as variable")
     worst_count: int = Field(3, ge=1, description="how many of the worst standards to name")
-    critical_cap: str | None = Field("C", description="grade cap when a critical standard is not delivered "
+    critical_cap: str | None = Field("C", max_length=10, description="grade cap when a critical standard is not delivered "
                                                       "(null: no cap)")
     confidence: float = Field(0.95, gt=0.5, lt=1, description="confidence level of the intervals")
     weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS),
@@ -226,8 +228,8 @@ class _Run(ModuleRun):
                                                                      "总体执行率（全部观察合并）"),
                    value=_pct(est.value), unit="%", n=est.n, ci_low=_pct(est.low), ci_high=_pct(est.high)),
         ]
-        self.metrics += [Metric(id=f"pharmacy_gap.standard.{r['id']}", label=r["title"], value=_pct(r["rate"]),
-                                unit="%", n=r["n"], ci_low=_pct(r["ci_low"]), ci_high=_pct(r["ci_high"]))
+        self.metrics += [Metric(id=f"pharmacy_gap.standard.{r['id']}", label=r["title"], value=_pct(r["_est"].value),
+                                unit="%", n=r["n"], ci_low=_pct(r["_est"].low), ci_high=_pct(r["_est"].high))
                          for r in observed]
         self.data["shifts"] = self._groups(shifts, standards, "shift")
         self.data["roles"] = self._groups(roles, standards, "role")
@@ -262,7 +264,7 @@ class _Run(ModuleRun):
                              "走访 {n} 次；至少需要 {min} 次才能评定执行情况。", n=len(visits), min=cfg.min_visits),
                       len(visits), warning=True)
             return None, grade_cap
-        mean = sum(r["rate"] for r in observed) / len(observed)
+        mean = math.fsum(r["_est"].value for r in observed) / len(observed)
         return round(100 * mean, 1), grade_cap
 
     def _duplicates(self) -> None:
@@ -297,18 +299,19 @@ class _Run(ModuleRun):
             "rate": _r4(est.value), "ci_low": _r4(est.low), "ci_high": _r4(est.high), "status": status,
             "critical_failure": std.critical and t.failures > 0,
             "spread": None if sp is None else _r4(sp.value), "spread_by": None if sp is None else sp.by,
-            "_spread": sp, "_std": std,
+            "_spread": sp, "_std": std, "_est": est,  # exact values: rounding is for display only
         }
 
     def _line(self, r: dict[str, Any]) -> str:
         return self.ctx.tr("{title} ({id}): {rate:.0%} compliant [{lo:.0%}–{hi:.0%}], n = {n}",
                            "{title}（{id}）：执行率 {rate:.0%} [{lo:.0%}–{hi:.0%}]，n = {n}",
-                           title=r["title"], id=r["id"], rate=r["rate"], lo=r["ci_low"], hi=r["ci_high"], n=r["n"])
+                           title=r["title"], id=r["id"], rate=r["_est"].value, lo=r["_est"].low, hi=r["_est"].high,
+                           n=r["n"])
 
     def _standard_findings(self, rows: list[dict[str, Any]]) -> None:
         ctx, cfg = self.ctx, self.cfg
         below = sorted((r for r in rows if r["status"] in ("shortfall", "possible_shortfall")),
-                       key=lambda r: (r["rate"], r["ci_high"], r["id"]))
+                       key=lambda r: (r["_est"].value, r["_est"].high, r["id"]))
         self.data["worst"] = [r["id"] for r in below[:cfg.worst_count]]
         if below:
             worst = below[:cfg.worst_count]
@@ -346,7 +349,7 @@ class _Run(ModuleRun):
             rationale=ctx.tr("Observed compliance is {rate:.0%} [{lo:.0%}–{hi:.0%}] over {n} applicable "
                              "observations, against a target of {t:.0%}.",
                              "在 {n} 条适用观察中执行率为 {rate:.0%} [{lo:.0%}–{hi:.0%}]，目标为 {t:.0%}。",
-                             rate=r["rate"], lo=r["ci_low"], hi=r["ci_high"], n=r["n"], t=cfg.target)
+                             rate=r["_est"].value, lo=r["_est"].low, hi=r["_est"].high, n=r["n"], t=cfg.target)
             + (ctx.tr(" It is a critical standard, which tolerates no failure, and failed {f} time(s).",
                       " 这是不容许任何失误的关键标准，共失误 {f} 次。", f=r["partly"] + r["not_compliant"])
                if critical else ""),
@@ -504,3 +507,4 @@ class _Run(ModuleRun):
         for r in self.data.get("standards", []):
             r.pop("_spread", None)
             r.pop("_std", None)
+            r.pop("_est", None)

@@ -136,6 +136,7 @@ class _Run(ModuleRun):
                      "items": [], "matrix": [], "dimensions": [], "subscores": {}, "weights": {}}
         self.rows: list[ItemCoverage] = []  # per-item coverage, once computed
         self.weighted = False  # coverage weighted by customer importance
+        self.unweighted_groups: set[str] = set()  # dimensions whose importance weights all were zero
 
     def attr_label(self, attr: str) -> str:
         return self.ctx.tr(*ATTRIBUTES[attr])
@@ -229,8 +230,10 @@ class _Run(ModuleRun):
         self.rows = rows
 
         scored = [r for r in rows if r.coverage is not None]
-        weighted = bool(scored) and all(r.importance is not None for r in scored) and \
-            sum(r.importance for r in scored) > 0  # type: ignore[misc]
+        all_known = bool(scored) and all(r.importance is not None for r in scored)
+        weighted = all_known and sum(r.importance for r in scored) > 0  # type: ignore[misc]
+        if all_known and not weighted:  # known, but all zero: no importance data (the note says so)
+            self.unweighted_groups.update(r.item.dimension for r in scored)
         self.weighted = weighted
         cov = self.weighted_coverage(scored)
         top = [r for r in rows if r.tier == "high" and r.status != "unrated"]
@@ -269,10 +272,17 @@ class _Run(ModuleRun):
                       tr("customers' importance was not collected: coverage is unweighted and the most important "
                          "expectations cannot be singled out", "没有收集顾客的重要性评价：覆盖质量不加权，也无法找出最重要的期望"),
                       warning=True)
-        elif not weighted:
+        elif not weighted and not all_known:
             self.note(tr("importance", "重要性"),
                       tr("customer importance is missing for some items, so every item counts equally in the "
                          "coverage quality", "部分题项缺少顾客重要性，覆盖质量按题项等权计算"), warning=True)
+        if self.unweighted_groups:
+            dims_text = ", ".join(ctx.label(d) for d in sorted(self.unweighted_groups))
+            self.note(tr("importance", "重要性"),
+                      tr("customers gave the items of {d} no importance at all (every answer at the bottom of the "
+                         "importance scale): there is no importance data to weight them by, so their coverage counts "
+                         "them equally", "顾客对{d}的题项给出的重要性全部为最低（权重之和为零）：没有可用于加权的重要性数据，"
+                         "其覆盖质量按题项等权计算", d=dims_text), warning=True)
         unrated_top = [r.item.id for r in rows if r.tier == "high" and r.status == "unrated"]
         if unrated_top:
             self.note(tr("unrated coverage", "覆盖质量未评价"),
@@ -282,11 +292,19 @@ class _Run(ModuleRun):
         return cov, important
 
     def weighted_coverage(self, scored: list[ItemCoverage]) -> float | None:
-        """100 × Σ w·c / Σ w (w = importance when the run is weighted, else 1)."""
+        """100 × Σ w·c / Σ w (w = importance when the run is weighted, else 1).
+
+        Items whose importance weights sum to zero (every customer put them at
+        the bottom of the importance scale) have no importance data to weight
+        by: they count equally, and a note says so.
+        """
         if not scored:
             return None
-        value = stats.weighted_mean([r.coverage for r in scored],
-                                    [r.importance if self.weighted else 1.0 for r in scored])
+        weights = [r.importance if self.weighted else 1.0 for r in scored]
+        if not any(weights):
+            weights = [1.0] * len(scored)
+            self.unweighted_groups.update(r.item.dimension for r in scored)
+        value = stats.weighted_mean([r.coverage for r in scored], weights)
         return None if value is None else round(100 * value, 1)
 
     def item_line(self, r: ItemCoverage) -> str:
@@ -438,16 +456,25 @@ class _Run(ModuleRun):
                "标准质量（0–1）= 六个已回答属性的平均——成文、具体可衡量、从顾客角度设计、与服务理念一致、员工知晓、高层支持——"
                "是 = 1，部分 = 0.5，否 = 0；“不适用”和空白不计入；一个都没回答的标准为“未评价”。"),
             tr("A standard is sound when its quality ≥ {q:g}, it is neither undocumented nor unspecific (answer 'no'), "
-               "and it is not flagged too complex or too harsh to follow.",
-               "合格标准：质量 ≥ {q:g}，“成文”和“具体可衡量”都不是“否”，且未被标为过于复杂或过于苛刻。", q=cfg.sound_quality),
+               "and it is not flagged too complex or too harsh to follow. Standards that are sound = 100 × sound "
+               "standards ÷ rated standards (those with at least one attribute answered; n = rated standards).",
+               "合格标准：质量 ≥ {q:g}，“成文”和“具体可衡量”都不是“否”，且未被标为过于复杂或过于苛刻。"
+               "合格标准比例 = 100 × 合格标准数 ÷ 已评价标准数（至少回答了一个属性的标准；n = 已评价标准数）。",
+               q=cfg.sound_quality),
             tr("Item coverage = the best quality among the rated standards covering the item; 0 when no standard "
                "covers it; unknown (left out) when only unrated standards cover it. Status: sound (a sound standard "
                "covers it), weak (only standards that are not sound), unrated, none.",
                "题项覆盖度 = 覆盖该题项的已评价标准中的最高质量；无标准覆盖为 0；只有未评价标准覆盖时为未知（不计入）。"
                "状态：合格（有合格标准覆盖）、薄弱（只有不合格标准）、未评价、无。"),
+            tr("Expectations covered by any standard = 100 × questionnaire items named in some standard's 'covers' ÷ "
+               "all questionnaire items (n = all items), whatever the standards' quality.",
+               "有标准覆盖的顾客期望 = 100 × 被任一标准的 covers 列出的问卷题项数 ÷ 全部问卷题项数（n = 全部题项），不论标准质量。"),
             tr("Coverage sub-score = 100 × Σ wᵢ·coverageᵢ / Σ wᵢ over items with a known coverage (ratio of sums), "
-               "wᵢ = customer importance (0–1) when known for every such item, else 1.",
-               "覆盖子得分 = 100 × Σ wᵢ·覆盖度ᵢ / Σ wᵢ（已知覆盖度的题项，取总和之比），wᵢ 为顾客重要性（0–1，所有题项均有时），否则为 1。"),
+               "wᵢ = customer importance (0–1) when known for every such item, else 1. Items whose importance weights "
+               "sum to zero (every customer put them at the bottom of the importance scale) have no importance data: "
+               "they count equally, and a note says so.",
+               "覆盖子得分 = 100 × Σ wᵢ·覆盖度ᵢ / Σ wᵢ（已知覆盖度的题项，取总和之比），wᵢ 为顾客重要性（0–1，所有题项均有时），否则为 1。"
+               "重要性权重之和为零的题项（所有顾客都给了重要性最低分）没有可用的重要性数据：按等权计算，并会注明。"),
             tr(IMPORTANCE_RULE, IMPORTANCE_RULE_ZH),
             tr(TIERS_RULE, TIERS_RULE_ZH) + tr(" Share = {s:.3g}.", " 比例 = {s:.3g}。", s=cfg.top_share),
             tr("Important sub-score = 100 × (most important items with a sound standard) ÷ (most important items, "

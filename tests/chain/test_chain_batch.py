@@ -115,21 +115,22 @@ def test_a_worker_that_dies_fails_only_its_own_store(tmp_path, stores, plugin_fi
     assert len(list((tmp_path / "out").glob("*.json"))) == 5
 
 
-def test_pdf_pools_are_replaced_after_their_share_of_stores():
-    assert batch.stores_per_pool(("json", "pdf"), 2) == 2 * batch.PDFS_PER_WORKER
-    assert batch.stores_per_pool(("json", "html", "md", "csv"), 2) is None  # no WeasyPrint: workers kept
+def test_pdf_workers_are_replaced_after_their_share_of_stores():
+    assert batch.stores_per_worker(("json", "pdf")) == batch.PDFS_PER_WORKER
+    assert batch.stores_per_worker(("json", "html", "md", "csv")) is None  # no WeasyPrint: workers kept
 
 
-def test_replaced_pools_write_every_store_once_and_still_isolate_a_crash(tmp_path, stores, monkeypatch,
-                                                                         plugin_file):
-    """A pool is replaced after stores_per_pool stores (PDF workers' native memory does not pile up; JSON
-    here, to be quick); every store is still written once, and a crash in a later pool is still isolated."""
-    monkeypatch.setattr(batch, "stores_per_pool", lambda formats, workers: 2)
+def test_replaced_workers_write_every_store_once_and_still_isolate_a_crash(tmp_path, stores, monkeypatch,
+                                                                           plugin_file):
+    """A worker is replaced after stores_per_worker stores (PDF workers' native memory does not pile up;
+    JSON here, to be quick); every store is still written once, and a crash in a later worker is still
+    isolated."""
+    monkeypatch.setattr(batch, "stores_per_worker", lambda formats: 2)
     seen: list[StoreOutcome] = []
     report = run_batch(stores(12), _options(tmp_path / "out"), workers=2, progress=False, on_outcome=seen.append)
     assert report.succeeded == 12 and len(list((tmp_path / "out").glob("*.json"))) == 12
     per_worker = Counter(o.worker for o in seen)
-    assert max(per_worker.values()) <= 2 and len(per_worker) >= 6  # pools of 2 stores: 6 pools or more
+    assert max(per_worker.values()) <= 2 and len(per_worker) >= 6  # 2 stores per worker: 6 workers or more
 
     crash = _options(tmp_path / "crash", plugins=(plugin_file(CRASHING_PLUGIN, "crash"),))
     report = run_batch(stores(9, folder="c"), crash, workers=2, progress=False)

@@ -208,11 +208,63 @@ def test_cli_single_run_records_history_from_env(tmp_path, stores, monkeypatch):
     assert (tmp_path / "hist.db").is_file()
 
 
-def test_unopenable_history_is_an_output_error(tmp_path, stores):
+def test_unopenable_history_is_an_output_error_but_the_report_is_written(tmp_path, stores):
     (tmp_path / "dir.db").mkdir()
-    result = CliRunner().invoke(main, ["run", str(stores(1)[0]), "-f", "json", "--history", str(tmp_path / "dir.db")])
+    audit = stores(1)[0]
+    result = CliRunner().invoke(main, ["run", str(audit), "-f", "json", "--history", str(tmp_path / "dir.db")])
     assert result.exit_code == 4
+    assert "report written, but not recorded in the history" in result.output
     assert "cannot open history database" in result.output
+    assert (audit.parent / "audit.json").is_file()
+
+
+def test_a_history_that_cannot_be_read_or_written_never_costs_the_report(tmp_path, stores, monkeypatch):
+    from gapaudit.chain.history import History, HistoryError
+
+    def broken(self, *args, **kwargs):
+        raise HistoryError("cannot read history: disk I/O error")
+
+    monkeypatch.setattr(History, "previous", broken)
+    audit = stores(1)[0]
+    result = CliRunner().invoke(main, ["run", str(audit), "-f", "json", "--history", str(tmp_path / "h.db")])
+    assert result.exit_code == 4, result.output
+    assert "disk I/O error" in result.output
+    assert "history" not in json.loads((audit.parent / "audit.json").read_text())["extra"]
+
+    monkeypatch.undo()
+    monkeypatch.setattr(History, "record", broken)
+    result = CliRunner().invoke(main, ["run", str(audit), "-f", "md", "--history", str(tmp_path / "h.db")])
+    assert result.exit_code == 4 and (audit.parent / "audit.md").is_file()
+
+
+def test_batch_with_an_unopenable_history_still_writes_every_report(tmp_path, stores):
+    (tmp_path / "dir.db").mkdir()
+    stores(2)
+    result = CliRunner().invoke(main, ["run", str(tmp_path / "stores"), "-o", str(tmp_path / "out"), "-f", "json",
+                                       "--no-progress", "--history", str(tmp_path / "dir.db")])
+    assert result.exit_code == 4
+    assert len(list((tmp_path / "out").glob("*.json"))) == 2
+    assert "report written, but not recorded in the history" in result.output
+
+
+def _open_new_history(url: str) -> str:
+    try:
+        History(url).close()
+        return "ok"
+    except Exception as exc:  # noqa: BLE001 - the test reports what went wrong
+        return f"{type(exc).__name__}: {exc}"
+
+
+def test_many_processes_opening_a_new_history_at_once(tmp_path):
+    """Creating the tables raced: 'table gapaudit_audit already exists' for some of the processes."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(8) as pool:
+        for trial in range(4):
+            url = f"sqlite:///{tmp_path / f'h{trial}.db'}"
+            outcomes = pool.map(_open_new_history, [url] * 8)
+            assert outcomes == ["ok"] * 8
 
 
 @pytest.fixture(scope="module")

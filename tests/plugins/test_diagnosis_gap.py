@@ -43,11 +43,14 @@ def responses(rows=RESPONSES):
 
 
 def audit(evidence=None, module=None, lang="en", drop=()):
+    """Four respondents, small enough to compute by hand: the minimum-sample rule is lowered to 2 here
+    (test_minimum_sample_rule checks the default of 10)."""
     ev = {"questionnaire": {"items": ITEMS}, "survey": {"responses": responses()}, "management": MANAGEMENT}
     ev.update(evidence or {})
     for key in drop:
         ev.pop(key, None)
-    return minimal_audit(evidence=ev, modules={"diagnosis_gap": module or {}}, audit={"language": lang})
+    return minimal_audit(evidence=ev, modules={"diagnosis_gap": {"min_respondents": 2, **(module or {})}},
+                         audit={"language": lang})
 
 
 def t_interval(values):
@@ -67,7 +70,8 @@ def test_item_gaps_against_hand_computation_and_scipy():
     m, lo, hi = t_interval([6, 7, 5, 6])
     assert items["A"]["customer"] == pytest.approx(6.0)
     assert items["A"]["gap"] == pytest.approx(-1.0)
-    assert items["A"]["ci_low"] == pytest.approx(5 - hi, abs=1e-3)
+    assert hi > 7 and items["A"]["customer_high"] == 7  # a mean's interval is clipped to the 1..7 scale
+    assert items["A"]["ci_low"] == pytest.approx(5 - min(hi, 7), abs=1e-3)
     assert items["A"]["ci_high"] == pytest.approx(5 - lo, abs=1e-3)
     assert items["A"]["n"] == 4 and items["A"]["status"] == "under"
     # B: the blank answer is left out → 7, 6, 5 → mean 6, n 3, gap 0
@@ -297,7 +301,7 @@ def test_equal_inputs_give_equal_priorities_in_a_stable_order():
     rows = [{"respondent": i, "E_X1": e, "E_Y1": e, "I_X1": 6, "I_Y1": 6} for i, e in enumerate([7, 6, 7, 7, 6])]
     management = [{"item": "X1", "expectation": 4}, {"item": "Y1", "expectation": 4}]
     data = minimal_audit(evidence={"questionnaire": {"items": items}, "survey": {"responses": rows},
-                                   "management": management})
+                                   "management": management}, modules={"diagnosis_gap": {"min_respondents": 5}})
     result = run_audit(data, HOST)
     recal = [a for a in result.actions if a.id.startswith("diagnosis_gap.recalibrate")]
     assert [a.id for a in recal] == ["diagnosis_gap.recalibrate.assurance", "diagnosis_gap.recalibrate.reliability"]

@@ -134,6 +134,17 @@ def test_another_store_can_opt_in(gapaudit_example_audit, host, gapaudit_run):
     assert "acme_house_standards" in gapaudit_run(gapaudit_example_audit, host).modules
 
 
+@pytest.mark.parametrize("store", [{"id": "S", "name": "N", "chain": 42}, {"id": "S", "name": "N", "chain": ["Acme"]},
+                                   ["not", "a", "mapping"], None])
+def test_raw_data_of_any_type_is_read_defensively(gapaudit_example_audit, host, gapaudit_load, store):
+    """gapaudit_audit_defaults sees the audit before validation: a chain of the wrong type is the audit's
+    input error (exit 2), never the plugin's crash (exit 3)."""
+    gapaudit_example_audit["store"] = store
+    with pytest.raises(InputError) as info:
+        gapaudit_load(gapaudit_example_audit, host)
+    assert any(issue.path[:1] == ("store",) for issue in info.value.issues)
+
+
 # --- actions ----------------------------------------------------------------------------------
 
 def test_builtin_actions_are_reworded_and_extra_ones_added(acme_audit, host, gapaudit_run):
