@@ -278,7 +278,8 @@ PhotoList = Annotated[
     BeforeValidator(_split_names), Field(max_length=MAX_PHOTOS_PER_ROW), AfterValidator(_photo_names),
     WithJsonSchema({"anyOf": [{"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 260},
                                 "maxItems": MAX_PHOTOS_PER_ROW},
-                               {"type": "string", "description": "file names separated by ; , 、 | or line breaks"}],
+                               {"type": "string", "maxLength": MAX_PHOTOS_PER_ROW * 261,
+                                "description": "file names separated by ; , 、 | or line breaks"}],
                     "description": "photo files (JPEG, PNG; HEIC with gapaudit[heic]) relative to the audit "
                                    "folder"})]
 """Photo file names; a cell may hold several separated by ``;`` ``,`` ``、`` ``|`` or line breaks (not spaces:
