@@ -264,8 +264,11 @@ def validate(audit: Path, lang: str | None, plugin: tuple[str, ...], debug: bool
               help="Output file, or folder for several formats or several audits (default: next to each audit "
                    "file); a trailing / always means a folder.")
 @click.option("-f", "--format", "formats", multiple=True, metavar="FORMAT",
-              help="pdf, html, json, md or csv (the action plan); repeat or comma-separate for several.")
+              help="pdf, html, json, md, csv or xlsx (the action register); repeat or comma-separate for several.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), help="Report language (default: the audit's).")
+@click.option("--brief", is_flag=True,
+              help="The store owner's brief report (at most six pages: summary, top problems, action plan) "
+                   "instead of the full one; a chain plugin can make it the default (report.profile).")
 @click.option("--template-dir", "template_dirs", multiple=True, metavar="DIR",
               type=click.Path(path_type=Path, file_okay=False, exists=True),
               help="Report templates searched before the plugins' and the defaults (override any template; "
@@ -295,7 +298,7 @@ def validate(audit: Path, lang: str | None, plugin: tuple[str, ...], debug: bool
                    "pip install 'gapaudit[sign]'.")
 @plugin_option
 @debug_option
-def run(audits: tuple[str, ...], output: Path | None, formats: tuple[str, ...], lang: str | None,
+def run(audits: tuple[str, ...], output: Path | None, formats: tuple[str, ...], lang: str | None, brief: bool,
         template_dirs: tuple[Path, ...], fail_under: float | None, executor: str, scheduler: str | None,
         workers: int | None, history: str | None, progress: bool | None, time_limit: float | None,
         no_cache: bool, sign_key: Path | None,
@@ -326,12 +329,13 @@ def run(audits: tuple[str, ...], output: Path | None, formats: tuple[str, ...], 
                              output if single else None))
     key = _sign_key(sign_key, formats, executor, debug, lang)
     _startup_warnings(formats, single)
+    profile = "brief" if brief else None
     if single:
         _run_single(Path(audits[0]), output, formats, lang, fail_under, plugin, debug, history_url, template_dirs,
-                    key, not no_cache)
+                    profile, key, not no_cache)
     else:
         _run_batch(audits, output, formats, lang, fail_under, plugin, debug, history_url, executor, scheduler,
-                   workers, progress, template_dirs, key, time_limit, not no_cache)
+                   workers, progress, template_dirs, profile, key, time_limit, not no_cache)
 
 
 def _sign_key(path: Path | None, formats: tuple[str, ...], executor: str, debug: bool,
@@ -386,7 +390,8 @@ def _is_single(audits: tuple[str, ...]) -> bool:
 
 def _run_single(audit: Path, output: Path | None, formats: tuple[str, ...], lang: str | None,
                 fail_under: float | None, plugin: tuple[str, ...], debug: bool, history_url: str | None,
-                template_dirs: tuple[Path, ...] = (), sign: Any = None, photo_cache: bool = True) -> None:
+                template_dirs: tuple[Path, ...] = (), profile: str | None = None,
+                sign: Any = None, photo_cache: bool = True) -> None:
     """One audit file, as ``gapaudit run`` always did; recorded in the history when one is set."""
     from gapaudit.errors import GapauditError
     from gapaudit.load.audit import display_path
@@ -396,7 +401,7 @@ def _run_single(audit: Path, output: Path | None, formats: tuple[str, ...], lang
         _check_output_folder(output, "several formats need a folder" if len(formats) > 1
                              else "a trailing / asks for a folder")
     options = RunOptions(formats=formats, output=output, lang=lang, template_dirs=template_dirs,
-                         many=_output_is_folder(), sign=sign, photo_cache=photo_cache)
+                         many=_output_is_folder(), profile=profile, sign=sign, photo_cache=photo_cache)
     msg_lang = lang
     history_error: GapauditError | None = None
     recorder = plugin_ = None
@@ -446,8 +451,8 @@ def _run_single(audit: Path, output: Path | None, formats: tuple[str, ...], lang
 def _run_batch(audits: tuple[str, ...], output: Path | None, formats: tuple[str, ...], lang: str | None,
                fail_under: float | None, plugin: tuple[str, ...], debug: bool, history_url: str | None,
                executor: str, scheduler: str | None, workers: int | None, progress: bool | None,
-               template_dirs: tuple[Path, ...] = (), sign: Any = None, time_limit: float | None = None,
-               photo_cache: bool = True) -> None:
+               template_dirs: tuple[Path, ...] = (), profile: str | None = None, sign: Any = None,
+               time_limit: float | None = None, photo_cache: bool = True) -> None:
     """Several audits in parallel: one report each, failures listed at the end (see gapaudit.chain.batch)."""
     from gapaudit.chain.batch import DEFAULT_TIME_LIMIT, BatchOptions, expand_sources, run_batch
     from gapaudit.errors import GapauditError
@@ -458,7 +463,8 @@ def _run_batch(audits: tuple[str, ...], output: Path | None, formats: tuple[str,
         raise click.BadParameter("--scheduler needs --executor dask", param_hint="--scheduler")
     _check_output_folder(output, "several audits need a folder")
     options = BatchOptions(run=RunOptions(formats=formats, output=output, lang=lang, many=True,
-                                          template_dirs=template_dirs, sign=sign, photo_cache=photo_cache),
+                                          template_dirs=template_dirs, profile=profile, sign=sign,
+                                          photo_cache=photo_cache),
                            plugins=plugin, history=history_url, fail_under=fail_under)
     show = sys.stderr.isatty() if progress is None else progress
     limit = DEFAULT_TIME_LIMIT if time_limit is None else (time_limit or None)

@@ -6,13 +6,16 @@ plugins give a byte-identical JSON result.
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 from pydantic import ValidationError
 
-from gapaudit import __version__
+from gapaudit import __version__, problems
 from gapaudit.actions import apply_plugin_actions, merge_actions
+from gapaudit.analysis.memo import memoised, own
 from gapaudit.errors import PluginError
+from gapaudit.impact import IMPACT_RULE, IMPACT_RULE_ZH, Counterfactuals
 from gapaudit.load.audit import LoadedAudit
 from gapaudit.model.result import AuditResult, ModuleResult, OverallScore, PluginInfo
 from gapaudit.module import ModuleContext
@@ -22,11 +25,21 @@ from gapaudit.analysis.scoring import OVERALL_RULE, OVERALL_RULE_ZH, PRIORITY_RU
 from gapaudit.analysis.stats import weighted_mean
 
 
-def run(loaded: LoadedAudit, host: PluginHost, lang: str | None = None) -> AuditResult:
+def run(loaded: LoadedAudit, host: PluginHost, lang: str | None = None, *, impacts: bool = True) -> AuditResult:
     """Run the enabled modules in order and assemble the :class:`AuditResult`.
 
-    ``lang`` overrides the audit's language for every text the modules write.
+    ``lang`` overrides the audit's language for every text the modules write. ``impacts=False`` skips the
+    counterfactual pass (for benchmarks): no action then has an impact. Statistics are memoised for the run:
+    the impact of each action re-runs modules on mostly unchanged evidence.
     """
+    with memoised():
+        if loaded.survey is not None:
+            own(values for kind in (loaded.survey.expectation, loaded.survey.perception, loaded.survey.importance,
+                                    loaded.survey.points) for values in kind.values())
+        return _run(loaded, host, lang, impacts)
+
+
+def _run(loaded: LoadedAudit, host: PluginHost, lang: str | None, impacts: bool) -> AuditResult:
     audit = loaded.input
     lang = lang or audit.audit.language
     classes = host.modules()
@@ -49,13 +62,26 @@ def run(loaded: LoadedAudit, host: PluginHost, lang: str | None = None) -> Audit
         results[mid] = result
 
     overall = _overall(results, audit, lang)
+    counterfactuals = Counterfactuals(loaded, host, results, lang, complete=_complete, overall=_overall,
+                                      enabled=impacts)
+    # the counterfactual runs allocate many short-lived objects: collections then skip what exists already
+    # (the audit, the results, the models), handed back to the collector afterwards (as for PDF layout)
+    gc.freeze()
+    try:
+        plan = problems.build(audit, results, merge_actions([results[m].actions for m in results]),
+                              counterfactuals,
+                              importance=loaded.survey.customer_importance() if loaded.survey else {})
+    finally:
+        gc.unfreeze()
     out = AuditResult(
         gapaudit_version=__version__,
         audit=audit.audit.model_dump(mode="json") | {"language": lang},
         store=audit.store.model_dump(mode="json"),
         overall=overall,
-        modules=results,
-        actions=merge_actions([results[m].actions for m in results]),
+        modules=plan.results,
+        actions=plan.actions,
+        problems=plan.problems,
+        subjects=plan.subjects,
         data_quality=_data_quality(results, lang),
         plugins=[PluginInfo(name=r.name, version=r.version, source=r.source)
                  for r in host.records.values() if r.name not in excluded],
@@ -92,6 +118,9 @@ def _data_quality(results: dict[str, ModuleResult], lang: str) -> dict[str, Any]
         "no_data": [{"module": mid, "reason": r.reason} for mid, r in results.items() if r.score is None],
         "notes": [{"module": mid, **note.model_dump()} for mid, r in results.items() for note in r.data_quality],
         "methodology": {mid: r.methodology for mid, r in results.items() if r.methodology},
-        "rules": {"priority": rule_text(PRIORITY_RULE, PRIORITY_RULE_ZH, lang),
+        "rules": {"priority": rule_text(problems.PRIORITY_RULE, problems.PRIORITY_RULE_ZH, lang),
+                  "impact": rule_text(IMPACT_RULE, IMPACT_RULE_ZH, lang),
+                  "problems": rule_text(problems.PROBLEM_RULE, problems.PROBLEM_RULE_ZH, lang),
+                  "severity_score": rule_text(PRIORITY_RULE, PRIORITY_RULE_ZH, lang),
                   "overall": rule_text(OVERALL_RULE, OVERALL_RULE_ZH, lang)},
     }

@@ -62,8 +62,10 @@ def gapaudit_audit_defaults(audit: "dict[str, Any]") -> "dict[str, Any] | None":
     ``chain`` a number): check types before using them, as the example chain
     plugin does. Every other hook receives validated data. Allowed keys:
     ``modules`` (module id → config block: settings such as weights, bands,
-    critical items), ``scoring`` (overall weights and grade bands) and
-    ``plugins`` (``disable``: modules or plugins to switch off). Mappings are
+    critical items), ``scoring`` (overall weights and grade bands),
+    ``plugins`` (``disable``: modules or plugins to switch off), ``links``
+    (complaint and error categories → the items or standards they concern)
+    and ``report`` (``profile``: "full" or "brief"). Mappings are
     merged in plugin registration order, and the audit file's own values win;
     lists under ``plugins`` are added to. Validated with the same models as
     the audit file; errors name the plugin.
@@ -80,7 +82,10 @@ def gapaudit_module_actions(module_id: str, result: "ModuleResult", audit: "Audi
     Called after each module has run, with its result. Return actions to
     add; an action whose ``id`` equals one the module produced *replaces* it
     (that is how a chain rewords a built-in action in its own terms). Results
-    from all plugins are applied in registration order.
+    from all plugins are applied in registration order. An action's
+    ``targets`` (ShareTarget, SetTarget … in :mod:`gapaudit.model.result`)
+    say what it aims at: gapaudit re-runs the audit with them reached to
+    measure its impact, which ranks it among all actions.
     """
 
 

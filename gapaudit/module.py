@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from gapaudit.analysis.checklist import ChecklistScore, Question, score_checklist
 from gapaudit.model.base import Model
 from gapaudit.model.result import Action, ActionKind, DataQualityNote, Finding, FindingSeverity, Horizon, Metric, \
-    ModuleResult
+    ModuleResult, SetTarget
 from gapaudit.model.vocab import label as vocab_label
 from gapaudit.analysis.scoring import grade_for, priority
 
@@ -47,6 +47,11 @@ class AuditModule:
     order: ClassVar[int] = 500  # modules run and appear in ascending order
     description: ClassVar[dict[str, str]] = {}
     Config: ClassVar[type[BaseModel]] = NoConfig
+    #: the evidence the module's score and grade depend on: "evidence.<section>", "evidence.<section>.<field>"
+    #: (one field of a table: rows added or removed count too), or "survey.expectation" / "survey.perception" /
+    #: "survey.importance" / "survey.points" for the parsed survey. None = unknown: any change may. Working out
+    #: an action's impact re-runs only the modules whose score the action's targets can change.
+    reads: ClassVar[frozenset[str] | None] = None
 
     def run(self, ctx: "ModuleContext") -> ModuleResult:  # pragma: no cover - interface
         raise NotImplementedError
@@ -71,13 +76,19 @@ class Remedy:
 
 @dataclass(frozen=True)
 class ModuleContext:
-    """Everything a module may read; build results with its helpers."""
+    """Everything a module may read; build results with its helpers.
+
+    ``scores_only`` is set when the engine re-runs the module to measure an action's impact: only the score,
+    grade and grade cap of that run are read, so the module may skip descriptive work that changes none of
+    them (driver analyses, reliability, chart data). A test runs every built-in module both ways and compares.
+    """
 
     audit: "AuditInput"
     config: Any
     lang: str
     survey: "SurveyData | None"
     module_id: str
+    scores_only: bool = False
 
     @property
     def evidence(self):
@@ -106,23 +117,35 @@ class ModuleContext:
     def action(self, id: str, title: str, *, rationale: str, severity: FindingSeverity,
                importance: float | None = None, confidence: float = 1.0, owner_role: str = "",
                horizon: Horizon = "short", evidence: list[str] | None = None,
-               kind: ActionKind = "management", finding_ids: list[str] | None = None) -> Action:
-        """An action with its priority from the shared formula and a due date from its horizon."""
+               kind: ActionKind = "management", finding_ids: list[str] | None = None,
+               about: list[str] | None = None, targets: list[Any] | None = None,
+               impact_note: str = "") -> Action:
+        """An action with a due date from its horizon.
+
+        ``targets`` (see :mod:`gapaudit.model.result`: ShareTarget, SetTarget …) say what the action aims at;
+        the engine re-runs the audit with them reached to find its impact, which sets its priority. Without
+        targets give ``impact_note``: why its impact cannot be measured. ``severity``, ``importance`` and
+        ``confidence`` give the severity score that orders actions whose impact is unknown; ``confidence``
+        (how sure the shortfall is real) also weighs the impact.
+        """
         value, basis = priority(severity, importance, confidence)
         return Action(
             id=id, title=title, rationale=rationale, gap=self.module_id, owner_role=owner_role,
             horizon=horizon, priority=value, due=self.audit_date + dt.timedelta(days=DUE_DAYS[horizon]),
             evidence=evidence or [], kind=kind, finding_ids=finding_ids or [], priority_basis=basis,
+            about=about or [], targets=targets or [], impact_note=impact_note,
         )
 
     def remedy_action(self, remedy: Remedy, *, rationale: str, severity: FindingSeverity,
                       importance: float | None = None, confidence: float = 1.0, evidence: list[str] | None = None,
-                      finding_ids: list[str] | None = None) -> Action:
+                      finding_ids: list[str] | None = None, about: list[str] | None = None,
+                      targets: list[Any] | None = None, impact_note: str = "") -> Action:
         """:meth:`action` for a :class:`Remedy`: its id, title, owner, horizon and kind in the report language."""
         return self.action(f"{self.module_id}.{remedy.key}", self.tr(remedy.en, remedy.zh), rationale=rationale,
                            severity=severity, importance=importance, confidence=confidence,
                            owner_role=self.tr(remedy.owner_en, remedy.owner_zh), horizon=remedy.horizon,
-                           evidence=evidence, kind=remedy.kind, finding_ids=finding_ids)
+                           evidence=evidence, kind=remedy.kind, finding_ids=finding_ids, about=about,
+                           targets=targets, impact_note=impact_note)
 
     def checklist_actions(self, checklist: "ChecklistScore", remedies: Mapping[str, Remedy]) -> list[Action]:
         """One action per remedy behind the review questions answered 'no' (severity medium) or 'partly' (low).
@@ -142,8 +165,16 @@ class ModuleContext:
                 remedy, severity="medium" if any(a == "no" for _, a, _ in answers) else "low",
                 rationale=self.tr("The review checklist answers show this is not done consistently.",
                                   "复核清单的回答表明此项未能持续做到。"),
-                evidence=evidence, finding_ids=[f"{self.module_id}.checklist.gaps"]))
+                evidence=evidence, finding_ids=[f"{self.module_id}.checklist.gaps"],
+                targets=[self.checklist_target([q.id for q, _, _ in answers])]))
         return actions
+
+    def checklist_target(self, question_ids: list[str]) -> SetTarget:
+        """The target of a checklist remedy: these review questions answered 'yes'."""
+        return SetTarget(table=f"modules.{self.module_id}.checklist.answers", keys=list(question_ids),
+                         changes={"answer": "yes"}, metric=f"{self.module_id}.checklist", goal=100.0,
+                         label=self.tr("review questions {q} answered 'yes'", "复核问题 {q} 的回答变为“是”",
+                                       q=", ".join(question_ids)))
 
 
 class ModuleRun:

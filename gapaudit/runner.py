@@ -34,6 +34,7 @@ class RunOptions:
     many: bool = False  # several audits or formats: ``output`` is a folder
     photo_cache: bool = True  # keep prepared photos in the user's cache folder between runs
     sign: "SignKey | None" = None  # sign every PDF with this key (PAdES, gapaudit.seal)
+    profile: str | None = None  # report profile: "full" or "brief" (default: the audit's report.profile)
 
 
 @dataclass
@@ -62,7 +63,7 @@ def run_one(path: Path, options: RunOptions, host: PluginHost, name: str | None 
         photos = _photos(loaded, options)
         rendered = [(output_path(naming, fmt, options.output, many),
                      render(result, fmt, host=host, template_dirs=options.template_dirs, audit=loaded.input,
-                            photos=photos))
+                            profile=options.profile, photos=photos))
                     for fmt in options.formats]
         if options.sign is not None:
             from gapaudit.seal import sign_pdf

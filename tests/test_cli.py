@@ -67,11 +67,11 @@ def test_run_writes_json_next_to_input(runner, audit):
 
 def test_several_formats_and_output_folder(runner, audit, tmp_path):
     out = tmp_path / "reports"
-    result = runner.invoke(main, ["run", str(audit), "-f", "json,csv", "-o", str(out), "--plugin", "fixed.py"])
+    result = runner.invoke(main, ["run", str(audit), "-f", "json,csv,xlsx", "-o", str(out), "--plugin", "fixed.py"])
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == ["store.actions.csv", "store.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["store.actions.csv", "store.actions.xlsx", "store.json"]
     csv_text = (out / "store.actions.csv").read_text("utf-8-sig")
-    assert csv_text.splitlines()[0].startswith("priority,id,title")
+    assert csv_text.splitlines()[0].startswith("Rank,Problem,Role,Action ID,Action,")
     assert "fixed.act" in csv_text
 
 
@@ -83,7 +83,7 @@ def test_output_file_suffix_picks_the_format_and_a_trailing_slash_means_a_folder
     run("-o", "out.json")  # no -f: JSON because the file asked for is .json, not a PDF named out.json
     assert json.loads((tmp_path / "out.json").read_text())["overall"]["score"] == 62.5
     run("-o", "plan.csv")  # the name asked for, not plan.actions.csv
-    assert (tmp_path / "plan.csv").read_text("utf-8-sig").startswith("priority,id,title")
+    assert (tmp_path / "plan.csv").read_text("utf-8-sig").startswith("Rank,Problem,Role")
     run("-o", "new-folder/", "-f", "json")  # one audit, one format, a folder that does not exist yet
     assert [p.name for p in (tmp_path / "new-folder").iterdir()] == ["store.json"]
     result = runner.invoke(main, ["run", str(audit), "--plugin", "fixed.py", "-o", "explicit.pdf", "-f", "md"])
@@ -99,8 +99,8 @@ def test_output_file_suffix_picks_the_format_and_a_trailing_slash_means_a_folder
 def test_output_that_cannot_be_right_is_refused_before_any_work(runner, audit, tmp_path):
     result = runner.invoke(main, ["run", str(audit), "--plugin", "fixed.py", "-o", "notes.txt"])
     assert result.exit_code == 2
-    assert "cannot tell the format from 'notes.txt': name the file .pdf, .html, .md, .json, .csv, or give -f " \
-           "(for a folder, end it with /)" in result.output
+    assert "cannot tell the format from 'notes.txt': name the file .pdf, .html, .md, .json, .csv, .xlsx, or give " \
+           "-f (for a folder, end it with /)" in result.output
     (tmp_path / "taken.json").write_text("{}")
     for args in (["-f", "json,md", "-o", "taken.json"], ["-f", "json", "-o", "taken.json/"]):
         result = runner.invoke(main, ["run", str(audit), "--plugin", "fixed.py", *args])

@@ -89,7 +89,8 @@ def test_due_dates_follow_horizon():
     result = run_audit(minimal_audit(), host)
     [action] = result.actions
     assert action.due == dt.date(2026, 9, 30) + dt.timedelta(days=30)
-    assert action.priority == 60.0
+    # no target: no impact, priority 0, and the severity formula's score kept to order it among such actions
+    assert action.priority == 0 and action.impact is None and action.priority_basis["severity_score"] == 60.0
 
 
 def test_same_input_gives_byte_identical_json():

@@ -22,7 +22,8 @@ from pydantic import Field, field_validator, model_validator
 from gapaudit.errors import quoted
 from gapaudit.model.audit import Complaint, ComplaintHandling, Evidence, LossReason, LostCustomer, Volume
 from gapaudit.model.base import ANSWER_VALUE, MAX_HOURS, Model
-from gapaudit.model.result import Action, DataQualityNote, Finding, Metric
+from gapaudit.model.result import Action, ComplaintTarget, DataQualityNote, Finding, Metric, ShareTarget
+from gapaudit.analysis.memo import by_identity
 from gapaudit.analysis.stats import Estimate, percentile, proportion
 from gapaudit.analysis.tagged import confidence_for_n, listing
 
@@ -384,7 +385,12 @@ class ComplaintAnalysis:
 
 
 def analyse(evidence: Evidence, settings: ComplaintSettings, basis: Basis = "auto") -> ComplaintAnalysis:
-    """Run every complaint analysis the evidence allows."""
+    """Run every complaint analysis the evidence allows (once per run for the same logs and settings)."""
+    return by_identity((evidence.complaints, evidence.complaint_handling, evidence.lost_customers, evidence.volume,
+                        settings), "complaints.analyse", lambda: _analyse(evidence, settings, basis), basis)
+
+
+def _analyse(evidence: Evidence, settings: ComplaintSettings, basis: Basis) -> ComplaintAnalysis:
     rate = per_thousand(evidence, "complaints", basis)
     stats = ice = risk = None
     if log_provided(evidence, "complaints"):
@@ -534,8 +540,14 @@ def present(ctx: "ModuleContext", a: ComplaintAnalysis, *, full: bool = True) ->
 
     ``full=False`` gives only the handling part (resolution rate and the six steps), for a module
     that scores complaint handling as one element among others; the log's findings (iceberg,
-    customers at risk, speed, open complaints, loss reasons) come with ``full=True``.
+    customers at risk, speed, open complaints, loss reasons) come with ``full=True``. Once per run for the
+    same analysis, module and language (callers build new lists from it and never change it).
     """
+    # (the analysis is one per complaint logs and volume, so it stands for the evidence present() reads)
+    return by_identity(a, "complaints.present", lambda: _present(ctx, a, full), ctx.module_id, ctx.lang, full)
+
+
+def _present(ctx: "ModuleContext", a: ComplaintAnalysis, full: bool) -> Presented:
     out = Presented(methodology=rules(ctx, a.settings, full=full))
     tr, mid, st = ctx.tr, ctx.module_id, a.stats
     if st is None and full:
@@ -552,7 +564,7 @@ def present(ctx: "ModuleContext", a: ComplaintAnalysis, *, full: bool = True) ->
         if full:
             _present_log(ctx, a, st, out)
     if a.handling is not None:
-        _present_handling(ctx, a.handling, out)
+        _present_handling(ctx, a.handling, out, a.settings.step_target)
     if full and a.losses is not None:
         _present_losses(ctx, a.losses, out)
     return out
@@ -691,7 +703,12 @@ def _present_resolution(ctx: "ModuleContext", a: ComplaintAnalysis, st: Complain
                          "迅速解决的投诉顾客回头率远高于慢速解决（{d} 对 {c}），约可多留住 {x} 位顾客。",
                          d=_pct(s.return_rates.resolved_quickly), c=_pct(s.return_rates.resolved),
                          x=_num(a.at_risk.saved_if_all_fast if a.at_risk else None, 1)),
-            severity=severity, owner_role=tr("store manager", "店长"), evidence=evidence, finding_ids=[fid]))
+            severity=severity, owner_role=tr("store manager", "店长"), evidence=evidence, finding_ids=[fid],
+            targets=[ComplaintTarget(resolved=s.resolution_target, quick=s.quick_target, within_hours=s.quick_hours,
+                                     metric=f"{mid}.complaints.resolution_rate", goal=round(100 * s.resolution_target, 1),
+                                     label=tr("{rt} of complaints resolved, {qt} within {h} h",
+                                              "投诉解决率 {rt}，{h} 小时内解决 {qt}", rt=_pct(s.resolution_target),
+                                              qt=_pct(s.quick_target), h=_num(s.quick_hours)))]))
     if st.open:
         high = any(c.severity == "high" for c in st.open)
         fid = f"{mid}.complaints.open"
@@ -710,10 +727,12 @@ def _present_resolution(ctx: "ModuleContext", a: ComplaintAnalysis, st: Complain
                          "投诉未解决的顾客回头率为 {b}，迅速解决的为 {d}。",
                          b=_pct(s.return_rates.complained), d=_pct(s.return_rates.resolved_quickly)),
             severity="high" if high else "medium", owner_role=tr("customer service lead", "客服主管"),
-            evidence=[c.id for c in st.open], finding_ids=[fid]))
+            evidence=[c.id for c in st.open], finding_ids=[fid],
+            targets=[ComplaintTarget(resolved=1.0, metric=f"{mid}.complaints.resolution_rate", goal=100.0,
+                                     label=tr("every open complaint resolved", "所有未解决的投诉都得到解决"))]))
 
 
-def _present_handling(ctx: "ModuleContext", h: SixSteps, out: Presented) -> None:
+def _present_handling(ctx: "ModuleContext", h: SixSteps, out: Presented, step_target: float) -> None:
     tr, mid = ctx.tr, ctx.module_id
     out.metrics.append(_metric(f"{mid}.complaints.six_steps", tr("Complaint handling (six steps)", "投诉处理六步骤"),
                                h.score, "/100", digits=1, n=h.cases))
@@ -747,7 +766,13 @@ def _present_handling(ctx: "ModuleContext", h: SixSteps, out: Presented) -> None
                      "commit, thank) and check them on the next visits.",
                      "以角色扮演练习六步骤（道歉、解释、理解、迅速解决、再次致歉并承诺改进、致谢），并在后续走访中检查。"),
         severity=severity, confidence=confidence_for_n(h.cases), owner_role=tr("training lead", "培训主管"),
-        evidence=evidence, finding_ids=[fid]))
+        evidence=evidence, finding_ids=[fid],
+        targets=[ShareTarget(table="evidence.complaint_handling", field=r.step, meets="yes",
+                             value=step_target,
+                             metric=f"{mid}.complaints.six_steps",
+                             label=tr("'{s}' done in {t} of cases", "“{s}”在 {t} 的案例中做到", s=step_label(ctx, r.step),
+                                      t=_pct(step_target)))
+                 for r in h.missed]))
 
 
 def _present_losses(ctx: "ModuleContext", rows: list[LossRow], out: Presented) -> None:
@@ -788,4 +813,6 @@ def _present_losses(ctx: "ModuleContext", rows: list[LossRow], out: Presented) -
                          "from how customers are served.", "开发一位新顾客的成本是维持一位老顾客的 5–6 倍；"
                          "多数流失源于服务方式。"),
             severity="high" if above else "medium", owner_role=tr("store manager", "店长"),
-            evidence=evidence, finding_ids=[fid]))
+            evidence=evidence, finding_ids=[fid],
+            impact_note=tr("customers won back show in the next audit's figures; the analytics give no score "
+                           "for them now", "挽回的顾客会体现在下次审核的数据中；本次分析不为此计分")))

@@ -34,6 +34,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
 
+from gapaudit.analysis.memo import memo
+
 __all__ = [
     "AlphaResult",
     "Correlation",
@@ -190,6 +192,14 @@ def _complete_pairs(
     """Pairs (a[i], b[i]) where both are present; lengths must match."""
     if len(a) != len(b):
         raise ValueError(f"{what}: sequences differ in length ({len(a)} vs {len(b)})")
+    # fast path for the usual input, floats and None (as drop_missing); anything else is checked below
+    pairs = [(u, v) for u, v in zip(a, b) if u is not None and v is not None and u == u and v == v]
+    xs_fast = [u for u, _ in pairs]
+    ys_fast = [v for _, v in pairs]
+    types = list(map(type, xs_fast + ys_fast))
+    if types.count(float) == len(types) and not (pairs and math.inf in (max(xs_fast), max(ys_fast))
+                                                 or pairs and -math.inf in (min(xs_fast), min(ys_fast))):
+        return xs_fast, ys_fast
     xs: list[float] = []
     ys: list[float] = []
     for u, v in zip(a, b):
@@ -438,6 +448,7 @@ def norm_ppf(p: float) -> float:
     return NormalDist().inv_cdf(_check_probability(p))
 
 
+@memo
 def t_cdf(t: float, df: float) -> float:
     """CDF of Student's t with df degrees of freedom.
 
@@ -459,6 +470,7 @@ def t_cdf(t: float, df: float) -> float:
 
 
 @functools.lru_cache(maxsize=4096)
+@memo
 def t_ppf(p: float, df: float) -> float:
     """Quantile of Student's t: the t with P(T <= t) = p.
 
@@ -495,6 +507,7 @@ def f_cdf(x: float, df1: float, df2: float) -> float:
     return _beta_inc_pair(0.5 * df1, 0.5 * df2, num / denom, df2 / denom)[0]
 
 
+@memo
 def f_ppf(p: float, df1: float, df2: float) -> float:
     """Quantile of F(df1, df2): solve I_u(df1/2, df2/2) = p, then F = (df2/df1) u / (1-u)."""
     p = _check_probability(p)
@@ -524,6 +537,7 @@ def _mean_ci_of(xs: list[float], confidence: float) -> Estimate:
     return Estimate(m, m - half, m + half, n, sd, confidence)
 
 
+@memo
 def mean_ci(values: Sequence[MaybeNumber], confidence: float = 0.95) -> Estimate:
     """Mean with its Student t confidence interval, skipping missing values.
 
@@ -534,6 +548,7 @@ def mean_ci(values: Sequence[MaybeNumber], confidence: float = 0.95) -> Estimate
     return _mean_ci_of(drop_missing(values), confidence)
 
 
+@memo
 def mean_difference_ci(
     a: Sequence[MaybeNumber], b: Sequence[MaybeNumber], confidence: float = 0.95
 ) -> Estimate:
@@ -699,6 +714,7 @@ def feldt_interval(
     return low, high
 
 
+@memo
 def cronbach_alpha(
     rows: Sequence[Sequence[MaybeNumber]], confidence: float = 0.95
 ) -> AlphaResult:
@@ -790,6 +806,7 @@ def pearson(x: Sequence[MaybeNumber], y: Sequence[MaybeNumber]) -> tuple[float |
     return (_pearson(xs, ys) if len(xs) >= 2 else None), len(xs)
 
 
+@memo
 def spearman(
     x: Sequence[MaybeNumber], y: Sequence[MaybeNumber], confidence: float = 0.95
 ) -> Correlation:

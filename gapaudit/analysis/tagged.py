@@ -19,9 +19,10 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from gapaudit.errors import quoted
 from gapaudit.model.audit import Evidence, GradeBand, Scoring, Standard
 from gapaudit.model.base import ANSWER_VALUE, Model, check_weight
-from gapaudit.model.result import DataQualityNote, Finding, Metric
+from gapaudit.model.result import DataQualityNote, Finding, Metric, SetTarget
 from gapaudit.analysis.evidence import MIN_N_RULE, MIN_N_RULE_ZH, MIN_RESPONDENTS, SMALL_SAMPLE
 from gapaudit.analysis.scoring import cap_grade, critical_failure_topic, grade_for
+from gapaudit.analysis.memo import by_identity, memo
 from gapaudit.analysis.stats import drop_missing, mean_ci
 
 if TYPE_CHECKING:
@@ -29,6 +30,13 @@ if TYPE_CHECKING:
 
 TagKind = Literal["factor", "element"]
 SourceKind = Literal["observations", "survey", "highlights", "six_steps", "complaint_log", "rubric"]
+
+#: the evidence the scores of the eight-factor and golden-triangle modules depend on (AuditModule.reads): tagged
+#: observations, the tags and critical flags of standards, tagged survey items, the rubric, the complaint logs
+QUALITY_READS = frozenset({"evidence.questionnaire", "evidence.standards.id", "evidence.standards.factor",
+                           "evidence.standards.element", "evidence.standards.critical", "evidence.observations",
+                           "evidence.rubric", "survey.perception", "evidence.complaints", "evidence.errors",
+                           "evidence.volume", "evidence.complaint_handling"})
 
 #: sample size at which a score is trusted fully when ranking actions
 FULL_CONFIDENCE_N = 30
@@ -122,6 +130,12 @@ def _effective_tag(obs_tag: str | None, standard: Standard | None, kind: TagKind
 def observation_sources(ctx: "ModuleContext", kind: TagKind) -> dict[str, SourceScore]:
     """Compliance of the observations of each tag: 100 × mean(yes 1, partly 0.5, no 0), 'na' left out."""
     evidence = ctx.evidence
+    return by_identity((evidence.observations, evidence.standards), "observation_sources",
+                       lambda: _observation_sources(ctx, kind), kind, ctx.lang)
+
+
+def _observation_sources(ctx: "ModuleContext", kind: TagKind) -> dict[str, SourceScore]:
+    evidence = ctx.evidence
     standards = {s.id: s for s in evidence.standards}
     values: dict[str, list[float]] = defaultdict(list)
     misses: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0, 0]))
@@ -165,6 +179,13 @@ def survey_sources(ctx: "ModuleContext", kind: TagKind) -> dict[str, SourceScore
     survey = ctx.survey
     if survey is None:
         return {}
+    return by_identity(survey, "survey_sources", lambda: _survey_sources(ctx, kind), kind, ctx.lang,
+                       _min_respondents(ctx))
+
+
+def _survey_sources(ctx: "ModuleContext", kind: TagKind) -> dict[str, SourceScore]:
+    survey = ctx.survey
+    assert survey is not None
     lo, hi = survey.scale.min, survey.scale.max
     ilo, ihi = survey.importance_scale.min, survey.importance_scale.max
     by_tag: dict[str, list] = defaultdict(list)
@@ -177,15 +198,9 @@ def survey_sources(ctx: "ModuleContext", kind: TagKind) -> dict[str, SourceScore
         ids = [i.id for i in items]
         raw = {i: survey.perception.get(i, []) for i in ids}
         if any(v is not None for vals in raw.values() for v in vals):
-            per_person = []
-            for r in range(len(survey.respondents)):
-                answers = [raw[i][r] for i in ids if raw[i] and raw[i][r] is not None]
-                if answers:
-                    per_person.append(rescale(statistics.fmean(answers), lo, hi))
-            est = mean_ci(per_person)
-            item_means = {i: statistics.fmean(drop_missing(raw[i])) for i in ids if drop_missing(raw[i])}
-            imp_values = drop_missing([v for i in ids for v in survey.importance.get(i, [])])
-            importance = rescale(statistics.fmean(imp_values), ilo, ihi) / 100 if imp_values else None
+            est = mean_ci(_respondent_means([raw[i] for i in ids], len(survey.respondents), lo, hi))
+            item_means = {i: m for i in ids if (m := _mean(raw[i])) is not None}
+            importance = _importance([survey.importance.get(i, []) for i in ids], ilo, ihi)
             source = SourceScore("survey", est.value, est.n, _clip(est.low), _clip(est.high),
                                  _item_lines(ctx, item_means), importance)
         else:
@@ -219,6 +234,31 @@ def small_survey_tags(ctx: "ModuleContext", kind: TagKind) -> list[str]:
     answered = {getattr(i, kind) for i in survey.items if getattr(i, kind) is not None
                 and (survey.mean_estimate("perception", i.id) is not None)}
     return sorted(t for t in tagged & answered if t not in scored)
+
+
+@memo
+def _importance(columns: list[list[float | None]], low: float, high: float) -> float | None:
+    """Customers' mean importance rating over the columns' answers, on 0–1 (None without any)."""
+    given = drop_missing([v for values in columns for v in values])
+    return rescale(statistics.fmean(given), low, high) / 100 if given else None
+
+
+@memo
+def _mean(values: list[float | None]) -> float | None:
+    """The mean of the answers given (None when there is none)."""
+    given = drop_missing(values)
+    return statistics.fmean(given) if given else None
+
+
+@memo
+def _respondent_means(lists: list[list[float | None]], n: int, lo: float, hi: float) -> list[float]:
+    """Each respondent's mean answer over the lists (items) they answered, rescaled to 0–100."""
+    out = []
+    for r in range(n):
+        answers = [values[r] for values in lists if values and values[r] is not None]
+        if answers:
+            out.append(rescale(statistics.fmean(answers), lo, hi))
+    return out
 
 
 def _item_lines(ctx: "ModuleContext", means: dict[str, float]) -> tuple[str, ...]:
@@ -475,6 +515,27 @@ def weakness(score: float | None, config: QualityConfig) -> str | None:
     if score is None or score >= config.weak_below:
         return None
     return "high" if score < config.severe_below else "medium"
+
+
+def weakness_target(ctx: "ModuleContext", key: str, t: TagScore, config: QualityConfig,
+                    metric: str) -> tuple[list[SetTarget], str]:
+    """The target of a weak factor or element's action, and why there is none.
+
+    Scored from the rubric: the auditor's rubric score raised to the weakness threshold. Scored from evidence:
+    none of its own; its evidence is the items and standards whose own actions carry the targets.
+    """
+    rubric = ctx.evidence.rubric
+    if t.basis == "rubric" and rubric is not None and key in rubric.scores:
+        lo, hi = rubric.scale.min, rubric.scale.max
+        goal = lo + config.weak_below / 100 * (hi - lo)
+        return [SetTarget(table="evidence.rubric", changes={"scores": {**rubric.scores, key: goal}}, metric=metric,
+                          goal=config.weak_below,
+                          label=ctx.tr("{k} reaches {w}/100 (rubric {g:g} of {hi:g})", "{k}达到 {w}/100（评分表 {g:g}/{hi:g}）",
+                                       k=ctx.label(key), w=f"{config.weak_below:g}", g=round(goal, 2), hi=hi))], ""
+    return [], ctx.tr("its score comes from all the evidence tagged {k}; what fixing that evidence is worth is "
+                      "measured on the problems and actions about those items and standards",
+                      "其得分来自所有标注为“{k}”的证据；整改这些证据的价值体现在与这些题项和标准有关的问题和行动中",
+                      k=ctx.label(key))
 
 
 def coverage_notes(ctx: "ModuleContext", scores: dict[str, TagScore], kind: TagKind) -> list[DataQualityNote]:

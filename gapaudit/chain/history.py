@@ -651,8 +651,11 @@ def section_context(history: Mapping[str, Any], lang: str) -> dict[str, Any]:
 
 def attach(host: "PluginHost", history: History) -> HistoryPlugin:
     """Register the history comparison on ``host``; it runs after every other finalise hook."""
+    from gapaudit.tracking import TrackingPlugin
+
     plugin = HistoryPlugin(history)
     host.register(plugin, PLUGIN_NAME, "history database")
+    host.register(TrackingPlugin(history, sink=plugin), TrackingPlugin.NAME, "history database")
     host.check()
     return plugin
 

@@ -25,6 +25,7 @@ from gapaudit.load.tables import ReadOptions, open_table, resolve_evidence_path,
 from gapaudit.load.yamlpos import load_yaml
 from gapaudit.model.audit import AuditInput, Evidence
 from gapaudit.model.base import TABLE, TableRef
+from gapaudit.problems import check_links
 from gapaudit.scope import out_of_scope
 
 if TYPE_CHECKING:
@@ -240,6 +241,7 @@ def load_audit_data(data: Any, host: "PluginHost", *, source: str | Path = "<aud
     raw_disable = _as_list(_get(data, "plugins", "disable"))
     foreign = out_of_scope(host, data)
     disabled_plugins = [p for p in raw_disable if p in host.records] + foreign
+    own_links = _get(data, "links")
     data = _merge_defaults(data, host.audit_defaults(exclude=disabled_plugins, audit=data), col)
 
     # tables from files, then the core model
@@ -286,6 +288,7 @@ def load_audit_data(data: Any, host: "PluginHost", *, source: str | Path = "<aud
             col.add(f"no module {quoted(key)}{suggest(key, set(modules))}", ("scoring", "weights", key))
 
     survey, photos = _check_evidence(audit.evidence, col, path.parent)
+    col.issues.extend(col.relocate(i) for i in check_links(audit, own_links if isinstance(own_links, dict) else {}))
     col.raise_if_any()
     return LoadedAudit(input=audit, source=path, module_configs=configs, enabled_modules=enabled,
                        disabled_plugins=disabled_plugins, survey=survey, photos=photos)
@@ -332,7 +335,7 @@ def _as_list(value: Any) -> list[str]:
 def _merge_defaults(data: dict[str, Any], defaults: list[tuple[str, dict[str, Any]]],
                     col: _Collector) -> dict[str, Any]:
     """Layer plugin defaults under the audit: mappings merge, the audit wins, ``plugins`` lists add up."""
-    allowed = {"modules", "scoring", "plugins"}
+    allowed = {"modules", "scoring", "plugins", "links", "report"}
     merged: dict[str, Any] = {}
     for plugin, value in defaults:
         if not isinstance(value, dict) or set(value) - allowed:

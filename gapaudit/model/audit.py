@@ -468,6 +468,30 @@ class Evidence(Model):
         return self
 
 
+# --- links between evidence, and the report ------------------------------------------------
+
+class Links(Model):
+    """Which questionnaire items or standards each complaint and error category concerns.
+
+    Lets a complaint category join the problem of the service attribute it is about (see
+    gapaudit.problems); a chain plugin can give the mapping for all its stores in its defaults.
+    """
+
+    complaint_categories: dict[str, IdList] = Field(
+        default_factory=dict, description="complaint category → questionnaire item or standard ids, "
+                                          "e.g. {试衣间排队: [RES2, FITTING]}")
+    error_categories: dict[str, IdList] = Field(
+        default_factory=dict, description="error category → questionnaire item or standard ids")
+
+
+class ReportOptions(Model):
+    """How the report is laid out; a chain plugin may set these for its stores in its defaults."""
+
+    profile: Literal["full", "brief"] = Field(
+        "full", description="full: every module page and the appendix (for consultants and headquarters); "
+                            "brief: at most six pages for the store owner (also: gapaudit run --brief)")
+
+
 class AuditInput(Model):
     """A whole audit file."""
 
@@ -480,6 +504,8 @@ class AuditInput(Model):
     modules: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         description="per-module input and settings, validated by each module's own model")
+    links: Links = Field(default_factory=Links, description="complaint and error categories → items or standards")
+    report: ReportOptions = Field(default_factory=ReportOptions)
 
     _derived: dict[str, Any] = PrivateAttr(default_factory=dict)
 

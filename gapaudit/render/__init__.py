@@ -19,7 +19,8 @@ FORMATS: dict[str, tuple[str, str, str]] = {
     "html": ("gapaudit.render.html", "to_html", ".html"),
     "md": ("gapaudit.render.markdown", "to_markdown", ".md"),
     "json": ("gapaudit.render.data", "to_json", ".json"),
-    "csv": ("gapaudit.render.data", "actions_csv", ".actions.csv"),
+    "csv": ("gapaudit.render.register", "to_csv", ".actions.csv"),
+    "xlsx": ("gapaudit.render.register", "to_xlsx", ".actions.xlsx"),
 }
 
 DEFAULT_FORMAT = "pdf"

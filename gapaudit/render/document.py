@@ -37,6 +37,10 @@ CHAIN_HOLDS, CHAIN_WEAK = 70.0, 55.0
 #: fixed section order keys (module sections use their module's order)
 SUMMARY_ORDER, ACTIONS_ORDER, APPENDIX_ORDER, PHOTOS_ORDER = 0, 900, 1000, 1010
 SUMMARY_FINDINGS, SUMMARY_ACTIONS = 3, 5
+#: the brief report: its top problems, and the lines of its action plan (the register has them all)
+BRIEF_PROBLEMS, BRIEF_PLAN = 3, 12
+PROBLEMS_ORDER = 10
+PROFILES = ("full", "brief")
 
 
 
@@ -71,6 +75,7 @@ class Report:
     stylesheet_url: str | None = None
     stylesheet_text: str | None = None
     photos: "PhotoBook | None" = None  # where the audit's photos are shown; None when it has none
+    profile: str = "full"  # "full" or "brief"
 
     def as_context(self) -> dict[str, Any]:
         r = self.result
@@ -79,6 +84,7 @@ class Report:
             "overall": r.overall, "modules": r.modules, "actions": r.actions, "theme": self.theme,
             "sections": self.sections, "summary": self.summary, "font_family": self.font_family,
             "palette": self.palette, "css_vars": self.css_vars, "logo": self.logo, "target": self.target,
+            "profile": self.profile,
             "cover_text": self.theme.cover_text.get(self.lang) or self.theme.cover_text.get("en"),
             "footer_text": self.theme.footer_text.get(self.lang) or self.theme.footer_text.get("en"),
             "created": self.created, "photos": self.photos,
@@ -86,19 +92,63 @@ class Report:
 
 
 def build(result: AuditResult, *, host: "PluginHost | None" = None, audit: "AuditInput | None" = None,
-          lang: str | None = None, target: str = "pdf", photos: "PreparedPhotos | None" = None) -> Report:
+          lang: str | None = None, target: str = "pdf", profile: str | None = None,
+          photos: "PreparedPhotos | None" = None) -> Report:
     """Assemble the report for ``result``: theme, summary, module, plugin and fixed sections; with ``photos``
-    (the audit's, prepared) the photo evidence beside the findings and the photo appendix."""
-    from gapaudit.render.figures import module_figures
+    (the audit's, prepared) the photo evidence beside the findings, in the problems and the photo appendix.
 
+    ``profile`` "brief" (default: the audit's ``report.profile``, else "full") is the store owner's report:
+    the summary, the top problems and the action plan, without module pages or appendix.
+    """
     lang = lang or str(result.audit.get("language") or "en")
+    profile = profile or (audit.report.profile if audit is not None else "full")
     absent = _absent_plugins(result, host)
     theme = _theme(host, audit, absent)
     palette = {**charts.PALETTE, **{k: v for k, v in theme.colors.items() if k in charts.PALETTE}}
     font_family = Markup(fonts.css_font_family(fonts.font_stack(lang, theme.font_family)))
     asset_dirs = _asset_dirs(theme)
-    orders = _module_orders(result, host)
+    if profile == "brief":
+        sections, plan_limit = _brief_sections(result, lang), BRIEF_PLAN
+    else:
+        sections, plan_limit = _full_sections(result, lang, host, font_family, palette, absent), None
+    sections.sort(key=lambda s: (s.order, s.id))
+    book = _photo_book(sections, audit, photos, lang, target, brief=profile == "brief")
+    _unique_ids(sections)
 
+    return Report(
+        lang=lang, result=result, theme=theme, sections=sections,
+        summary=_summary(result, lang, font_family, palette, plan_limit),
+        font_family=font_family, palette=palette, css_vars=_css_vars(theme, palette), logo=_logo(theme, asset_dirs),
+        target=target, asset_dirs=asset_dirs, created=_created(result),
+        stylesheet_url=_stylesheet_url(theme, asset_dirs) if target == "pdf" else None,
+        stylesheet_text=_stylesheet_text(theme, asset_dirs) if target != "pdf" else None, profile=profile,
+        photos=book,
+    )
+
+
+def _brief_sections(result: AuditResult, lang: str) -> list[Section]:
+    """The brief report: a one-page summary, the top problems, the first lines of the action plan."""
+    from gapaudit.render.plan import build_plan, chain_links
+
+    entries = [e for e in build_plan(result, lang) if e.problem is not None][:BRIEF_PROBLEMS]
+    more = max(sum(1 for a in result.actions if a.role != "step") - BRIEF_PLAN, 0)
+    sections = [
+        Section("summary", i18n.t("summary", lang), ["sections/brief_summary.html.j2"], SUMMARY_ORDER),
+        Section("actions", i18n.t("action_plan", lang), ["sections/actions.html.j2"], ACTIONS_ORDER,
+                {"brief": True, "more": more}),
+    ]
+    if entries:
+        sections.append(Section("problems", i18n.t("top_problems", lang), ["sections/problems.html.j2"],
+                                PROBLEMS_ORDER, {"entries": entries, "links": chain_links(lang)}))
+    return sections
+
+
+def _full_sections(result: AuditResult, lang: str, host: "PluginHost | None", font_family: str,
+                   palette: dict[str, str], absent: list[str]) -> list[Section]:
+    """The full report: summary, every module's section, plugin sections, the action plan, the appendix."""
+    from gapaudit.render.figures import module_figures
+
+    orders = _module_orders(result, host)
     sections: list[Section] = [
         Section("summary", i18n.t("summary", lang), ["sections/summary.html.j2"], SUMMARY_ORDER),
         Section("actions", i18n.t("action_plan", lang), ["sections/actions.html.j2"], ACTIONS_ORDER),
@@ -115,23 +165,13 @@ def build(result: AuditResult, *, host: "PluginHost | None" = None, audit: "Audi
             for sec in contributed:  # ReportSections, checked at the plugin boundary
                 sections.append(Section(f"plugin-{sec.id}", sec.title, [sec.template], sec.order,
                                         {**sec.context, "plugin": plugin}, kind="plugin"))
-    sections.sort(key=lambda s: (s.order, s.id))
-    book = _photo_book(sections, audit, photos, lang, target)
-    _unique_ids(sections)
-
-    return Report(
-        lang=lang, result=result, theme=theme, sections=sections,
-        summary=_summary(result, lang, font_family, palette),
-        font_family=font_family, palette=palette, css_vars=_css_vars(theme, palette), logo=_logo(theme, asset_dirs),
-        target=target, asset_dirs=asset_dirs, created=_created(result),
-        stylesheet_url=_stylesheet_url(theme, asset_dirs) if target == "pdf" else None,
-        stylesheet_text=_stylesheet_text(theme, asset_dirs) if target != "pdf" else None, photos=book,
-    )
+    return sections
 
 
 def _photo_book(sections: list[Section], audit: "AuditInput | None", photos: "PreparedPhotos | None", lang: str,
-                target: str) -> "PhotoBook | None":
-    """Place the photos: beside the findings of the module sections, the rest in a photo appendix section."""
+                target: str, brief: bool = False) -> "PhotoBook | None":
+    """Place the photos: beside the findings of the module sections and the rest in a photo appendix section
+    (full report); beside each top problem, numbered in its own order (brief report, which has neither)."""
     if audit is None or photos is None or not photos.files:
         return None
     from gapaudit.render import photobook
@@ -141,6 +181,11 @@ def _photo_book(sections: list[Section], audit: "AuditInput | None", photos: "Pr
                            section_titles={mid: sec.title for mid, sec in modules.items()})
     if book is None:
         return None
+    if brief:
+        for sec in sections:
+            if sec.id == "problems":
+                sec.context["photos"] = book.number_for_problems(e.problem for e in sec.context["entries"])
+        return book
     for mid, places in book.inline.items():
         modules[mid].context["photos"] = places
     if book.has_appendix:
@@ -205,8 +250,12 @@ def build_chain(result: AuditResult, lang: str) -> list[dict[str, Any]]:
     return links
 
 
-def _summary(result: AuditResult, lang: str, font: str, palette: dict[str, str]) -> dict[str, Any]:
+def _summary(result: AuditResult, lang: str, font: str, palette: dict[str, str],
+             plan_limit: int | None = None) -> dict[str, Any]:
+    from gapaudit.render.plan import build_plan
+
     links = build_chain(result, lang)
+    plan = build_plan(result, lang, plan_limit)
     svg = None
     if any(link["status"] != "not_run" for link in links):
         svg = charts.chain(links, title=i18n.t("gap_chain", lang), font=font, palette=palette, uid="chain",
@@ -217,7 +266,9 @@ def _summary(result: AuditResult, lang: str, font: str, palette: dict[str, str])
         "chain": links, "chain_svg": svg, "chain_present": svg is not None,
         "findings": top_findings(result, SUMMARY_FINDINGS),
         "actions": result.actions[:SUMMARY_ACTIONS],
-        "more_actions": max(len(result.actions) - SUMMARY_ACTIONS, 0),
+        "plan": plan[:SUMMARY_ACTIONS],
+        "plan_all": plan,
+        "more_actions": max(sum(1 for a in result.actions if a.role != "step") - SUMMARY_ACTIONS, 0),
         "modules": [(mid, m) for mid, m in result.modules.items()],
     }
 

@@ -55,6 +55,27 @@ TEXT: dict[str, dict[str, str]] = {
     "status_not_run": {"en": "not audited", "zh": "未审核"},
     "top_findings": {"en": "Most serious findings", "zh": "最严重的发现"},
     "first_actions": {"en": "First actions", "zh": "首要行动"},
+    "first_actions_intro": {
+        "en": "Ranked by what each is worth: the audit run again as if its target were reached. Priority = the "
+              "points it adds to the overall score × how sure we are the shortfall is real; actions that lift "
+              "the grade come first.",
+        "zh": "按价值排序：假设达成目标后重新运行审核所得的结果。优先级 = 对综合得分的提升 × 问题真实存在的把握；"
+              "能提高综合等级的行动排在最前。"},
+    "plan_problem": {"en": "Problem: {title}", "zh": "问题：{title}"},
+    "plan_concerns": {"en": "Concerns", "zh": "涉及"},
+    "plan_steps": {"en": "(with {n} more steps)", "zh": "（另有 {n} 个步骤）"},
+    "plan_tie": {"en": "equal priorities: quick wins first, then more customers kept a year, then the larger impact, "
+                       "then the more severe finding",
+                 "zh": "优先级相同：见效快的在前，其次每年留住顾客多的在前，再次影响大的在前，再按发现的严重程度"},
+    "plan_more": {"en": "{n} more actions in the full report and the action register (gapaudit run -f csv,xlsx).",
+                  "zh": "其余 {n} 项行动见完整报告及行动登记表（gapaudit run -f csv,xlsx）。"},
+    "top_problems": {"en": "The main problems", "zh": "主要问题"},
+    "problems_intro": {
+        "en": "Each problem is one service attribute seen by every part of the audit: where the chain breaks first, "
+              "what each part found, and the one action that leads its fix.",
+        "zh": "每个问题是审核各部分都看到的同一项服务：差距链最先断在哪里、各部分发现了什么、由哪一项行动牵头解决。"},
+    "link_fails": {"en": "fails", "zh": "不合格"},
+    "link_no_fault": {"en": "no fault found", "zh": "未发现问题"},
     "module_scores": {"en": "Scores by module", "zh": "各模块得分"},
     "no_findings": {"en": "No findings.", "zh": "没有发现问题。"},
     "no_actions": {"en": "No actions.", "zh": "没有改进行动。"},
@@ -83,11 +104,12 @@ TEXT: dict[str, dict[str, str]] = {
     # action plan
     "action_plan": {"en": "Action plan", "zh": "行动计划"},
     "action_plan_intro": {
-        "en": "Every action from every module, highest priority first. Priority = severity × customer importance "
-              "× confidence (see the appendix). The same table is available as CSV for a task tracker "
-              "(gapaudit run -f csv).",
-        "zh": "汇总所有模块的改进行动，按优先级从高到低排列。优先级 = 严重程度 × 顾客重视程度 × 把握程度（见附录）。"
-              "同一表格可导出为 CSV 供任务系统使用（gapaudit run -f csv）。"},
+        "en": "One line per problem (its lead action, with its other actions as steps) and per action that belongs "
+              "to no single problem, highest priority first. Priority = the points reaching the target adds to "
+              "the overall score × how sure we are the shortfall is real (the rules are in the appendix). The same "
+              "plan is available as an action register to track (gapaudit run -f csv,xlsx).",
+        "zh": "每个问题一行（其首要行动，其余行动列为步骤），不属于单一问题的行动各一行，按优先级从高到低排列。优先级 = "
+              "达成目标后综合得分的提升 × 问题真实存在的把握（规则见附录）。同一计划可导出为行动登记表跟踪（gapaudit run -f csv,xlsx）。"},
     "col_priority": {"en": "Priority", "zh": "优先级"},
     "col_action": {"en": "Action", "zh": "行动"},
     "col_why": {"en": "Why (evidence)", "zh": "原因（证据）"},
@@ -131,6 +153,11 @@ TEXT: dict[str, dict[str, str]] = {
     "report_rules": {"en": "Scoring and report rules", "zh": "评分与报告规则"},
     "rule_overall": {"en": "Overall score", "zh": "综合得分"},
     "rule_priority": {"en": "Action priority", "zh": "行动优先级"},
+    "rule_impact": {"en": "Impact of an action", "zh": "行动的影响"},
+    "rule_problems": {"en": "Problems", "zh": "问题"},
+    "rule_progress": {"en": "Progress of actions carried over", "zh": "遗留行动的进展"},
+    "rule_severity_score": {"en": "Severity score (orders actions whose impact is unknown)",
+                            "zh": "严重程度得分（用于无法测算影响的行动的排序）"},
     "rule_chain": {"en": "Gap chain status", "zh": "差距链状态"},
     "chain_rule": {
         "en": "A link holds at a score of {holds} or more, is at risk from {weak} to below {holds}, and breaks "

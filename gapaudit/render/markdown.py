@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from gapaudit.model.result import AuditResult
 from gapaudit.render import document, i18n
+from gapaudit.render.plan import build_plan
 
 if TYPE_CHECKING:
     from gapaudit.model.audit import AuditInput
@@ -96,15 +97,21 @@ def to_markdown(result: AuditResult, *, host: "PluginHost | None" = None, audit:
     out.append("")
 
     out += [f"## {md(t('action_plan'))}", ""]
-    if not result.actions:
+    entries = build_plan(result, lang)
+    if not entries:
         out.append(md(t("no_actions")))
     else:
-        out += [f"| {md(t('col_priority'))} | {md(t('col_action'))} | {md(t('col_owner'))} | "
-                f"{md(t('col_horizon'))} | {md(t('col_due'))} |", "|---:|---|---|---|---|"]
-        for a in result.actions[:MD_ACTIONS]:
-            out.append(f"| {md(i18n.fmt_num(a.priority, 0))} | {md(a.title)} | {md(a.owner_role or '—')} | "
-                       f"{md(t('horizon_' + a.horizon))} | {md(i18n.fmt_date_short(a.due, lang))} |")
-        if len(result.actions) > MD_ACTIONS:
-            out += ["", md(t("more_actions", n=len(result.actions) - MD_ACTIONS))]
+        out += [f"| # | {md(t('col_priority'))} | {md(t('col_action'))} | {md(t('col_owner'))} | {md(t('col_due'))} |",
+                "|---:|---:|---|---|---|"]
+        for e in entries[:MD_ACTIONS]:
+            what = f"{md(e.action.title)} — {md(e.worth)}"
+            if e.steps:
+                what += f" {md(t('plan_steps', n=len(e.steps)))}"
+            out.append(f"| {e.rank} | {md(e.priority)}{'=' if e.tie else ''} | {what} | "
+                       f"{md(e.action.owner_role or '—')} | {md(i18n.fmt_date_short(e.action.due, lang))} |")
+        if len(entries) > MD_ACTIONS:
+            out += ["", md(t("more_actions", n=len(entries) - MD_ACTIONS))]
+        if any(e.tie for e in entries[:MD_ACTIONS]):
+            out += ["", "= " + md(t("plan_tie"))]
     out += ["", "---", md(t("report_produced", version=result.gapaudit_version, schema=result.schema_version)), ""]
     return "\n".join(out).encode("utf-8")

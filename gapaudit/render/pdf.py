@@ -36,13 +36,13 @@ PDF_OPTIONS: dict[str, Any] = {
 
 
 def to_pdf(result: AuditResult, *, host: "PluginHost | None" = None, audit: "AuditInput | None" = None,
-           template_dirs: Iterable[Path | str] = (), lang: str | None = None,
+           template_dirs: Iterable[Path | str] = (), lang: str | None = None, profile: str | None = None,
            photos: "PreparedPhotos | None" = None, **_: Any) -> bytes:
     """The PDF report as bytes; raises OutputError when it cannot be produced (e.g. no Chinese font)."""
     fonts.prefetch()
     template_dirs = tuple(template_dirs)
     html, report = render_html(result, host=host, audit=audit, template_dirs=template_dirs, lang=lang,
-                               target="pdf", photos=photos)
+                               target="pdf", profile=profile, photos=photos)
     fonts.require_cjk_font(html, report.lang)
     folders = [*template_search_path(host, template_dirs), *report.asset_dirs]
     return html_to_pdf(html, folders, base_url=template_search_path(host, template_dirs)[-1],

@@ -15,7 +15,7 @@ Pure selection and wording: the pixels come prepared (:mod:`gapaudit.render.phot
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Iterable
 
 from gapaudit.render import i18n
@@ -73,6 +73,7 @@ TEXT: dict[str, dict[str, str]] = {
     "shown_beside": {"en": "Photos {numbers} are shown in “{section}”",
                      "zh": "照片 {numbers} 见“{section}”一节"},
     "stop": {"en": ".", "zh": "。"},
+    "photos_ref": {"en": "Photos {numbers}", "zh": "照片 {numbers}"},
     "unreadable_title": {"en": "Photos that could not be read", "zh": "无法读取的照片"},
     "unreadable_intro": {"en": "These files are named in the evidence but could not be decoded; the report was "
                                 "written without them.",
@@ -183,6 +184,30 @@ class PhotoBook:
                   | {("complaint_handling", k) for k in cases})
         shots = [s for p in self.places if (p.kind, p.key) in wanted for s in p.shots + p.rest if s.failed]
         return sorted(shots, key=lambda s: s.order)[:limit]
+
+    def for_problem(self, problem: Any, limit: int = PER_PLACE) -> list[Shot]:
+        """:meth:`for_subjects` of a problem (its standards and promises)."""
+        if problem is None:
+            return []
+        return self.for_subjects(getattr(problem, "standards", ()), getattr(problem, "promises", ()), limit=limit)
+
+    def number_for_problems(self, problems: Iterable[Any]) -> dict[str, list[Shot]]:
+        """problem id → its photos, numbered afresh in the order shown (a report without module pages or appendix,
+        such as the brief one, shows photos only there)."""
+        out: dict[str, list[Shot]] = {}
+        number = 0
+        for problem in problems:
+            shots = []
+            for s in self.for_problem(problem):
+                number += 1
+                shots.append(replace(s, number=number, label=tx("photo", self.lang, n=number)))
+            if shots:
+                out[problem.id] = shots
+        return out
+
+    def reference(self, shots: list[Shot]) -> str:
+        """"Photos 1–3" for a list of shots shown elsewhere in the report."""
+        return tx("photos_ref", self.lang, numbers=_numbers([s.number for s in shots]))
 
     @property
     def has_appendix(self) -> bool:

@@ -52,12 +52,13 @@ from pydantic import Field
 from gapaudit.analysis import stats
 from gapaudit.actions import merge_actions
 from gapaudit.analysis.checklist import CHECKLIST_RULE, CHECKLIST_RULE_ZH, ChecklistConfig, ChecklistField
+from gapaudit.analysis.memo import memo
 from gapaudit.analysis.evidence import IMPORTANCE_RULE, IMPORTANCE_RULE_ZH, INTERVAL_RULE, INTERVAL_RULE_ZH, \
     MIN_N_RULE, MIN_N_RULE_ZH, MIN_RESPONDENTS, SMALL_SAMPLE, TIERS_RULE, TIERS_RULE_ZH, SurveyData, bounded, \
     importance_tiers
 from gapaudit.model.audit import QuestionItem
 from gapaudit.model.base import ANSWER_VALUE
-from gapaudit.model.result import Finding, Metric, ModuleResult
+from gapaudit.model.result import Fact, Finding, Metric, ModuleResult, SetTarget
 from gapaudit.model.vocab import label as vocab_label
 from gapaudit.module import AuditModule, ModuleContext, ModuleRun
 from gapaudit.analysis.scoring import SEVERITY_WEIGHT, SUBSCORE_RULE, SUBSCORE_RULE_ZH, combine_subscores, \
@@ -127,6 +128,8 @@ class DiagnosisGap(AuditModule):
              "zh": "诊断差距：管理层了解顾客的期望吗？"}
     version = "1.0"
     order = 100
+    reads = frozenset({"survey.expectation", "survey.importance", "survey.points", "evidence.management",
+                       "evidence.listening"})
     description = {"en": "Management's estimates of customer expectations and priorities against the survey; "
                          "how the store listens to customers.",
                    "zh": "管理层对顾客期望与重视程度的估计对照顾客调查；门店倾听顾客的方式。"}
@@ -338,11 +341,9 @@ class _Run(ModuleRun):
             if not mine:
                 continue
             if survey.raw:
-                per_respondent: list[float | None] = []
-                for r in range(len(survey.respondents)):
-                    diffs = [g.management - e for g in mine
-                             if (e := survey.expectation[g.item.id][r]) is not None]
-                    per_respondent.append(math.fsum(diffs) / len(diffs) if diffs else None)
+                per_respondent = _respondent_gaps([g.management for g in mine],
+                                                  [survey.expectation[g.item.id] for g in mine],
+                                                  len(survey.respondents))
                 span = survey.scale.max - survey.scale.min
                 est = bounded(stats.mean_ci(per_respondent, self.cfg.confidence), -span, span)
                 low, high, kind = est.low, est.high, "respondent"
@@ -406,7 +407,12 @@ class _Run(ModuleRun):
             if under else
             tr("Management thinks customers expect more than they do: effort may be going where it is not "
                "needed.", "管理层以为顾客的期望更高：部分投入可能用在了不需要的地方。"),
-            evidence=[self.item_line(g) for g in flagged]))
+            evidence=[self.item_line(g) for g in flagged],
+            facts=[Fact(about=f"item:{g.item.id}", link="diagnosis", kind="expectation_estimate",
+                        value=_r(g.gap.value),
+                        text=tr("management thinks customers expect {m:.1f} of '{t}'; customers expect {c:.1f}",
+                                "管理层认为顾客对“{t}”的期望为 {m:.1f}，顾客实际期望 {c:.1f}", m=g.management,
+                                t=g.item.text, c=g.customer.value)) for g in flagged] if under else []))
 
         groups: dict[str, list[ItemGap]] = {}
         for g in flagged:
@@ -431,7 +437,14 @@ class _Run(ModuleRun):
             self.actions.append(ctx.remedy_action(
                 remedy, rationale=rationale, severity=severity(lead),  # type: ignore[arg-type]
                 importance=lead.importance, confidence=lead.sureness,
-                evidence=[self.item_line(g) for g in items], finding_ids=[fid]))
+                evidence=[self.item_line(g) for g in items], finding_ids=[fid],
+                about=[f"item:{g.item.id}" for g in items],
+                targets=[SetTarget(table="evidence.management", where={"item": g.item.id},
+                                   changes={"expectation": g.customer.value}, about=f"item:{g.item.id}",
+                                   metric=f"{ctx.module_id}.accuracy",
+                                   label=tr("management's estimate of '{t}' at customers' {c:.2f}",
+                                            "管理层对“{t}”的估计调整为顾客的 {c:.2f}", t=g.item.text,
+                                            c=g.customer.value)) for g in items]))
 
     # --- priorities -----------------------------------------------------------------------
 
@@ -535,7 +548,9 @@ class _Run(ModuleRun):
                       tr("management gave no importance estimates (evidence.management, column 'importance'): "
                          "no rank correlation is scored", "管理层没有给出重要性估计（evidence.management 的 importance 列）：不计算等级相关得分"),
                       warning=True)
-        self.misdirection(misdirected, underrated, customer, management01, invests)
+        ratings = {i.id: est.value if (est := survey.mean_estimate("importance", i.id)) else None
+                   for i in underrated} if comparable else {}
+        self.misdirection(misdirected, underrated, customer, management01, invests, ratings)
         return score
 
     def rank_finding(self, rho: stats.Correlation, level: str) -> None:
@@ -556,10 +571,12 @@ class _Run(ModuleRun):
                       lvl=tr(level, "题项" if level == "items" else "维度"), ci=ci, n=rho.n)))
 
     def misdirection(self, misdirected: list[QuestionItem], underrated: list[QuestionItem],
-                     customer: dict[str, float], management: dict[str, float], invests: dict[str, str]) -> None:
+                     customer: dict[str, float], management: dict[str, float], invests: dict[str, str],
+                     ratings: dict[str, float | None] | None = None) -> None:
         """Findings and the refocus action for misdirected effort and underrated expectations."""
         ctx, tr = self.ctx, self.ctx.tr
         mid = ctx.module_id
+        ratings = ratings or {}
         answers = {"yes": tr("yes", "是"), "partly": tr("partly", "部分"), "no": tr("no", "否"), "na": tr("n/a", "不适用")}
 
         def line(i: QuestionItem) -> str:
@@ -587,13 +604,28 @@ class _Run(ModuleRun):
                          "顾客最看重的期望中有 {n} 项被管理层轻视", n=len(underrated)),
                 detail=tr("Management rates their importance lower than customers do, or the store does not invest "
                           "in them.", "管理层对其重要性的估计低于顾客，或门店没有在上面投入。"),
-                evidence=[line(i) for i in underrated]))
+                evidence=[line(i) for i in underrated],
+                facts=[Fact(about=f"item:{i.id}", link="diagnosis", kind="importance", value=_r(customer[i.id]),
+                            text=tr("customers rank '{t}' among their most important needs; management rates it "
+                                    "lower or does not invest in it", "顾客把“{t}”列为最重要的需求之一，管理层却轻视它或没有投入",
+                                    t=i.text)) for i in underrated]))
         if not ids:
             return
         importance = max((customer[i.id] for i in underrated), default=None)
+        targets = [SetTarget(table="evidence.management", where={"item": i.id}, changes={"invests": "no"},
+                             about=f"item:{i.id}", label=tr("no more effort on '{t}'", "不再在“{t}”上投入", t=i.text))
+                   for i in misdirected]
+        for i in underrated:
+            changes: dict[str, Any] = {"invests": "yes"}
+            if ratings.get(i.id) is not None and management.get(i.id) is not None:
+                changes["importance"] = ratings[i.id]
+            targets.append(SetTarget(table="evidence.management", where={"item": i.id}, changes=changes,
+                                     about=f"item:{i.id}",
+                                     label=tr("management invests in '{t}' and rates it as customers do",
+                                              "管理层在“{t}”上投入，并按顾客的看法评估其重要性", t=i.text)))
         self.actions.append(ctx.remedy_action(
             REMEDIES["refocus"], severity="high" if underrated else "medium", importance=importance,
-            confidence=RANK_CONFIDENCE,
+            confidence=RANK_CONFIDENCE, about=[f"item:{i.id}" for i in misdirected + underrated], targets=targets,
             rationale=tr("Reduce: {low}. Strengthen: {high}.", "压缩：{low}。加强：{high}。",
                          low=", ".join(i.id for i in misdirected) or "—",
                          high=", ".join(i.id for i in underrated) or "—"),
@@ -657,12 +689,23 @@ class _Run(ModuleRun):
                       "and a fast route to management keep management's picture of customers current.",
                       "定期调查、多条投诉渠道、奖励员工上报顾客信息、快速上达管理层，才能让管理层对顾客的认识保持准确。"),
             evidence=lines))
+        best = {"surveys": ({"survey_cadence": "quarterly"}, tr("customer surveys every quarter", "每季度做一次顾客调查")),
+                "channels": ({"complaint_channels": [*lis.complaint_channels, tr("second channel", "第二渠道")]},
+                             tr("at least two complaint channels", "至少两条投诉渠道")),
+                "rewards": ({"rewards_for_feedback": "yes"}, tr("staff rewarded for customer information",
+                                                                "员工上报顾客信息有奖励")),
+                "information_flow": ({"feedback_reaches_management_days": 7},
+                                     tr("feedback reaches management within 7 days", "顾客反馈 7 天内到达管理层"))}
         for key, label, value, s in weak:
+            changes, target_label = best[key]
             self.actions.append(ctx.remedy_action(
                 REMEDIES[key], severity="medium" if s == 0 else "low",
                 rationale=tr("Listening evidence: {label} = {value}.", "倾听机制证据：{label} = {value}。",
                              label=label, value=value),
-                evidence=[tr("{label}: {value}", "{label}：{value}", label=label, value=value)], finding_ids=[fid]))
+                evidence=[tr("{label}: {value}", "{label}：{value}", label=label, value=value)], finding_ids=[fid],
+                targets=[SetTarget(table="evidence.listening", changes=changes, metric=f"{ctx.module_id}.listening",
+                                   goal=100.0,
+                                   label=target_label)]))
         return score
 
     # --- methodology ------------------------------------------------------------------------
@@ -738,6 +781,16 @@ class _Run(ModuleRun):
                 " Weights: {w}. The module is scored only when management's expectation estimates can be "
                 "compared with customers' answers.", " 权重：{w}。只有当管理层的期望估计能与顾客回答对比时，本模块才计分。", w=w),
         ]
+
+
+@memo
+def _respondent_gaps(estimates: list[float], expectations: list[list[float | None]], n: int) -> list[float | None]:
+    """Each respondent's mean of (management's estimate − their expectation) over the items they answered."""
+    out: list[float | None] = []
+    for r in range(n):
+        diffs = [m - e for m, column in zip(estimates, expectations) if (e := column[r]) is not None]
+        out.append(math.fsum(diffs) / len(diffs) if diffs else None)
+    return out
 
 
 def _ranks(values: dict[str, float]) -> dict[str, float]:

@@ -39,11 +39,11 @@ from pydantic import ConfigDict, Field, field_validator
 from gapaudit.analysis.complaints import Basis, ComplaintSettings, Rate, analyse, by_count, per_thousand, present
 from gapaudit.model.audit import Severity
 from gapaudit.model.base import Model
-from gapaudit.model.result import Action, DataQualityNote, Finding, Metric, ModuleResult
+from gapaudit.model.result import Action, DataQualityNote, Fact, Finding, Metric, ModuleResult, RemoveTarget
 from gapaudit.model.vocab import NEGATIVE_FACTORS, POSITIVE_FACTORS, Factor
 from gapaudit.module import AuditModule, ModuleContext
 from gapaudit.analysis.stats import weighted_mean
-from gapaudit.analysis.tagged import (QualityConfig, SourceScore, TagScore, basis_text, coverage_notes, fmt1,
+from gapaudit.analysis.tagged import (QUALITY_READS, QualityConfig, weakness_target, SourceScore, TagScore, basis_text, coverage_notes, fmt1,
                              grade_with_critical, listing, merge_weights, round1, tag_data, tag_metric, tag_rules,
                              tag_scores, weakness)
 
@@ -180,6 +180,7 @@ class EightFactor(AuditModule):
                    "zh": "态度、技术、责任心、硬件、管理、亮点，减去投诉与差错；附投诉挽回分析。"}
     version = "1.0"
     order = 500
+    reads = QUALITY_READS | {"evidence.highlights"}
     Config = EightFactorConfig
 
     def run(self, ctx: ModuleContext) -> ModuleResult:
@@ -315,7 +316,8 @@ class EightFactor(AuditModule):
                 confidence=t.confidence, owner_role=ctx.tr(owner_en, owner_zh),
                 horizon="long" if capex else "short", kind="capex" if capex else "management",
                 evidence=t.weak or [ctx.tr("score {s}/100", "得分 {s}/100", s=fmt1(t.score))],
-                finding_ids=[f"eight_factor.{f}"]))
+                finding_ids=[f"eight_factor.{f}"],
+                **dict(zip(("targets", "impact_note"), weakness_target(ctx, f, t, cfg, f"eight_factor.{f}")))))
         return findings, actions
 
     def _deductions_made(self, ctx: ModuleContext, rates: dict[str, Rate],
@@ -330,6 +332,16 @@ class EightFactor(AuditModule):
             top = cfg.penalties[n].curve[-1][1]
             severity = _deduction_severity(d, top)
             lines = self._category_lines(ctx, n)
+            log = ctx.evidence.complaints if n == "complaints" else ctx.evidence.errors
+            counts = [(c, k) for c, k in by_count([x.category for x in log]) if c is not None]
+            days = ctx.evidence.volume.period_days if ctx.evidence.volume else None
+            facts = [Fact(about=f"{n[:-1]}:{c}", link="outcome" if n == "complaints" else "pharmacy", kind=n, value=k,
+                          text=(ctx.tr("{k} complaint(s) about '{c}'{d}", "“{c}”类投诉 {k} 起{d}", k=k, c=c,
+                                       d=ctx.tr(" in {d} days", "（{d} 天内）", d=days) if days else "")
+                                if n == "complaints" else
+                                ctx.tr("{k} service error(s) of the kind '{c}'{d}", "“{c}”类服务差错 {k} 起{d}", k=k, c=c,
+                                       d=ctx.tr(" in {d} days", "（{d} 天内）", d=days) if days else "")))
+                     for c, k in counts]
             findings.append(Finding(
                 id=f"eight_factor.{n}", severity=severity,
                 title=ctx.tr("{f}: {r} per 1,000 {b} cost {d} points", "{f}：每千{b} {r} 起，扣 {d} 分",
@@ -338,9 +350,8 @@ class EightFactor(AuditModule):
                 detail=ctx.tr("{c} events over {v} {b}; the deduction is at most {m} points.",
                               "{v} {b}中共 {c} 起；扣分上限 {m} 分。", c=f"{r.count:g}",
                               v=r.denominator, b=_basis_label(ctx, r.basis), m=f"{top:g}"),
-                evidence=lines))
-            log = ctx.evidence.complaints if n == "complaints" else ctx.evidence.errors
-            top_cats = [c for c, _ in by_count([x.category for x in log]) if c is not None][:3]
+                evidence=lines, facts=facts))
+            top_cats = [c for c, _ in counts][:3]
             cats = listing(ctx, top_cats) or ctx.tr("all categories", "全部类别")
             if n == "complaints":
                 title = ctx.tr("Prevent complaints at the sale: explain terms and usage, and fix the main causes ({c})",
@@ -350,11 +361,22 @@ class EightFactor(AuditModule):
                 title = ctx.tr("Review the error log weekly and remove the causes of the most frequent errors ({c})",
                                "每周复盘差错记录，消除最常见差错的原因（{c}）", c=cats)
                 owner = ctx.tr("operations manager", "运营经理")
+            kind = n[:-1]  # complaint / error
             actions.append(ctx.action(
                 f"eight_factor.reduce_{n}", title,
                 rationale=ctx.tr("{f} cost {d} of at most {m} points.", "{f}扣 {d} 分（上限 {m} 分）。",
                                  f=ctx.label(n), d=fmt1(d), m=f"{top:g}"),
-                severity=severity, owner_role=owner, evidence=lines, finding_ids=[f"eight_factor.{n}"]))
+                severity=severity, owner_role=owner, evidence=lines, finding_ids=[f"eight_factor.{n}"],
+                about=[f"{kind}:{c}" for c in top_cats],
+                targets=[RemoveTarget(table=f"evidence.{n}", where={"category": c}, about=f"{kind}:{c}",
+                                      metric=f"eight_factor.{n}.per_thousand", better="lower",
+                                      label=ctx.tr("no more {k} about '{c}' (the cause removed)",
+                                                   "不再出现“{c}”类{k}（原因已消除）", c=c,
+                                                   k=ctx.tr("complaints", "投诉") if n == "complaints"
+                                                   else ctx.tr("errors", "差错")))
+                         for c in top_cats],
+                impact_note="" if top_cats else ctx.tr("the log has no categories to aim at",
+                                                       "记录中没有可针对的类别")))
         return findings, actions
 
     def _category_lines(self, ctx: ModuleContext, log: str) -> list[str]:

@@ -33,7 +33,7 @@ from gapaudit.model.result import Action, DataQualityNote, Finding, Metric, Modu
 from gapaudit.model.vocab import CORNER_OF, ELEMENTS, TRIANGLE, Element
 from gapaudit.module import AuditModule, ModuleContext
 from gapaudit.analysis.stats import weighted_mean
-from gapaudit.analysis.tagged import (QualityConfig, SourceScore, TagScore, basis_text, coverage_notes, fmt1,
+from gapaudit.analysis.tagged import (QUALITY_READS, QualityConfig, weakness_target, SourceScore, TagScore, basis_text, coverage_notes, fmt1,
                              grade_with_critical, listing, merge_weights, round1, tag_data, tag_metric, tag_rules,
                              tag_scores, weakness)
 
@@ -151,6 +151,7 @@ class GoldenTriangle(AuditModule):
                    "zh": "人员、硬件、软件三个角按要素评分；失衡会被扣分。"}
     version = "1.0"
     order = 600
+    reads = QUALITY_READS
     Config = GoldenTriangleConfig
 
     def run(self, ctx: ModuleContext) -> ModuleResult:
@@ -301,7 +302,9 @@ class GoldenTriangle(AuditModule):
                 severity=severity, importance=t.importance,
                 confidence=t.confidence, owner_role=ctx.tr(owner_en, owner_zh), horizon="long" if capex else "short",
                 kind="capex" if capex else "management",
-                evidence=t.weak or [ctx.tr("score {s}/100", "得分 {s}/100", s=fmt1(t.score))], finding_ids=fids))
+                evidence=t.weak or [ctx.tr("score {s}/100", "得分 {s}/100", s=fmt1(t.score))], finding_ids=fids,
+                **dict(zip(("targets", "impact_note"),
+                           weakness_target(ctx, e, t, cfg, f"golden_triangle.{corner}.{e}")))))
         return out
 
     def _metrics(self, ctx: ModuleContext, elements: dict[str, TagScore], corners: dict[str, float | None],

@@ -41,6 +41,7 @@ interval below 0), ``possible_shortfall`` (gap ≤ −tolerance otherwise), ``ok
 
 from __future__ import annotations
 
+import math
 from typing import Any, Literal
 
 from pydantic import Field
@@ -49,8 +50,10 @@ from gapaudit.analysis import stats
 from gapaudit.analysis.checklist import CHECKLIST_RULE, CHECKLIST_RULE_ZH, ChecklistConfig, ChecklistField
 from gapaudit.analysis.evidence import IMPORTANCE_RULE, IMPORTANCE_RULE_ZH, INTERVAL_RULE, INTERVAL_RULE_ZH, \
     MIN_N_RULE, MIN_N_RULE_ZH, MIN_RESPONDENTS, SMALL_SAMPLE, SurveyData, bounded
+from gapaudit.analysis.memo import memo
 from gapaudit.model.audit import LikertScale
-from gapaudit.model.result import Action, Finding, Metric, ModuleResult
+from gapaudit.model.result import Action, Fact, Finding, Metric, ModuleResult, SetTarget, ShareTarget, \
+    SurveyGapTarget
 from gapaudit.model.vocab import TRIANGLE
 from gapaudit.module import AuditModule, ModuleContext, ModuleRun
 from gapaudit.analysis.scoring import (CONFIDENCE_RULE, CONFIDENCE_RULE_ZH, SUBSCORE_RULE, SUBSCORE_RULE_ZH,
@@ -117,6 +120,15 @@ def _pct(x: float | None) -> float | None:
     return None if x is None else round(100 * x, 1)
 
 
+@memo
+def _alphas(gap_columns: list[list[float | None]], perception_columns: list[list[float | None]], n: int,
+            confidence: float) -> tuple[stats.AlphaResult, stats.AlphaResult]:
+    """Cronbach's alpha of one dimension's item gaps and of its perceptions (respondents as rows)."""
+    gap_rows = [[col[r] for col in gap_columns] for r in range(n)]
+    perf_rows = [[col[r] for col in perception_columns] for r in range(n)]
+    return stats.cronbach_alpha(gap_rows, confidence), stats.cronbach_alpha(perf_rows, confidence)
+
+
 class OutcomeGap(AuditModule):
     """Gaps 4 and 5: promise keeping, the customer gap (SERVQUAL, SERVPERF), reliability and IPA."""
 
@@ -130,6 +142,8 @@ class OutcomeGap(AuditModule):
     version = "1.0"
     order = 400
     Config = Config
+    reads = frozenset({"survey.expectation", "survey.perception", "survey.importance", "survey.points",
+                       "evidence.promises", "evidence.promise_checks"})
 
     def run(self, ctx: ModuleContext) -> ModuleResult:
         return _Run(ctx).result()
@@ -255,7 +269,10 @@ class _Run(ResearchRun, ModuleRun):
                              "summing to zero): there is no importance data to weight by, so only the unweighted "
                              "score is given.", "顾客对有回答的维度给出的重要性全部为零（权重之和为零）：没有可用于加权的重要性数据，"
                              "仅给出未加权得分。"), warning=True)
-        alphas = self.reliability(dims) if survey.raw else {}
+        # reliability, the zone of tolerance, drivers and the importance–performance grid describe the gap
+        # but do not score it: skipped when only the score is wanted (measuring an action's impact)
+        describe = not ctx.scores_only
+        alphas = self.reliability(dims) if survey.raw and describe else {}
 
         items = self.item_rows()
         dim_rows = self.dimension_rows(dims, dim_gap, dim_perf, weights, alphas)
@@ -270,11 +287,12 @@ class _Run(ResearchRun, ModuleRun):
         self.score_metrics(servqual, servqual_w, servperf, servperf_w, weights)
         self.missing_notes(dims)
         self.dimension_findings(dim_rows)
-        if survey.raw:
+        if survey.raw and describe:
             self.zone_of_tolerance(dims)
             self.driver_analysis(dims)
             self.scale_items(dims)
-        self.ipa(items)
+        if describe:
+            self.ipa(items)
         for row in items:
             for key in [k for k in row if k.startswith("_")]:
                 del row[key]
@@ -352,14 +370,9 @@ class _Run(ResearchRun, ModuleRun):
         survey = self.survey
         assert survey is not None
         gaps = item_gaps(survey)
-        out = {}
-        for dim, ids in dims.items():
-            n = len(survey.respondents)
-            gap_rows = [[gaps[i][r] for i in ids] for r in range(n)]
-            perf_rows = [[survey.perception[i][r] for i in ids] for r in range(n)]
-            out[dim] = (stats.cronbach_alpha(gap_rows, self.cfg.confidence),
-                        stats.cronbach_alpha(perf_rows, self.cfg.confidence))
-        return out
+        n = len(survey.respondents)
+        return {dim: _alphas([gaps[i] for i in ids], [survey.perception[i] for i in ids], n, self.cfg.confidence)
+                for dim, ids in dims.items()}
 
     def status(self, est: stats.Estimate | None) -> str | None:
         if est is None or est.value is None:
@@ -574,15 +587,30 @@ class _Run(ResearchRun, ModuleRun):
                 else "medium",
                 title=ctx.tr("{n} item(s) important to customers but performing below the rest: concentrate here",
                              "{n} 个题项对顾客重要但表现较差：需重点改进", n=len(focus)),
-                evidence=[self.item_line(r) for r in focus]))
+                evidence=[self.item_line(r) for r in focus],
+                facts=[self.item_fact(r) for r in focus if r["status"] in ("shortfall", "possible_shortfall")]))
         if other:
             self.findings.append(Finding(
                 id="outcome_gap.item_shortfall", severity="medium",
                 title=ctx.tr("{n} other item(s) clearly below customers' expectations",
                              "另有 {n} 个题项明确低于顾客期望", n=len(other)),
-                evidence=[self.item_line(r) for r in other]))
+                evidence=[self.item_line(r) for r in other], facts=[self.item_fact(r) for r in other]))
         for r in focus + other:
             self.actions.append(self.item_action(r, r in focus, y_cross))
+
+    def item_fact(self, r: dict[str, Any]) -> Fact:
+        """The item's customer gap in one plain line."""
+        ctx = self.ctx
+        if r["gap"] is None:
+            text = ctx.tr("customers rate '{t}' {p:.1f} on a {lo}–{hi} scale, below the rest of the service",
+                          "顾客对“{t}”的评分为 {p:.1f}（{lo}–{hi} 分制），低于其他方面", t=r["text"], p=r["perception"],
+                          lo=self.survey.scale.min, hi=self.survey.scale.max)
+        else:
+            text = ctx.tr("customers expect {e:.1f} of '{t}' and experience {p:.1f} ({lo}–{hi} scale)",
+                          "顾客对“{t}”的期望为 {e:.1f}，实际感受为 {p:.1f}（{lo}–{hi} 分制）", t=r["text"],
+                          e=r["expectation"], p=r["perception"], lo=self.survey.scale.min, hi=self.survey.scale.max)
+        return Fact(about=f"item:{r['id']}", link="outcome", kind="customer_gap",
+                    value=r["gap"] if r["gap"] is not None else r["perception"], text=text)
 
     def item_line(self, r: dict[str, Any]) -> str:
         ctx = self.ctx
@@ -621,8 +649,19 @@ class _Run(ResearchRun, ModuleRun):
                         d=ctx.label(item.dimension)) if focus else
                  ctx.tr("Close the gap on '{text}' ({d})", "缩小“{text}”（{d}）的差距", text=item.text,
                         d=ctx.label(item.dimension)))
+        targets, note = [], ""
+        if g is not None and g.value is not None and g.value < -self.tolerance:
+            targets = [SurveyGapTarget(
+                item=item.id, value=round(-self.tolerance, 4), about=f"item:{item.id}",
+                metric=f"outcome_gap.item.{item.id}", goal=round(-self.tolerance, 4),
+                label=ctx.tr("customers' gap on '{t}' closes to −{tol:.2f}", "顾客对“{t}”的差距缩小到 −{tol:.2f}",
+                             t=item.text, tol=self.tolerance))]
+        else:
+            note = ctx.tr("the item's gap is within the tolerance; it is named for its place in the "
+                          "importance–performance grid, which no single target moves",
+                          "该题项的差距在容差以内；列出它是因为其在重要性—表现分析中的位置，单一目标无法衡量")
         return ctx.action(
-            f"outcome_gap.item.{item.id}", title,
+            f"outcome_gap.item.{item.id}", title, about=[f"item:{item.id}"], targets=targets, impact_note=note,
             rationale=ctx.tr("Customers rate this item important and perceive it below the rest of the service "
                              "(importance–performance grid: concentrate here).",
                              "顾客认为该题项重要，但感知表现低于其他方面（重要性—表现分析：重点改进）。") if focus else
@@ -716,7 +755,12 @@ class _Run(ResearchRun, ModuleRun):
                              t=cfg.promise_target, c=confirmed),
                 detail=ctx.tr("A promise that is not kept raises expectations the store then disappoints.",
                               "未兑现的承诺抬高了顾客期望，随后又令顾客失望。"),
-                evidence=[self.promise_line(row) for _, row in over]))
+                evidence=[self.promise_line(row) for _, row in over],
+                facts=[Fact(about=f"promise:{row['id']}", link="outcome", kind="promise_kept", value=row["rate"],
+                            text=ctx.tr("promise '{t}' kept {k} of {n} times ({r:.0%}; target {g:.0%})",
+                                        "承诺“{t}”{n} 次中兑现 {k} 次（{r:.0%}；目标 {g:.0%}）", t=row["text"],
+                                        k=row["kept"], n=row["total"], r=row["rate"], g=cfg.promise_target))
+                       for _, row in over]))
         for rec, row in over:
             evidence = [self.promise_line(row)]
             if row["inflated_items"]:
@@ -736,7 +780,8 @@ class _Run(ResearchRun, ModuleRun):
                 confidence=rate_shortfall_confidence(rec.kept, rec.total, cfg.promise_target),
                 owner_role=ctx.tr("Store manager", "店长") if rec.promise.channel == "staff" else
                 ctx.tr("Marketing manager", "市场经理"),
-                evidence=evidence, finding_ids=["outcome_gap.over_promises"]))
+                evidence=evidence, finding_ids=["outcome_gap.over_promises"], about=[f"promise:{rec.promise.id}"],
+                targets=[self.promise_target(rec)]))
         unverified = [rec for rec in records if rec.status == "unverified"]
         if unverified:
             lines = [f"{rec.promise.id}: {rec.promise.text}" for rec in unverified]
@@ -751,7 +796,22 @@ class _Run(ResearchRun, ModuleRun):
                 rationale=ctx.tr("{n} promise(s) have never been checked.", "有 {n} 项承诺从未被检查。",
                                  n=len(unverified)),
                 severity="medium", owner_role=ctx.tr("Marketing manager", "市场经理"), evidence=lines,
-                finding_ids=["outcome_gap.unverified_promises"]))
+                finding_ids=["outcome_gap.unverified_promises"],
+                impact_note=ctx.tr("checking promises produces evidence; no score changes until the checks are "
+                                   "recorded", "检查承诺只是取得证据；在检查结果记录之前，任何得分都不会变化")))
+
+    def promise_target(self, rec: PromiseRecord) -> Any:
+        """The promise kept at the target rate: failing checks marked kept, or the kept count raised."""
+        ctx, cfg, p = self.ctx, self.cfg, rec.promise
+        common = dict(about=f"promise:{p.id}", metric=f"outcome_gap.promise.{p.id}",
+                      goal=round(100 * cfg.promise_target, 1),
+                      label=ctx.tr("promise '{t}' kept {r:.0%} of the time", "承诺“{t}”的兑现率达到 {r:.0%}", t=p.text,
+                                   r=cfg.promise_target))
+        if rec.source == "checks":
+            return ShareTarget(table="evidence.promise_checks", where={"promise": p.id}, field="kept", meets=True,
+                               value=cfg.promise_target, **common)
+        return SetTarget(table="evidence.promises", where={"id": p.id},
+                         changes={"kept": max(rec.kept, math.ceil(cfg.promise_target * rec.total - 1e-9))}, **common)
 
     # --- methodology ---------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Literal, Sequence
 
 from gapaudit.analysis import stats
+from gapaudit.analysis.memo import memo
 from gapaudit.analysis.evidence import SurveyData
 
 Values = list[float | None]  # one value per respondent, None = missing
@@ -20,12 +21,14 @@ Values = list[float | None]  # one value per respondent, None = missing
 
 def item_gaps(survey: SurveyData) -> dict[str, Values]:
     """Per item, each respondent's P − E (None when either answer is missing or not applicable)."""
-    out: dict[str, Values] = {}
-    for item in survey.items:
-        e = survey.expectation.get(item.id, [])
-        p = survey.perception.get(item.id, [])
-        out[item.id] = [None if a is None or b is None else b - a for a, b in zip(e, p)]
-    return out
+    return {item.id: _differences(survey.expectation.get(item.id, []), survey.perception.get(item.id, []))
+            for item in survey.items}
+
+
+@memo
+def _differences(e: Values, p: Values) -> Values:
+    """b − a per position (None where either is missing)."""
+    return [None if a is None or b is None else b - a for a, b in zip(e, p)]
 
 
 def respondent_dimension_means(per_item: dict[str, Values], dims: dict[str, list[str]], n: int,
@@ -38,12 +41,18 @@ def respondent_dimension_means(per_item: dict[str, Values], dims: dict[str, list
     out: dict[str, Values] = {}
     for dim, items in dims.items():
         need = max(1, math.ceil(min_share * len(items) - 1e-9))
-        values: Values = []
-        for r in range(n):
-            answered = [v for i in items if (v := per_item[i][r]) is not None]
-            values.append(math.fsum(answered) / len(answered) if len(answered) >= need else None)
-        out[dim] = values
+        out[dim] = _row_means([per_item[i] for i in items], n, need)
     return out
+
+
+@memo
+def _row_means(columns: list[Values], n: int, need: int) -> Values:
+    """Each row's mean over the columns with a value, when at least ``need`` have one (else None)."""
+    values: Values = []
+    for r in range(n):
+        answered = [v for col in columns if (v := col[r]) is not None]
+        values.append(math.fsum(answered) / len(answered) if len(answered) >= need else None)
+    return values
 
 
 # --- combining dimension means --------------------------------------------------------
@@ -70,28 +79,42 @@ def combine_means(per_dim: dict[str, Values], weights: dict[str, float],
     if total <= 0:
         return stats.Estimate(None, None, None, 0, None, confidence)
     w = {d: weights[d] / total for d in dims}
-    present = {d: [i for i, v in enumerate(per_dim[d]) if v is not None] for d in dims}
-    means = {d: math.fsum(per_dim[d][i] for i in present[d]) / len(present[d]) for d in dims}
+    present = {d: _present(per_dim[d])[0] for d in dims}
+    means = {d: _present(per_dim[d])[1] for d in dims}
     value = math.fsum(w[d] * means[d] for d in dims)
-    respondents = len({i for d in dims for i in present[d]})
+    respondents = len(set().union(*present.values()))
     if any(len(present[d]) < 2 for d in dims):
         return stats.Estimate(value, None, None, respondents, None, confidence)
     var = 0.0
     for a in dims:
         for b in dims:
-            both = sorted(set(present[a]) & set(present[b]))
-            if len(both) < 2:
+            s_ab, n_ab = _pair_covariance(per_dim[a], per_dim[b])
+            if n_ab < 2:
                 continue
-            xa = [per_dim[a][i] for i in both]
-            xb = [per_dim[b][i] for i in both]
-            ma, mb = math.fsum(xa) / len(both), math.fsum(xb) / len(both)
-            s_ab = math.fsum((x - ma) * (y - mb) for x, y in zip(xa, xb)) / (len(both) - 1)
-            var += w[a] * w[b] * s_ab * len(both) / (len(present[a]) * len(present[b]))
+            var += w[a] * w[b] * s_ab * n_ab / (len(present[a]) * len(present[b]))
     if var < 0:  # pairwise covariances need not form a positive semi-definite matrix
         return stats.Estimate(value, None, None, respondents, None, confidence)
     df = min(len(present[d]) for d in dims) - 1
     half = stats.t_ppf(0.5 + 0.5 * confidence, df) * math.sqrt(var)
     return stats.Estimate(value, value - half, value + half, respondents, None, confidence)
+
+
+@memo
+def _present(values: Values) -> tuple[list[int], float]:
+    """The positions with a value, and the mean of those values (the caller has checked there is one)."""
+    present = [i for i, v in enumerate(values) if v is not None]
+    return present, math.fsum(values[i] for i in present) / len(present)
+
+
+@memo
+def _pair_covariance(a: Values, b: Values) -> tuple[float, int]:
+    """Sample covariance of a and b over the positions where both have a value, and how many there are."""
+    both = [(x, y) for x, y in zip(a, b) if x is not None and y is not None]
+    if len(both) < 2:
+        return 0.0, len(both)
+    ma = math.fsum(x for x, _ in both) / len(both)
+    mb = math.fsum(y for _, y in both) / len(both)
+    return math.fsum((x - ma) * (y - mb) for x, y in both) / (len(both) - 1), len(both)
 
 
 def combine_summary(estimates: dict[str, stats.Estimate], weights: dict[str, float],
@@ -152,10 +175,15 @@ def point_weights(survey: SurveyData, dims: Sequence[str]) -> Weights | None:
     """
     if not survey.points or any(d not in survey.points for d in dims):
         return None
+    return _point_weights([survey.points[d] for d in dims], list(dims), len(survey.respondents))
+
+
+@memo
+def _point_weights(columns: list[Values], dims: list[str], respondents: int) -> Weights | None:
     shares: dict[str, list[float]] = {d: [] for d in dims}
     excluded = off = 0
-    for r in range(len(survey.respondents)):
-        row = [survey.points[d][r] for d in dims]
+    for r in range(respondents):
+        row = [col[r] for col in columns]
         if all(v is None for v in row):
             continue
         if any(v is None for v in row) or math.fsum(row) <= 0:  # type: ignore[arg-type]

@@ -37,7 +37,7 @@ from pydantic import Field
 from gapaudit.analysis import stats
 from gapaudit.analysis.checklist import CHECKLIST_RULE, CHECKLIST_RULE_ZH, ChecklistConfig, ChecklistField
 from gapaudit.model.base import slug
-from gapaudit.model.result import Action, Finding, Metric, ModuleResult
+from gapaudit.model.result import Action, Fact, Finding, Metric, ModuleResult, SetTarget, ShareTarget
 from gapaudit.module import AuditModule, ModuleContext, ModuleRun
 from gapaudit.analysis.scoring import CONFIDENCE_RULE, CONFIDENCE_RULE_ZH, combine_subscores, critical_failure_topic, \
     rate_shortfall_confidence
@@ -94,6 +94,7 @@ class PharmacyGap(AuditModule):
     version = "1.0"
     order = 300
     Config = Config
+    reads = frozenset({"evidence.observations", "evidence.standards.id", "evidence.standards.critical"})
 
     def run(self, ctx: ModuleContext) -> ModuleResult:
         return _Run(ctx).result()
@@ -302,6 +303,12 @@ class _Run(ModuleRun):
             "_spread": sp, "_std": std, "_est": est,  # exact values: rounding is for display only
         }
 
+    def _plain(self, r: dict[str, Any]) -> str:
+        """The standard's delivery in one plain line (for the summary: no interval)."""
+        return self.ctx.tr("'{title}' met in {k} of {n} observations ({rate:.0%}; target {t:.0%})",
+                           "“{title}”：{n} 次观察中执行到位 {k} 次（{rate:.0%}；目标 {t:.0%}）", title=r["title"],
+                           k=r["compliant"], n=r["n"], rate=r["rate"], t=self.cfg.target)
+
     def _line(self, r: dict[str, Any]) -> str:
         return self.ctx.tr("{title} ({id}): {rate:.0%} compliant [{lo:.0%}–{hi:.0%}], n = {n}",
                            "{title}（{id}）：执行率 {rate:.0%} [{lo:.0%}–{hi:.0%}]，n = {n}",
@@ -323,7 +330,9 @@ class _Run(ModuleRun):
                              n=len(below), t=cfg.target, c=confirmed),
                 detail=ctx.tr("The worst {k}, lowest rate first.", "最差的 {k} 项，按执行率从低到高排列。",
                               k=len(worst)),
-                evidence=[self._line(r) for r in worst]))
+                evidence=[self._line(r) for r in worst],
+                facts=[Fact(about=f"standard:{r['id']}", link="pharmacy", kind="compliance", value=r["rate"],
+                            text=self._plain(r)) for r in below]))
         for r in below + [r for r in rows if r["critical_failure"] and r not in below]:
             self.actions.append(self._standard_action(r))
         never = [r for r in rows if r["status"] == "not_observed"]
@@ -355,7 +364,16 @@ class _Run(ModuleRun):
                if critical else ""),
             severity=severity, importance=r["importance"], confidence=confidence,
             owner_role=std.owner_role or ctx.tr("Store manager", "店长"), evidence=[self._line(r)],
-            finding_ids=["pharmacy_gap.critical_failures" if critical else "pharmacy_gap.worst_standards"])
+            finding_ids=["pharmacy_gap.critical_failures" if critical else "pharmacy_gap.worst_standards"],
+            about=[f"standard:{std.id}"], targets=[self._target(std.id, std.title, 1.0 if critical else cfg.target)])
+
+    def _target(self, standard: str, title: str, rate: float) -> ShareTarget:
+        """A standard delivered at ``rate``: its failing observations (partly, not compliant) marked compliant."""
+        return ShareTarget(table="evidence.observations", where={"standard": standard}, field="result", meets="yes",
+                           value=rate, about=f"standard:{standard}", metric=f"pharmacy_gap.standard.{standard}",
+                           goal=round(100 * rate, 1),
+                           label=self.ctx.tr("'{t}' delivered in {r:.0%} of observations",
+                                             "“{t}”的执行率达到 {r:.0%}", t=title, r=rate))
 
     def _critical(self, rows: list[dict[str, Any]]) -> str | None:
         ctx, cfg = self.ctx, self.cfg
@@ -370,7 +388,12 @@ class _Run(ModuleRun):
             evidence=[ctx.tr("{title} ({id}): {f} failure(s) in {n} applicable observations",
                              "{title}（{id}）：{n} 条适用观察中失误 {f} 次", title=r["title"], id=r["id"],
                              f=r["partly"] + r["not_compliant"], n=r["n"]) for r in failed],
-            topic=critical_failure_topic(r["id"] for r in failed)))
+            topic=critical_failure_topic(r["id"] for r in failed),
+            facts=[Fact(about=f"standard:{r['id']}", link="pharmacy", kind="critical_failures",
+                        value=r["partly"] + r["not_compliant"],
+                        text=ctx.tr("critical standard '{title}' failed {f} time(s) in {n} observations",
+                                    "关键标准“{title}”在 {n} 次观察中失误 {f} 次", title=r["title"],
+                                    f=r["partly"] + r["not_compliant"], n=r["n"])) for r in failed]))
         cap = cfg.critical_cap
         if cap is None:
             return None
@@ -450,7 +473,13 @@ class _Run(ModuleRun):
                 confidence=rate_shortfall_confidence(cmp.compliant, cmp.applicable, cmp.expected),
                 owner_role=ctx.tr("Shift supervisor", "值班主管") if kind == "shift" else ctx.tr("Store manager",
                                                                                             "店长"),
-                evidence=[line], finding_ids=[fid]))
+                evidence=[line], finding_ids=[fid],
+                targets=[ShareTarget(table="evidence.observations", where={kind: name}, field="result", meets="yes",
+                                     value=round(cmp.expected, 4), metric=f"pharmacy_gap.{kind}.{slug(name)}",
+                                     goal=round(100 * cmp.expected, 1),
+                                     label=ctx.tr("the {g} {k} delivers at the others' rate, {r:.0%}",
+                                                  "{k}“{g}”的执行率达到其他{k}的水平 {r:.0%}", g=name, k=what,
+                                                  r=cmp.expected))]))
         return rows
 
     # --- root causes ----------------------------------------------------------------
@@ -487,23 +516,35 @@ class _Run(ModuleRun):
                                 a=ctx.tr(r["_std"].known_by_staff, ANSWER_ZH[r["_std"].known_by_staff]))
                          for r in rows if r["_std"].known_by_staff in ("no", "partly")],
         }
+        flagged = {"complexity": [r for r in rows if r["_std"].too_complex or r["_std"].too_harsh],
+                   "training": [r for r in rows if r["_std"].known_by_staff in ("no", "partly")]}
+        fixes = {"complexity": ({"too_complex": False, "too_harsh": False},
+                                ctx.tr("'{t}' no longer too complex or too harsh", "“{t}”不再过于复杂或苛刻")),
+                 "training": ({"known_by_staff": "yes"}, ctx.tr("'{t}' known by staff", "员工了解“{t}”"))}
         for topic, lines in facts.items():
             if not lines:
                 continue
             remedy = REMEDIES[topic]
             aid = f"pharmacy_gap.{remedy.key}"
+            changes, label = fixes[topic]
+            targets = [SetTarget(table="evidence.standards", where={"id": r["id"]}, changes=changes,
+                                 about=f"standard:{r['id']}", label=label.format(t=r["title"]))
+                       for r in flagged[topic]]
+            about = [f"standard:{r['id']}" for r in flagged[topic]]
             existing = next((a for a in self.actions if a.id == aid), None)
             if existing is not None:
                 idx = self.actions.index(existing)
                 self.actions[idx] = existing.model_copy(update={"evidence": existing.evidence + lines,
                                                                 "finding_ids": existing.finding_ids
-                                                                + ["pharmacy_gap.worst_standards"]})
+                                                                + ["pharmacy_gap.worst_standards"],
+                                                                "targets": existing.targets + targets,
+                                                                "about": existing.about + about})
                 continue
             self.actions.append(ctx.remedy_action(
                 remedy, severity="medium",
                 rationale=ctx.tr("Standards delivered below target carry this cause in their own records.",
                                  "低于目标的标准在其记录中显示出这一原因。"),
-                evidence=lines, finding_ids=["pharmacy_gap.worst_standards"]))
+                evidence=lines, finding_ids=["pharmacy_gap.worst_standards"], about=about, targets=targets))
         for r in self.data.get("standards", []):
             r.pop("_spread", None)
             r.pop("_std", None)

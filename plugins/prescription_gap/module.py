@@ -44,7 +44,7 @@ from gapaudit.analysis.checklist import CHECKLIST_RULE, CHECKLIST_RULE_ZH, Check
 from gapaudit.analysis.evidence import IMPORTANCE_RULE, IMPORTANCE_RULE_ZH, TIERS_RULE, TIERS_RULE_ZH, importance_tiers
 from gapaudit.model.audit import QuestionItem, Standard
 from gapaudit.model.base import ANSWER_VALUE
-from gapaudit.model.result import Finding, Metric, ModuleResult
+from gapaudit.model.result import AddTarget, Fact, Finding, Metric, ModuleResult, SetTarget
 from gapaudit.module import AuditModule, ModuleContext, ModuleRun
 from gapaudit.analysis.scoring import SUBSCORE_RULE, SUBSCORE_RULE_ZH, combine_subscores
 
@@ -115,6 +115,7 @@ class PrescriptionGap(AuditModule):
              "zh": "处方差距：服务标准体现了顾客的期望吗？"}
     version = "1.0"
     order = 200
+    reads = frozenset({"evidence.standards", "evidence.questionnaire", "survey.importance", "survey.points"})
     description = {"en": "Coverage of customer expectations by sound service standards, weighted by importance; "
                          "standards too complex or harsh to follow.",
                    "zh": "按重要性加权，评估服务标准对顾客期望的覆盖程度与质量；找出过于复杂或苛刻的标准。"}
@@ -340,7 +341,7 @@ class _Run(ModuleRun):
                          "顾客最看重的期望中有 {n} 项没有任何服务标准", n=len(uncovered_top)),
                 detail=tr("Without a standard, meeting these expectations depends on each employee's judgement.",
                           "没有标准，能否满足这些期望全凭员工个人判断。"),
-                evidence=[self.item_line(r) for r in uncovered_top]))
+                evidence=[self.item_line(r) for r in uncovered_top], facts=[self.item_fact(r) for r in uncovered_top]))
             base = REMEDIES["write_standards"]
             for r in uncovered_top:
                 remedy = dataclasses.replace(
@@ -353,20 +354,22 @@ class _Run(ModuleRun):
                                  "covered by no standard. Specify who does what, by when, to what level.",
                                  "这是顾客最看重的期望之一（重要性 {v:.2f}，0–1），却没有任何标准覆盖。请明确由谁、做什么、多长时间内、做到什么程度。",
                                  v=r.importance),
-                    evidence=[self.item_line(r)], finding_ids=[f"{mid}.uncovered_important"]))
+                    evidence=[self.item_line(r)], finding_ids=[f"{mid}.uncovered_important"],
+                    about=[f"item:{r.item.id}"], targets=[self.new_standard(r.item)]))
         if weak_top:
             self.findings.append(Finding(
                 id=f"{mid}.weak_important", severity="medium",
                 title=tr("{n} of customers' most important expectations are covered only by weak standards",
                          "顾客最看重的期望中有 {n} 项只有不合格的标准覆盖", n=len(weak_top)),
-                evidence=[self.item_line(r) for r in weak_top]))
+                evidence=[self.item_line(r) for r in weak_top], facts=[self.item_fact(r) for r in weak_top]))
         if other_uncovered:
             severity = "low" if has_importance else "medium"
             self.findings.append(Finding(
                 id=f"{mid}.uncovered", severity=severity,  # type: ignore[arg-type]
                 title=tr("{n} customer expectation(s) have no service standard", "{n} 项顾客期望没有服务标准",
                          n=len(other_uncovered)),
-                evidence=[self.item_line(r) for r in other_uncovered]))
+                evidence=[self.item_line(r) for r in other_uncovered],
+                facts=[self.item_fact(r) for r in other_uncovered]))
             known = [r.importance for r in other_uncovered if r.importance is not None]
             self.actions.append(ctx.remedy_action(
                 REMEDIES["write_standards"], severity=severity,  # type: ignore[arg-type]
@@ -374,7 +377,30 @@ class _Run(ModuleRun):
                 rationale=tr("{n} expectation(s) are left to each employee's judgement: {ids}.",
                              "{n} 项期望全凭员工个人判断：{ids}。", n=len(other_uncovered),
                              ids=", ".join(r.item.id for r in other_uncovered)),
-                evidence=[self.item_line(r) for r in other_uncovered], finding_ids=[f"{mid}.uncovered"]))
+                evidence=[self.item_line(r) for r in other_uncovered], finding_ids=[f"{mid}.uncovered"],
+                about=[f"item:{r.item.id}" for r in other_uncovered],
+                targets=[self.new_standard(r.item) for r in other_uncovered]))
+
+    def item_fact(self, r: ItemCoverage) -> Fact:
+        """How the standards cover one item, in one plain line."""
+        tr = self.ctx.tr
+        if r.status == "none":
+            text = tr("no written standard covers '{t}'", "没有任何书面标准覆盖“{t}”", t=r.item.text)
+        else:
+            text = tr("only standards that are not sound cover '{t}': {s}", "覆盖“{t}”的只有不合格的标准：{s}", t=r.item.text,
+                      s=tr(", ", "、").join(s.standard.title for s in r.standards))
+        return Fact(about=f"item:{r.item.id}", link="prescription", kind="coverage", value=_r(r.coverage), text=text)
+
+    def new_standard(self, item: QuestionItem) -> AddTarget:
+        """The target of writing a standard: a sound standard covering the item."""
+        tr = self.ctx.tr
+        taken = {s.id for s in self.ctx.evidence.standards}
+        sid = next(c for c in (f"NEW-{item.id}", *(f"NEW-{item.id}-{k}" for k in range(2, 100))) if c not in taken)
+        row = {"id": sid, "title": tr("standard for {t}", "“{t}”的服务标准", t=item.text)[:500], "covers": [item.id],
+               **{a: "yes" for a in ATTRIBUTES}}
+        return AddTarget(table="evidence.standards", row=row, about=f"item:{item.id}",
+                         metric=f"{self.ctx.module_id}.coverage",
+                         label=tr("a sound written standard covers '{t}'", "有一项合格的书面标准覆盖“{t}”", t=item.text))
 
     # --- quality of the standards ----------------------------------------------------------
 
@@ -401,7 +427,7 @@ class _Run(ModuleRun):
                           "side, consistent with the service philosophy, known by staff and backed by top "
                           "management, and simple enough to follow.",
                           "合格的标准应当成文、具体可衡量、从顾客角度设计、与服务理念一致、为员工所知晓、得到高层支持，并且简单可行。"),
-                evidence=[self.standard_line(s) for s in weak]))
+                evidence=[self.standard_line(s) for s in weak], facts=[self.standard_fact(s) for s in weak]))
         for attr in ATTRIBUTES:
             group = [s for s in standards if s.answers[attr] in ("no", "partly")]
             if not group:
@@ -411,6 +437,11 @@ class _Run(ModuleRun):
             severity = "high" if top else "medium" if noes else "low"
             self.actions.append(ctx.remedy_action(
                 REMEDIES[f"attr.{attr}"], severity=severity, importance=reach(group)[1],  # type: ignore[arg-type]
+                about=[f"standard:{s.standard.id}" for s in group],
+                targets=[SetTarget(table="evidence.standards", where={"id": s.standard.id}, changes={attr: "yes"},
+                                   about=f"standard:{s.standard.id}", metric=f"{mid}.coverage",
+                                   label=tr("'{t}' {a}", "“{t}”做到{a}", t=s.standard.title,
+                                            a=self.attr_label(attr))) for s in group],
                 rationale=tr("{n} standard(s) are not (fully) {label}.", "{n} 项标准未（完全）做到“{label}”。",
                              n=len(group), label=self.attr_label(attr)),
                 evidence=[tr("{id} {title}: {a}; covers {items}", "{id} {title}：{a}；覆盖 {items}",
@@ -426,12 +457,22 @@ class _Run(ModuleRun):
                          n=len(flagged)),
                 detail=tr("Standards staff cannot follow are quietly dropped; simplify them rather than add more "
                           "rules.", "员工做不到的标准会被悄悄放弃；应当简化，而不是再加规定。"),
-                evidence=[self.standard_line(s) for s in flagged]))
+                evidence=[self.standard_line(s) for s in flagged],
+                facts=[Fact(about=f"standard:{s.standard.id}", link="prescription", kind="usable", value=0,
+                            text=tr("standard '{t}' is too complex or too harsh to follow",
+                                    "标准“{t}”过于复杂或苛刻，难以执行", t=s.standard.title)) for s in flagged]))
             self.actions.append(ctx.remedy_action(
                 REMEDIES["simplify"], severity="high" if top else "medium", importance=imp,  # type: ignore[arg-type]
                 rationale=tr("Cut each to the few steps that matter to the customer; test it on a busy shift.",
                              "把每项标准压缩为对顾客真正重要的几个步骤，并在繁忙班次中试行。"),
-                evidence=[f"{s.standard.id} {s.standard.title}" for s in flagged], finding_ids=[f"{mid}.unusable"]))
+                evidence=[f"{s.standard.id} {s.standard.title}" for s in flagged], finding_ids=[f"{mid}.unusable"],
+                about=[f"standard:{s.standard.id}" for s in flagged],
+                targets=[SetTarget(table="evidence.standards", where={"id": s.standard.id},
+                                   changes={"too_complex": False, "too_harsh": False}, about=f"standard:{s.standard.id}",
+                                   metric=f"{mid}.coverage",
+                                   label=tr("'{t}' simple enough to follow", "“{t}”简化到可以执行", t=s.standard.title))
+                         for s in flagged]))
+
         orphans = [s for s in standards if not any(i in item_ids for i in s.standard.covers)]
         if orphans and item_ids:
             self.findings.append(Finding(
@@ -442,6 +483,16 @@ class _Run(ModuleRun):
                           "designed from the company's side only.",
                           "请在 covers 中注明它们服务的题项，或检查它们是否只是从企业角度设计的。"),
                 evidence=[f"{s.standard.id} {s.standard.title}" for s in orphans]))
+
+    def standard_fact(self, s: StandardQuality) -> Fact:
+        """What makes a standard unsound, in one plain line."""
+        tr = self.ctx.tr
+        weak = [self.attr_label(a) for a, v in s.answers.items() if v == "no"] or \
+            [self.attr_label(a) for a, v in s.answers.items() if v == "partly"]
+        return Fact(about=f"standard:{s.standard.id}", link="prescription", kind="standard_quality",
+                    value=_r(s.quality),
+                    text=tr("standard '{t}' is not sound: not {w}", "标准“{t}”不合格：未做到{w}", t=s.standard.title,
+                            w=tr(", ", "、").join(weak) or tr("simple to follow", "简单可行")))
 
     # --- methodology ------------------------------------------------------------------------
 

@@ -29,7 +29,7 @@ def test_pdfdetach_lists_the_result_and_it_equals_the_json_byte_for_byte(sample_
     assert read_result(pdf) == (sample_reports / f"{name}.json").read_bytes()
     actions = (tmp_path / "actions.csv").read_bytes().decode("utf-8-sig")
     result = json.loads((tmp_path / "result.json").read_text("utf-8"))
-    assert actions.splitlines()[0].startswith("priority,id,title")
+    assert actions.splitlines()[0].startswith(("Rank,Problem,Role,Action ID", "序号,问题,角色,行动编号"))  # the register
     assert len(actions.splitlines()) - 1 >= len(result["actions"])  # one row each (evidence may hold newlines)
 
 

@@ -73,7 +73,9 @@ def test_critical_complaint_procedure_caps_the_grade(acme_audit, host, gapaudit_
     module = result.modules["acme_house_standards"]
     assert module.grade_cap == "D"  # the chain default
     assert {f.id: f.severity for f in module.findings}["acme_house_standards.complaint"] == "critical"
-    assert result.actions[0].id == "acme.house.complaint"
+    # ranked by what it is worth, like every built-in action: the complaint procedure at 80 % lifts the cap
+    complaint = {a.id: a for a in result.actions}["acme.house.complaint"]
+    assert complaint.impact.overall > 0 and complaint.impact.modules["acme_house_standards"] > 0
 
 
 def test_too_few_checks_is_no_data_not_a_score(acme_audit, host, gapaudit_run):
@@ -134,7 +136,7 @@ def test_another_store_can_opt_in(gapaudit_example_audit, host, gapaudit_run):
     assert "acme_house_standards" in gapaudit_run(gapaudit_example_audit, host).modules
 
 
-@pytest.mark.parametrize("store", [{"id": "S", "name": "N", "chain": 42}, {"id": "S", "name": "N", "chain": ["Acme"]},
+@pytest.mark.parametrize("store", [{"id": "S", "name": "N", "chain": {"name": "Acme"}}, {"id": "S", "name": "N", "chain": ["Acme"]},
                                    ["not", "a", "mapping"], None])
 def test_raw_data_of_any_type_is_read_defensively(gapaudit_example_audit, host, gapaudit_load, store):
     """gapaudit_audit_defaults sees the audit before validation: a chain of the wrong type is the audit's
@@ -154,15 +156,47 @@ def test_builtin_actions_are_reworded_and_extra_ones_added(acme_audit, host, gap
     by_id = {a.id: a for a in result.actions}
     training = by_id["pharmacy_gap.cause.training"]
     assert "安心学院" in training.title and training.gap == "pharmacy_gap"
-    # the same action without the plugin: same priority, gapaudit's own words
+    # the same action without the plugin: the same target and severity, gapaudit's own words
     other_chain = {**acme_audit, "store": {**acme_audit["store"], "chain": "X"},
                    "modules": {"pharmacy_gap": acme_audit["modules"]["pharmacy_gap"]}}
     plain = {a.id: a for a in gapaudit_run(other_chain, host, lang="zh").actions}
-    assert plain["pharmacy_gap.cause.training"].priority == training.priority
+    assert plain["pharmacy_gap.cause.training"].targets == training.targets
+    assert plain["pharmacy_gap.cause.training"].priority_basis["severity_score"] == \
+        training.priority_basis["severity_score"]
     assert "安心学院" not in plain["pharmacy_gap.cause.training"].title
     coach = by_id["acme.field_coach"]
     assert coach.finding_ids == ["pharmacy_gap.worst_standards"] and coach.gap == "pharmacy_gap"
     assert coach.priority_basis["severity"] > 0 and coach.due is not None
+
+
+def test_house_actions_declare_their_target_and_get_its_impact(acme_audit, host, gapaudit_run):
+    result = gapaudit_run(acme_audit, host)  # walk: 7 of 10 checks met, target 90 %
+    walk = {a.id: a for a in result.actions}["acme.house.walk"]
+    [target] = walk.targets
+    assert (target.kind, target.table, target.field, target.value) == \
+        ("share", "modules.acme_house_standards.checks", "walked_to_product", 0.9)
+    # the impact is what editing the checks by hand (two more customers walked to the product) gives
+    acme_audit["modules"]["acme_house_standards"]["checks"] = checks(walk=(9, 10))
+    edited = gapaudit_run(acme_audit, host)
+    assert walk.impact.overall == pytest.approx(round(edited.overall.score - result.overall.score, 1), abs=1e-9)
+    assert walk.impact.overall > 0 and walk.impact.modules == {"acme_house_standards": pytest.approx(6.7)}
+    assert walk.priority > 0 and walk.about == ["item:RES3", "item:EMP1"]
+
+
+def test_the_field_coach_aims_at_the_weakest_standards(acme_audit, host, gapaudit_run):
+    by_id = {a.id: a for a in gapaudit_run(acme_audit, host).actions}
+    coach = by_id["acme.field_coach"]
+    standards = [t for t in coach.targets if t.kind == "share"]
+    assert standards and all(t.table == "evidence.observations" for t in standards)
+    assert coach.impact is not None and coach.impact.overall > 0
+
+
+def test_chain_links_join_complaints_to_their_standard(gapaudit_sample, host, gapaudit_run):
+    result = gapaudit_run(gapaudit_sample("acme-mart-riverside"), host)
+    stock = next(p for p in result.problems if p.id == "problem.standard.STOCK")
+    assert stock.complaint_categories == ["out of stock"]
+    lead = {a.id: a for a in result.actions}[stock.actions[0]]
+    assert lead.impact.customers_per_year and lead.impact.customers_per_year > 0
 
 
 # --- report section and theme -------------------------------------------------------------------

@@ -5,8 +5,10 @@ It shows every extension point, one hook each:
 * ``gapaudit_scope`` — the plugin applies to Acme Mart stores only;
 * ``gapaudit_register_modules`` — the chain's own audit module, :mod:`gapaudit_acme.house_standards`;
 * ``gapaudit_audit_defaults`` — chain-wide settings: grade bands, module weights, factor
-  weights, critical items, a disabled built-in module;
-* ``gapaudit_module_actions`` — reworded and extra actions for built-in findings;
+  weights, critical items, a disabled built-in module, which standards the chain's complaint
+  categories concern (``links``);
+* ``gapaudit_module_actions`` — reworded and extra actions for built-in findings, each declaring
+  its target so gapaudit can measure its impact;
 * ``gapaudit_report_sections`` + ``gapaudit_template_dirs`` — a report page with its own template;
 * ``gapaudit_theme`` — logo, colours, cover and footer text.
 
@@ -75,6 +77,10 @@ CHAIN_DEFAULTS: dict[str, Any] = {
     },
     # standards are written by headquarters for all stores and reviewed there, not store by store
     "plugins": {"disable": ["prescription_gap"]},
+    # the chain's complaint categories and the standards or questionnaire items they concern: a complaint
+    # category joins the problem of its standard, and fixing that problem is taken to prevent its complaints
+    "links": {"complaint_categories": {"queue": ["QUEUE"], "out of stock": ["STOCK"], "price": ["PRICE"],
+                                       "staff": ["GREET"]}},
 }
 
 
@@ -129,10 +135,14 @@ def gapaudit_module_actions(module_id: str, result: ModuleResult, audit: AuditIn
             importance = basis.priority_basis.get("importance") if basis else None
             confidence = basis.priority_basis.get("confidence", 1.0) if basis else 1.0
             value, factors = priority(finding.severity, importance, confidence)
+            # the target: what the module's own actions for this finding aim at (the weakest standards
+            # delivered at target) — declared, gapaudit re-runs the audit with it reached to rank this action
+            targets = [t for a in result.actions if finding.id in a.finding_ids for t in a.targets]
             out.append(Action(
                 id=new_id, title=zh_text if zh else en, gap=module_id, owner_role=owner_zh if zh else owner_en,
                 rationale=finding.title, evidence=finding.evidence[:5], finding_ids=[finding.id],
-                priority=value, priority_basis=factors, horizon="short",
+                priority=value, priority_basis=factors, horizon="short", targets=targets,
+                about=list(dict.fromkeys(t.about for t in targets if t.about)),
                 due=audit.audit.date + dt.timedelta(days=DUE_DAYS["short"])))
     return out
 

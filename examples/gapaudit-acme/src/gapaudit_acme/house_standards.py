@@ -27,6 +27,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from gapaudit import AuditModule, Finding, Metric, ModuleContext, ModuleResult
+from gapaudit.model.result import Fact, ShareTarget
 from gapaudit.model.base import Answer, Identifier, Model, table
 from gapaudit.analysis.scoring import CONFIDENCE_RULE, rate_shortfall_confidence
 from gapaudit.analysis.stats import mean_ci, proportion
@@ -42,6 +43,12 @@ LABELS: dict[str, tuple[str, str]] = {
 
 #: questionnaire items each standard serves, for the customers' importance of an action
 ITEMS: dict[str, list[str]] = {"walk": ["RES3", "EMP1"], "smile": ["ASS3"], "complaint": ["REL2"]}
+
+#: what meets each standard in a check row: (field, value meeting it, "eq" or "ge" the value); an action's
+#: target marks failing rows as meeting, so gapaudit can re-run the audit as if it had worked (its impact)
+MEETS: dict[str, tuple[str, Any, str]] = {"walk": ("walked_to_product", "yes", "eq"),
+                                          "smile": ("smile_teeth", None, "ge"),  # None: the configured teeth
+                                          "complaint": ("complaint_steps", 6, "ge")}
 
 #: the Acme remedy for each standard: (en, zh, owner en, owner zh)
 REMEDIES: dict[str, tuple[str, str, str, str]] = {
@@ -116,6 +123,9 @@ class HouseStandards(AuditModule):
     description = {"en": "Walk-to-product, eight-tooth smile and six-step complaint procedure, from mystery shops.",
                    "zh": "带顾客到商品前、八颗牙微笑、投诉处理六步法的神秘顾客检查。"}
     Config = Config
+    #: the score rests on the module's own checks only (modules.acme_house_standards), no shared evidence:
+    #: an action's impact re-runs this module only when its target changes those checks
+    reads = frozenset()
 
     def run(self, ctx: ModuleContext) -> ModuleResult:
         cfg: Config = ctx.config
@@ -172,14 +182,29 @@ class HouseStandards(AuditModule):
                                           "这是关键标准：等级最高为 {cap}。", cap=cfg.critical_cap)
                               if critical else ""),
                 evidence=[c.visit + (f" ({c.staff})" if c.staff else "") + (f": {c.note}" if c.note else "")
-                          for c in cfg.checks if _met(c, std, cfg.smile_teeth) is False][:10]))
+                          for c in cfg.checks if _met(c, std, cfg.smile_teeth) is False][:10],
+                # the questionnaire items the standard serves: gapaudit joins this finding to their problem
+                facts=[Fact(about=f"item:{item}", link="pharmacy", kind="compliance", value=round(est.value, 4),
+                            text=ctx.tr("Acme standard '{label}' met in {met} of {n} mystery checks (target {t:.0%})",
+                                        "安心标准“{label}”：{n} 次神秘顾客检查中达标 {met} 次（目标 {t:.0%}）",
+                                        label=label, met=met, n=len(results), t=target))
+                       for item in ITEMS[std]]))
             known = [importance[i] for i in ITEMS[std] if i in importance]
             en, zh, owner_en, owner_zh = REMEDIES[std]
+            field, meets, compare = MEETS[std]
             actions.append(ctx.action(
                 f"acme.house.{std}", ctx.tr(en, zh), severity=severity,
                 importance=sum(known) / len(known) if known else None, confidence=sure,
                 owner_role=ctx.tr(owner_en, owner_zh), finding_ids=[fid],
-                rationale=ctx.tr("Acme house standard below target.", "未达到安心超市服务标准的目标。")))
+                rationale=ctx.tr("Acme house standard below target.", "未达到安心超市服务标准的目标。"),
+                about=[f"item:{item}" for item in ITEMS[std]],
+                # the target: the failing checks met, in table order, until the standard reaches its target rate
+                targets=[ShareTarget(table="modules.acme_house_standards.checks", field=field,
+                                     meets=cfg.smile_teeth if meets is None else meets, compare=compare,
+                                     value=target, about=f"item:{ITEMS[std][0]}",
+                                     metric=f"acme_house_standards.{std}", goal=round(100 * target, 1),
+                                     label=ctx.tr("'{l}' met in {t:.0%} of checks", "“{l}”的达标率达到 {t:.0%}",
+                                                  l=label, t=target))]))
         steps = mean_ci([c.complaint_steps for c in cfg.checks if c.complaint_steps is not None])
         if steps.value is not None:
             metrics.append(Metric(id="acme_house_standards.complaint_steps_mean",
