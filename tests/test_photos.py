@@ -659,3 +659,31 @@ def test_a_batch_names_the_audit_whose_photo_could_not_be_read(tmp_path):
     warnings = [line for line in ran.output.splitlines() if line.startswith("warning:")]
     assert len(warnings) == 1 and "south/audit.yaml: photo 'bad.jpg' could not be read" in warnings[0]
     assert len(list((tmp_path / "out").glob("*.html"))) == 2
+
+
+@pytest.mark.slow
+def test_problems_show_their_photos_in_the_brief_report_and_point_to_them_in_the_full_one(tmp_path):
+    import pypdf
+
+    source = _sample()
+    for args, name in (([], "full.pdf"), (["--brief"], "brief.pdf")):
+        ran = _run([str(source), "-f", "pdf", "--lang", "en", *args, "-o", str(tmp_path / name)])
+        assert ran.exit_code == 0, ran.output
+    full = [" ".join(p.extract_text().split()) for p in pypdf.PdfReader(tmp_path / "full.pdf").pages]
+    brief_reader = pypdf.PdfReader(tmp_path / "brief.pdf")
+    brief = [" ".join(p.extract_text().split()) for p in brief_reader.pages]
+    # full report: the first actions and the plan say where the photos proving each problem stand
+    summary = next(t for t in full if "First actions" in t)
+    assert "Photos 1–3 (page" in summary and "Photos 4–5 (page" in summary
+    # brief report: no module pages, no appendix; the top problems carry their photos, numbered in their order
+    text = " ".join(brief)
+    assert "Photo appendix" not in text and "Photo evidence" not in text
+    stock = text.index("Photo 1 · STOCK · 30 Sep 2026")
+    assert stock < text.index("Photo 2 · STOCK · 14 Sep 2026") < text.index("Photo 3 · STOCK · 20 Aug 2026")
+    import re
+
+    numbers = [int(n) for n in re.findall(r"Photo (\d+) ·", text)]
+    assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) >= 5  # each shown once, in order
+    assert "Photo 4 · QUEUE" in text
+    images = {image.data for page in brief_reader.pages for image in page.images}
+    assert len(images) >= 5 and not any(b"Exif" in data or b"RN12-3F7A9C21" in data for data in images)
