@@ -10,6 +10,7 @@ import os
 import signal
 import sys
 import threading
+from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, NoReturn
@@ -30,7 +31,10 @@ MESSAGES = {
     "invalid_import": {"en": "{file}: cannot import ({n} problem{s}):", "zh": "{file}：无法导入（{n} 处问题）："},
     "valid": {"en": "{file}: valid — {modules} module(s) will run: {ids}",
               "zh": "{file}：校验通过 —— 将运行 {modules} 个模块：{ids}"},
+    "photos_checked": {"en": "{n} photo(s) found and checked by their headers ({kinds}); they are decoded when a "
+                              "report is written", "zh": "已找到并按文件头检查 {n} 张照片（{kinds}）；生成报告时再解码"},
     "wrote": {"en": "wrote {path}", "zh": "已写入 {path}"},
+    "warning": {"en": "warning: {msg}", "zh": "警告：{msg}"},
     "score": {"en": "{store}: overall score {score} ({grade})", "zh": "{store}：总分 {score}（{grade}）"},
     "no_score": {"en": "{store}: no overall score (no module had data)", "zh": "{store}：无总分（所有模块均无数据）"},
     "below": {"en": "overall score {score} is below --fail-under {limit}",
@@ -251,6 +255,10 @@ def validate(audit: Path, lang: str | None, plugin: tuple[str, ...], debug: bool
     lang = lang or loaded.input.audit.language
     click.echo(msg("valid", lang, file=display_path(audit), modules=len(loaded.enabled_modules),
                    ids=", ".join(loaded.enabled_modules) or "-"))
+    if loaded.photos:
+        kinds = Counter(p.format for p in loaded.photos.values())
+        click.echo(msg("photos_checked", lang, n=len(loaded.photos),
+                       kinds=", ".join(f"{k} {n}" for k, n in sorted(kinds.items()))))
 
 
 @main.command()
@@ -281,6 +289,9 @@ def validate(audit: Path, lang: str | None, plugin: tuple[str, ...], debug: bool
                    "the change since each store's previous audit; also set by GAPAUDIT_HISTORY or gapaudit.toml.")
 @click.option("--progress/--no-progress", default=None,
               help="Several audits: show a progress bar on stderr (default: when stderr is a terminal).")
+@click.option("--no-cache", "no_cache", is_flag=True,
+              help="Prepare the audit's photos afresh and keep none in the cache folder ($GAPAUDIT_CACHE_DIR, else "
+                   "$XDG_CACHE_HOME/gapaudit, else ~/.cache/gapaudit; GAPAUDIT_CACHE_DIR=off does the same).")
 @click.option("--time-limit", type=click.FloatRange(0), default=None, metavar="SECONDS",
               help="Several audits: stop a store still running after SECONDS, replace its worker and report the "
                    "store as failed (exit code 5); 0 = no limit. [default: 300]")
@@ -293,7 +304,7 @@ def validate(audit: Path, lang: str | None, plugin: tuple[str, ...], debug: bool
 def run(audits: tuple[str, ...], output: Path | None, formats: tuple[str, ...], lang: str | None, brief: bool,
         template_dirs: tuple[Path, ...], fail_under: float | None, executor: str, scheduler: str | None,
         workers: int | None, history: str | None, progress: bool | None, time_limit: float | None,
-        sign_key: Path | None,
+        no_cache: bool, sign_key: Path | None,
         plugin: tuple[str, ...], debug: bool) -> None:
     """Validate each AUDIT, run every enabled audit module and write its report.
 
@@ -324,10 +335,10 @@ def run(audits: tuple[str, ...], output: Path | None, formats: tuple[str, ...], 
     profile = "brief" if brief else None
     if single:
         _run_single(Path(audits[0]), output, formats, lang, fail_under, plugin, debug, history_url, template_dirs,
-                    profile, key)
+                    profile, key, not no_cache)
     else:
         _run_batch(audits, output, formats, lang, fail_under, plugin, debug, history_url, executor, scheduler,
-                   workers, progress, template_dirs, profile, key, time_limit)
+                   workers, progress, template_dirs, profile, key, time_limit, not no_cache)
 
 
 def _sign_key(path: Path | None, formats: tuple[str, ...], executor: str, debug: bool,
@@ -383,7 +394,7 @@ def _is_single(audits: tuple[str, ...]) -> bool:
 def _run_single(audit: Path, output: Path | None, formats: tuple[str, ...], lang: str | None,
                 fail_under: float | None, plugin: tuple[str, ...], debug: bool, history_url: str | None,
                 template_dirs: tuple[Path, ...] = (), profile: str | None = None,
-                sign: Any = None) -> None:
+                sign: Any = None, photo_cache: bool = True) -> None:
     """One audit file, as ``gapaudit run`` always did; recorded in the history when one is set."""
     from gapaudit.errors import GapauditError
     from gapaudit.load.audit import display_path
@@ -393,7 +404,7 @@ def _run_single(audit: Path, output: Path | None, formats: tuple[str, ...], lang
         _check_output_folder(output, "several formats need a folder" if len(formats) > 1
                              else "a trailing / asks for a folder")
     options = RunOptions(formats=formats, output=output, lang=lang, template_dirs=template_dirs,
-                         many=_output_is_folder(), profile=profile, sign=sign)
+                         many=_output_is_folder(), profile=profile, sign=sign, photo_cache=photo_cache)
     msg_lang = lang
     history_error: GapauditError | None = None
     recorder = plugin_ = None
@@ -422,6 +433,8 @@ def _run_single(audit: Path, output: Path | None, formats: tuple[str, ...], lang
             recorder.close()
     result = outcome.result
     msg_lang = lang or result.audit.get("language")
+    for en, zh in outcome.warnings:
+        click.echo(msg("warning", msg_lang, msg=zh if msg_lang == "zh" else en), err=True)
     for path in outcome.written:
         click.echo(msg("wrote", msg_lang, path=display_path(path)), err=True)
     store = result.store.get("name", "")
@@ -442,7 +455,7 @@ def _run_batch(audits: tuple[str, ...], output: Path | None, formats: tuple[str,
                fail_under: float | None, plugin: tuple[str, ...], debug: bool, history_url: str | None,
                executor: str, scheduler: str | None, workers: int | None, progress: bool | None,
                template_dirs: tuple[Path, ...] = (), profile: str | None = None, sign: Any = None,
-               time_limit: float | None = None) -> None:
+               time_limit: float | None = None, photo_cache: bool = True) -> None:
     """Several audits in parallel: one report each, failures listed at the end (see gapaudit.chain.batch)."""
     from gapaudit.chain.batch import DEFAULT_TIME_LIMIT, BatchOptions, expand_sources, run_batch
     from gapaudit.errors import GapauditError
@@ -453,7 +466,8 @@ def _run_batch(audits: tuple[str, ...], output: Path | None, formats: tuple[str,
         raise click.BadParameter("--scheduler needs --executor dask", param_hint="--scheduler")
     _check_output_folder(output, "several audits need a folder")
     options = BatchOptions(run=RunOptions(formats=formats, output=output, lang=lang, many=True,
-                                          template_dirs=template_dirs, profile=profile, sign=sign),
+                                          template_dirs=template_dirs, profile=profile, sign=sign,
+                                          photo_cache=photo_cache),
                            plugins=plugin, history=history_url, fail_under=fail_under)
     show = sys.stderr.isatty() if progress is None else progress
     limit = DEFAULT_TIME_LIMIT if time_limit is None else (time_limit or None)
@@ -470,6 +484,9 @@ def _run_batch(audits: tuple[str, ...], output: Path | None, formats: tuple[str,
         click.echo(msg("interrupted", lang), err=True)
         sys.exit(getattr(exc, "exit_code", 130))
     failed = len(report.failures)
+    for item in report.warned:
+        for line in item.warnings:
+            click.echo(msg("warning", lang, msg=f"{display_path(Path(item.source))}: {line}"), err=True)
     click.echo(msg("batch_done", lang, n=report.total, ok=report.succeeded, failed=failed,
                    seconds=f"{report.seconds:.1f}", workers=report.workers, executor=report.executor), err=True)
     for item in report.below:

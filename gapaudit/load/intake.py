@@ -101,6 +101,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "commit": ("承诺改进", "再次道歉", "commit"), "thank": ("感谢", "thank"),
     "reason": ("原因", "流失原因", "reason"), "count": ("人数", "数量", "count"),
     "n": ("样本量", "人数", "n"),
+    "photos": ("照片", "图片", "现场照片", "拍照", "照片文件", "photo", "photos", "picture", "pictures", "image",
+               "images"),
 }
 
 #: columns survey tools add around the answers (compared after normalising)

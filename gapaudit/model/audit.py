@@ -16,7 +16,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, PrivateAttr, WithJs
 
 from gapaudit.errors import Invalid, quoted
 from gapaudit.model.base import MAX_DAYS, MAX_HOURS, Answer, Count, Date, Flag, Identifier, IdList, Model, Name, \
-    TableMarker, check_weight, choice, table
+    PhotoList, TableMarker, check_weight, choice, table
 from gapaudit.model.vocab import ELEMENTS, LABELS, POSITIVE_FACTORS, SERVQUAL_DIMENSIONS, Language
 
 SCHEMA_VERSION = 1
@@ -287,6 +287,9 @@ class Standard(Model):
     factor: Factor | None = None
     element: Element | None = None
     owner_role: str | None = Field(None, max_length=100)
+    photos: PhotoList = Field(default_factory=list, description=(
+        "reference photos of the standard (the posted rule, what 'done' looks like): image files relative to "
+        "the audit folder, separated by ;"))
 
 
 class Observation(Model):
@@ -302,6 +305,9 @@ class Observation(Model):
     factor: Factor | None = None
     element: Element | None = None
     note: str | None = Field(None, max_length=2000)
+    photos: PhotoList = Field(default_factory=list, description=(
+        "what the visitor saw: image files (JPEG, PNG; HEIC with gapaudit[heic]) relative to the audit folder, "
+        "separated by ;"))
 
 
 class Promise(Model):
@@ -332,6 +338,8 @@ class PromiseCheck(Model):
     kept: Flag
     date: Date | None = None
     note: str | None = Field(None, max_length=2000)
+    photos: PhotoList = Field(default_factory=list, description="photos of this check (image files relative to "
+                                                                "the audit folder, separated by ;)")
 
 
 # --- complaints, errors, volume ----------------------------------------------
@@ -366,6 +374,8 @@ class ComplaintHandling(Model):
     commit: Answer | None = Field(None, description="apologise again and commit to improve")
     thank: Answer | None = None
     note: str | None = Field(None, max_length=2000)
+    photos: PhotoList = Field(default_factory=list, description="photos of this case (image files relative to "
+                                                                "the audit folder, separated by ;)")
 
 
 class ServiceError(Model):
