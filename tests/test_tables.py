@@ -385,3 +385,9 @@ def test_a_formula_whose_result_was_never_saved_is_named_not_read_as_blank(tmp_p
     _with_formulas(tmp_path / "c.xlsx", saved=True)
     loaded = load_audit(audit(tmp_path, "complaints: {file: c.xlsx, ignore: [helper]}\n"), host)
     assert [c.hours_to_resolve for c in loaded.input.evidence.complaints] == [2.0, 4.0, 6.0]
+
+
+def test_a_missing_code_yaml_reads_as_a_boolean_is_refused_not_taken_as_zero(tmp_path, host):
+    (tmp_path / "c.csv").write_text("id,hours_to_resolve,resolved\nC1,0,yes\n", encoding="utf-8")
+    [msg] = problems(audit(tmp_path, "complaints: {file: c.csv, missing: [no]}\n"), host, "en")
+    assert "audit.yaml:5:" in msg and "put the word in quotes, e.g. missing: ['no']" in msg

@@ -7,7 +7,8 @@ import re
 from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, \
+    field_validator, model_validator
 
 from gapaudit.errors import Invalid
 
@@ -116,6 +117,18 @@ class TableRef(Model):
         "the decimal mark of the file's numbers: ',' for European exports (28,5 is 28.5 and 1.500 is 1500)"))
     unpivot: Unpivot | None = Field(None, description="a wide table (one column per visit or per standard) "
                                                       "read as one row per filled cell")
+
+    @field_validator("missing", mode="before")
+    @classmethod
+    def _codes_not_booleans(cls, value: Any) -> Any:
+        """``missing: [no]`` is YAML for false, which would make every 0 answer missing: refused, with the fix."""
+        for code in value if isinstance(value, list) else []:
+            if isinstance(code, bool):
+                raise Invalid(f"a missing code read as {str(code).lower()} (yes/no/on/off/true/false are booleans in "
+                              "YAML): put the word in quotes, e.g. missing: ['no']",
+                              f"有一个缺失代码被读成了 {str(code).lower()}（YAML 中 yes/no/on/off/true/false 是布尔值）："
+                              "请给这个词加引号，如 missing: ['no']")
+        return value
 
     @model_validator(mode="after")
     def _rows(self) -> "TableRef":
