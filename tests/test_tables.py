@@ -391,3 +391,25 @@ def test_a_missing_code_yaml_reads_as_a_boolean_is_refused_not_taken_as_zero(tmp
     (tmp_path / "c.csv").write_text("id,hours_to_resolve,resolved\nC1,0,yes\n", encoding="utf-8")
     [msg] = problems(audit(tmp_path, "complaints: {file: c.csv, missing: [no]}\n"), host, "en")
     assert "audit.yaml:5:" in msg and "put the word in quotes, e.g. missing: ['no']" in msg
+
+
+def test_role_markers_add_to_the_defaults(tmp_path, host):
+    (tmp_path / "s.csv").write_text("respondent,Q1 期望 on time,Q1 满分评价 on time,Q1 实际 on time\n1,6,5,4\n",
+                                    encoding="utf-8")
+    loaded = load_audit(audit(tmp_path, """\
+        questionnaire:
+          items: [{id: R1, text: on time, dimension: reliability}]
+        survey:
+          responses: {file: s.csv, ignore: ["Q1 实际*"]}
+          match: text
+          role_markers: {perception: [评价]}
+        """), host)
+    assert loaded.survey.expectation["R1"] == [6.0] and loaded.survey.perception["R1"] == [5.0]
+
+
+def test_a_default_role_marker_can_be_taken_away():
+    from gapaudit.load.survey import role_markers
+
+    markers = role_markers({"perception": ["-实际", "评价"]})
+    assert "实际" not in markers["perception"] and "评价" in markers["perception"]
+    assert "感受" in markers["perception"] and "期望" in markers["expectation"]

@@ -327,7 +327,7 @@ def _propose_survey(kind: Kind, sheet: Sheet, ref: dict[str, Any], existing: dic
                     role_order: list[str] | None, lang: str) -> Proposal:
     from gapaudit.load.survey import ROLE_LABEL, UNRESOLVED_LABEL, RatingParser, SurveyColumns, norm, \
         resolve_columns, unresolved_message
-    from gapaudit.load.survey import DEFAULT_ROLE_MARKERS, ROLE_PREFIX_FIELD
+    from gapaudit.load.survey import ROLE_PREFIX_FIELD, role_markers
 
     items, dims, questionnaire = _questionnaire(audit_path)
     zh = lang == "zh"
@@ -353,8 +353,7 @@ def _propose_survey(kind: Kind, sheet: Sheet, ref: dict[str, Any], existing: dic
     def settings(match: str) -> SurveyColumns:
         defaults = {r: getattr(m.Survey.model_fields[f], "default") for r, f in ROLE_PREFIX_FIELD.items()}
         prefixes = {r: survey_opts.get(f, defaults[r]) for r, f in ROLE_PREFIX_FIELD.items()}
-        markers = {r: list(DEFAULT_ROLE_MARKERS.get(r, [])) for r in ROLE_PREFIX_FIELD}
-        markers.update(survey_opts.get("role_markers") or {})
+        markers = role_markers(survey_opts.get("role_markers"))
         return SurveyColumns(prefixes=prefixes, points_prefix=survey_opts.get("points_prefix", "W_"),
                              overall_column=survey_opts.get("overall_column"),
                              respondent_column=respondent or "respondent", match=match, markers=markers,

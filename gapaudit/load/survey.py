@@ -112,15 +112,23 @@ class SurveyColumns:
     @classmethod
     def of(cls, survey: Any) -> "SurveyColumns":
         ref = getattr(survey.responses, "ref", None)
-        markers = {r: list(DEFAULT_ROLE_MARKERS.get(r, [])) for r in ROLE_PREFIX_FIELD}
-        for role, words in (survey.role_markers or {}).items():
-            markers[role] = list(words)
+        markers = role_markers(survey.role_markers)
         return cls(prefixes={r: getattr(survey, f) for r, f in ROLE_PREFIX_FIELD.items()},
                    points_prefix=survey.points_prefix, overall_column=survey.overall_column,
                    respondent_column=survey.respondent_column,
                    match=survey.match, markers=markers, role_order=list(survey.role_order or []),
                    renames=dict(ref.columns) if ref else {}, ignore=list(ref.ignore) if ref else [],
                    keep=list(ref.keep) if ref else [])
+
+
+def role_markers(given: dict[str, list[str]] | None) -> dict[str, list[str]]:
+    """The words that name each role: the defaults plus the audit's own; ``-word`` takes a default away."""
+    markers = {r: list(DEFAULT_ROLE_MARKERS.get(r, [])) for r in ROLE_PREFIX_FIELD}
+    for role, words in (given or {}).items():
+        drop = {w[1:] for w in words if w.startswith("-")}
+        markers[role] = [w for w in markers.get(role, []) if w not in drop] + \
+            [w for w in words if not w.startswith("-") and w not in markers.get(role, [])]
+    return markers
 
 
 def parse_id_column(name: str, cfg: SurveyColumns, items: Sequence[str], dims: Sequence[str]) -> Target | None:

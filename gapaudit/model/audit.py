@@ -205,7 +205,7 @@ class Survey(Model):
         "how columns name items: id (E_<item id>) or text (the header contains the item's text and a role "
         "marker such as 期望 / 感知 / 重要 or Expectation / Perception / Importance)"))
     role_markers: dict[SurveyRole, list[str]] = Field(default_factory=dict, description=(
-        "words in a header naming its role, replacing the defaults for that role "
+        "words in a header naming its role, added to the defaults (write -word to take a default away) "
         "(期望/期待/预期/expectation/expect; 感知/感受/实际/体验/满意/perception/experience/actual/satisfied; "
         "重要/importance)"))
     role_order: list[SurveyRole] = Field(default_factory=list, description=(
