@@ -10,6 +10,7 @@ import os
 import signal
 import sys
 import threading
+from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, NoReturn
@@ -27,9 +28,13 @@ EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug, not the user's input
 MESSAGES = {
     "invalid": {"en": "{file}: invalid audit ({n} problem{s}):", "zh": "{file}：审核文件有误（{n} 处问题）："},
     "invalid_results": {"en": "nothing to roll up ({n} problem{s}):", "zh": "没有可汇总的结果（{n} 处问题）："},
+    "invalid_import": {"en": "{file}: cannot import ({n} problem{s}):", "zh": "{file}：无法导入（{n} 处问题）："},
     "valid": {"en": "{file}: valid — {modules} module(s) will run: {ids}",
               "zh": "{file}：校验通过 —— 将运行 {modules} 个模块：{ids}"},
+    "photos_checked": {"en": "{n} photo(s) found and checked by their headers ({kinds}); they are decoded when a "
+                              "report is written", "zh": "已找到并按文件头检查 {n} 张照片（{kinds}）；生成报告时再解码"},
     "wrote": {"en": "wrote {path}", "zh": "已写入 {path}"},
+    "warning": {"en": "warning: {msg}", "zh": "警告：{msg}"},
     "score": {"en": "{store}: overall score {score} ({grade})", "zh": "{store}：总分 {score}（{grade}）"},
     "no_score": {"en": "{store}: no overall score (no module had data)", "zh": "{store}：无总分（所有模块均无数据）"},
     "below": {"en": "overall score {score} is below --fail-under {limit}",
@@ -63,8 +68,10 @@ MESSAGES = {
     "import_decide": {"en": "the mapping is written; settle the {n} decision(s) above (the options named there) and "
                             "run gapaudit import again", "zh": "映射已写入；请按上面所列的选项处理 {n} 处待决定事项，再运行一次 gapaudit import"},
     "import_dry": {"en": "dry run: nothing written", "zh": "试运行：未写入任何内容"},
-    "import_exists": {"en": "error: {path} exists and differs (use --force to overwrite)",
-                      "zh": "错误：{path} 已存在且内容不同（用 --force 覆盖）"},
+    "import_exists": {"en": "error: {path} exists and differs: it may be an earlier export the audit needs; "
+                            "give the new file another name and import that, or use --force to overwrite it",
+                      "zh": "错误：{path} 已存在且内容不同：它可能是审核仍要用的上一次导出；请给新文件另起一个名字再导入，"
+                            "或用 --force 覆盖"},
 }
 
 
@@ -244,10 +251,14 @@ def validate(audit: Path, lang: str | None, plugin: tuple[str, ...], debug: bool
         host = _host(plugin)
         loaded = load_audit(audit, host)
     except GapauditError as exc:
-        _fail(exc, debug, lang)
+        _fail(exc, debug, lang or getattr(exc, "lang", None) or _audit_language(audit))
     lang = lang or loaded.input.audit.language
     click.echo(msg("valid", lang, file=display_path(audit), modules=len(loaded.enabled_modules),
                    ids=", ".join(loaded.enabled_modules) or "-"))
+    if loaded.photos:
+        kinds = Counter(p.format for p in loaded.photos.values())
+        click.echo(msg("photos_checked", lang, n=len(loaded.photos),
+                       kinds=", ".join(f"{k} {n}" for k, n in sorted(kinds.items()))))
 
 
 @main.command()
@@ -278,6 +289,9 @@ def validate(audit: Path, lang: str | None, plugin: tuple[str, ...], debug: bool
                    "the change since each store's previous audit; also set by GAPAUDIT_HISTORY or gapaudit.toml.")
 @click.option("--progress/--no-progress", default=None,
               help="Several audits: show a progress bar on stderr (default: when stderr is a terminal).")
+@click.option("--no-cache", "no_cache", is_flag=True,
+              help="Prepare the audit's photos afresh and keep none in the cache folder ($GAPAUDIT_CACHE_DIR, else "
+                   "$XDG_CACHE_HOME/gapaudit, else ~/.cache/gapaudit; GAPAUDIT_CACHE_DIR=off does the same).")
 @click.option("--time-limit", type=click.FloatRange(0), default=None, metavar="SECONDS",
               help="Several audits: stop a store still running after SECONDS, replace its worker and report the "
                    "store as failed (exit code 5); 0 = no limit. [default: 300]")
@@ -290,7 +304,7 @@ def validate(audit: Path, lang: str | None, plugin: tuple[str, ...], debug: bool
 def run(audits: tuple[str, ...], output: Path | None, formats: tuple[str, ...], lang: str | None, brief: bool,
         template_dirs: tuple[Path, ...], fail_under: float | None, executor: str, scheduler: str | None,
         workers: int | None, history: str | None, progress: bool | None, time_limit: float | None,
-        sign_key: Path | None,
+        no_cache: bool, sign_key: Path | None,
         plugin: tuple[str, ...], debug: bool) -> None:
     """Validate each AUDIT, run every enabled audit module and write its report.
 
@@ -321,10 +335,10 @@ def run(audits: tuple[str, ...], output: Path | None, formats: tuple[str, ...], 
     profile = "brief" if brief else None
     if single:
         _run_single(Path(audits[0]), output, formats, lang, fail_under, plugin, debug, history_url, template_dirs,
-                    profile, key)
+                    profile, key, not no_cache)
     else:
         _run_batch(audits, output, formats, lang, fail_under, plugin, debug, history_url, executor, scheduler,
-                   workers, progress, template_dirs, profile, key, time_limit)
+                   workers, progress, template_dirs, profile, key, time_limit, not no_cache)
 
 
 def _sign_key(path: Path | None, formats: tuple[str, ...], executor: str, debug: bool,
@@ -380,7 +394,7 @@ def _is_single(audits: tuple[str, ...]) -> bool:
 def _run_single(audit: Path, output: Path | None, formats: tuple[str, ...], lang: str | None,
                 fail_under: float | None, plugin: tuple[str, ...], debug: bool, history_url: str | None,
                 template_dirs: tuple[Path, ...] = (), profile: str | None = None,
-                sign: Any = None) -> None:
+                sign: Any = None, photo_cache: bool = True) -> None:
     """One audit file, as ``gapaudit run`` always did; recorded in the history when one is set."""
     from gapaudit.errors import GapauditError
     from gapaudit.load.audit import display_path
@@ -390,7 +404,7 @@ def _run_single(audit: Path, output: Path | None, formats: tuple[str, ...], lang
         _check_output_folder(output, "several formats need a folder" if len(formats) > 1
                              else "a trailing / asks for a folder")
     options = RunOptions(formats=formats, output=output, lang=lang, template_dirs=template_dirs,
-                         many=_output_is_folder(), profile=profile, sign=sign)
+                         many=_output_is_folder(), profile=profile, sign=sign, photo_cache=photo_cache)
     msg_lang = lang
     history_error: GapauditError | None = None
     recorder = plugin_ = None
@@ -413,12 +427,14 @@ def _run_single(audit: Path, output: Path | None, formats: tuple[str, ...], lang
                 except HistoryError as exc:
                     history_error = exc
     except GapauditError as exc:
-        _fail(exc, debug, msg_lang)
+        _fail(exc, debug, msg_lang or getattr(exc, "lang", None) or _audit_language(audit))
     finally:
         if recorder is not None:
             recorder.close()
     result = outcome.result
     msg_lang = lang or result.audit.get("language")
+    for en, zh in outcome.warnings:
+        click.echo(msg("warning", msg_lang, msg=zh if msg_lang == "zh" else en), err=True)
     for path in outcome.written:
         click.echo(msg("wrote", msg_lang, path=display_path(path)), err=True)
     store = result.store.get("name", "")
@@ -439,7 +455,7 @@ def _run_batch(audits: tuple[str, ...], output: Path | None, formats: tuple[str,
                fail_under: float | None, plugin: tuple[str, ...], debug: bool, history_url: str | None,
                executor: str, scheduler: str | None, workers: int | None, progress: bool | None,
                template_dirs: tuple[Path, ...] = (), profile: str | None = None, sign: Any = None,
-               time_limit: float | None = None) -> None:
+               time_limit: float | None = None, photo_cache: bool = True) -> None:
     """Several audits in parallel: one report each, failures listed at the end (see gapaudit.chain.batch)."""
     from gapaudit.chain.batch import DEFAULT_TIME_LIMIT, BatchOptions, expand_sources, run_batch
     from gapaudit.errors import GapauditError
@@ -450,7 +466,8 @@ def _run_batch(audits: tuple[str, ...], output: Path | None, formats: tuple[str,
         raise click.BadParameter("--scheduler needs --executor dask", param_hint="--scheduler")
     _check_output_folder(output, "several audits need a folder")
     options = BatchOptions(run=RunOptions(formats=formats, output=output, lang=lang, many=True,
-                                          template_dirs=template_dirs, profile=profile, sign=sign),
+                                          template_dirs=template_dirs, profile=profile, sign=sign,
+                                          photo_cache=photo_cache),
                            plugins=plugin, history=history_url, fail_under=fail_under)
     show = sys.stderr.isatty() if progress is None else progress
     limit = DEFAULT_TIME_LIMIT if time_limit is None else (time_limit or None)
@@ -467,6 +484,9 @@ def _run_batch(audits: tuple[str, ...], output: Path | None, formats: tuple[str,
         click.echo(msg("interrupted", lang), err=True)
         sys.exit(getattr(exc, "exit_code", 130))
     failed = len(report.failures)
+    for item in report.warned:
+        for line in item.warnings:
+            click.echo(msg("warning", lang, msg=f"{display_path(Path(item.source))}: {line}"), err=True)
     click.echo(msg("batch_done", lang, n=report.total, ok=report.succeeded, failed=failed,
                    seconds=f"{report.seconds:.1f}", workers=report.workers, executor=report.executor), err=True)
     for item in report.below:
@@ -626,7 +646,8 @@ def _value_maps(values: tuple[str, ...]) -> dict[str, dict[str, str]]:
 @click.option("--role-order", help="Survey questions asked in blocks: the roles in column order, e.g. "
                                    "expectation,perception.")
 @click.option("--dry-run", is_flag=True, help="Show the match table; write nothing.")
-@click.option("--force", is_flag=True, help="Overwrite a different file of the same name in the audit folder.")
+@click.option("--force", is_flag=True, help="Overwrite a different file of the same name in the audit folder, or "
+                                           "replace rows typed into the audit where the mapping goes.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), help="Language of the messages (default: the audit's).")
 @debug_option
 def import_cmd(kind: str, file: Path, audit: Path, sheet: str | None, header_row: int | None,
@@ -657,27 +678,30 @@ def import_cmd(kind: str, file: Path, audit: Path, sheet: str | None, header_row
     roles = [r.strip() for r in role_order.split(",")] if role_order else None
     if roles and any(r not in ("expectation", "perception", "importance") for r in roles):
         raise click.BadParameter("use expectation, perception and importance", param_hint="--role-order")
+    out_lang = lang or _audit_language(audit)
     try:
-        out_lang = lang or _audit_language(audit)
         proposal = intake.propose(kind, file, audit, sheet=sheet, header_row=header_row, encoding=encoding,
                                   renames=_pairs(maps, "--map"), ignore=list(ignores), missing=list(missing),
                                   values=_value_maps(value_maps), date_format=date_format, role_order=roles,
                                   lang=out_lang)
     except GapauditError as exc:
-        _fail(exc, debug, lang or getattr(exc, "lang", None))
+        _fail(_import_failed(exc, file), debug, lang or getattr(exc, "lang", None) or out_lang)
     _print_proposal(proposal, out_lang)
     if dry_run:
+        clash = None if force else intake.clashes(proposal, file, audit)
+        if clash is not None:
+            click.echo(msg("import_exists", out_lang, path=clash), err=True)
         click.echo(msg("import_dry", out_lang), err=True)
-        sys.exit(EXIT_INPUT if proposal.decisions else EXIT_OK)
+        sys.exit(EXIT_OUTPUT if clash else EXIT_INPUT if proposal.decisions else EXIT_OK)
     try:
         done = intake.write(proposal, file, audit, force=force)
     except FileExistsError as exc:
         click.echo(msg("import_exists", out_lang, path=exc), err=True)
         sys.exit(EXIT_OUTPUT)
     except GapauditError as exc:
-        _fail(exc, debug, out_lang)
-    for line in done:
-        click.echo(line, err=True)
+        _fail(_import_failed(exc, file), debug, out_lang)
+    for en, zh in done:
+        click.echo(zh if out_lang == "zh" else en, err=True)
     if proposal.decisions:
         click.echo(msg("import_decide", out_lang, n=len(proposal.decisions)), err=True)
         sys.exit(EXIT_INPUT)
@@ -688,6 +712,16 @@ def import_cmd(kind: str, file: Path, audit: Path, sheet: str | None, header_row
         _fail(exc, debug, out_lang)
     click.echo(msg("valid", out_lang, file=display_path(audit), modules=len(loaded.enabled_modules),
                    ids=", ".join(loaded.enabled_modules) or "-"))
+
+
+def _import_failed(exc: Exception, file: Path) -> Exception:
+    """An input error met while importing is headed "FILE: cannot import", not "invalid audit"."""
+    from gapaudit.errors import InputError
+
+    if isinstance(exc, InputError) and exc.what == "audit":
+        exc.what = "import"
+        exc.source = str(file)
+    return exc
 
 
 def _audit_language(audit: Path) -> str | None:
@@ -721,9 +755,9 @@ def _print_proposal(proposal: Any, lang: str | None) -> None:
             out, used = out + c, used + w
         return out
 
-    def pad(text: str, limit: int) -> str:
-        text = cut(text, limit)
-        return text + " " * max(0, limit - width(text))
+    def pad(text: str, limit: int) -> str:  # a cut text still leaves a space before the next column
+        text = cut(text, limit - 1)
+        return text + " " * max(1, limit - width(text))
 
     from gapaudit.errors import column_letter
 

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from gapaudit.analysis.memo import own
+from gapaudit.analysis.memo import own, scratch
 from gapaudit.model.result import (AddTarget, ComplaintTarget, Impact, ModuleResult, RemoveTarget, SetTarget,
                                    ShareTarget, SurveyGapTarget)
 
@@ -363,7 +363,8 @@ class Counterfactuals:
             return self.tr("impacts were not measured in this run", "本次运行未测算影响")
         key = tuple(edit_key(t) for t in targets)
         if key not in self._impact_cache:
-            self._impact_cache[key] = self._impact(list(targets), key)
+            with scratch():  # what only this edit's evidence needs is forgotten after it
+                self._impact_cache[key] = self._impact(list(targets), key)
         impact = self._impact_cache[key]
         if isinstance(impact, Impact):  # the same edit in other words: its own targets' labels in the basis
             return impact.model_copy(update={"basis": self._basis(targets, impact)})

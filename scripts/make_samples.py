@@ -230,6 +230,35 @@ def draw_observations(rng: random.Random, standards: dict[str, tuple[float, floa
     return rows
 
 
+#: the mystery shopper's photos in community-supermarket: (visit, standard) → how many, or a file name
+#: (``scripts/make_sample_photos.py`` draws each one from its row: standard, note, date, shift)
+COMMUNITY_PHOTOS: dict[tuple[str, str], int | str] = {
+    ("V30", "STOCK"): 2, ("V25", "STOCK"): 1, ("V17", "STOCK"): 1, ("V04", "STOCK"): 1,
+    ("V25", "QUEUE"): 1, ("V16", "QUEUE"): 1, ("V20", "FRESH"): 1, ("V27", "PRICE"): "photos/价签标注_V27.png",
+    ("V02", "UNIFORM"): 1,
+}
+
+
+def photo_name(row: Row, k: int) -> str:
+    """A phone camera's file name for the ``k``-th photo of an observation: its date and a time in its shift."""
+    visit = int(row["visit"].lstrip("V"))
+    hour = (9 if row["shift"] in ("早班", "morning") else 18) + visit % 3
+    minute = (visit * 7 + k * 2 + sum(map(ord, row["standard"]))) % 60
+    stamp = f"{row['date'].replace('-', '')}_{hour:02d}{minute:02d}{(visit * 13 + k * 29) % 60:02d}"
+    return f"photos/IMG_{stamp}.jpg"
+
+
+def add_photos(rows: list[Row], plan: dict[tuple[str, str], int | str]) -> None:
+    """Fill the ``photos`` column (names separated by ;) of the observations the plan names; draws nothing."""
+    for row in rows:
+        spec = plan.get((row["visit"], row["standard"]))
+        names = [spec] if isinstance(spec, str) else [photo_name(row, k) for k in range(spec or 0)]
+        row["photos"] = ";".join(names) or None
+    missing = set(plan) - {(r["visit"], r["standard"]) for r in rows}
+    if missing:
+        raise SystemExit(f"photo plan names observations that do not exist: {sorted(missing)}")
+
+
 @dataclass
 class ComplaintSpec:
     n: int
@@ -439,8 +468,9 @@ def community_supermarket(rng: random.Random, out: Writer) -> None:
              "ORDER": ["顾客登记的缺货商品无人回电", "没有缺货登记本"],
              "FRESH": ["临期酸奶未下架", "叶菜区有黄叶未处理"], "PRICE": ["促销价签未更换"]}
     staff = [f"员工{c}{n:02d}" for c in "ABC" for n in range(1, 7)]
-    out.put(folder / "observations.csv",
-            csv_bytes(draw_observations(rng, standards, 30, Q3, roles, staff, ZH_SHIFTS, notes), "utf-8"))
+    observations = draw_observations(rng, standards, 30, Q3, roles, staff, ZH_SHIFTS, notes)
+    add_photos(observations, COMMUNITY_PHOTOS)
+    out.put(folder / "observations.csv", csv_bytes(observations, "utf-8"))
 
     complaints = ComplaintSpec(
         n=41, categories={"缺货": 15, "商品质量": 9, "价格不符": 5, "排队": 7, "服务态度": 2, "其他": 3},

@@ -245,10 +245,13 @@ def test_unknown_references(tmp_path, host):
           - {id: STD-GREET, title: Greet, covers: [REL1, REL9]}
         observations:
           - {visit: V1, standard: STD-GRET, result: yes}
+          - {visit: V1, standard: 试衣间巡查, result: yes}
         """), "  "))
     msgs = issues(path, host)
     assert any("evidence.standards[0].covers[1]: unknown questionnaire item 'REL9'" in m for m in msgs)
     assert any("evidence.observations[0].standard: unknown standard 'STD-GRET'; did you mean 'STD-GREET'?" in m for m in msgs)
+    # nothing close: what there is, so the fix can be picked from it
+    assert any("observations[1].standard: unknown standard '试衣间巡查' (the standards are STD-GREET)" in m for m in msgs)
 
 
 def test_not_a_mapping(tmp_path, host):
@@ -277,3 +280,19 @@ def test_survey_checked_even_when_other_sections_fail(tmp_path, host):
     assert len(msgs) == 2
     assert any("audit.language" in m for m in msgs)
     assert any(m.startswith('survey.csv: row 2, column "E_REL1" (B): ') and "outside the scale" in m for m in msgs)
+
+
+def test_a_yaml_syntax_error_in_a_chinese_audit_is_said_in_chinese_with_what_to_do(tmp_path):
+    from click.testing import CliRunner
+
+    from gapaudit.cli import main
+
+    path = tmp_path / "audit.yaml"
+    path.write_text("schema_version: 1\naudit: {id: A1, date: 2026-09-01, language: zh}\nstore: {id: S1, name: 店}\n"
+                    "evidence:\n  complaints:\n    file: c.csv\n\t  sheet: 投诉\n", encoding="utf-8")
+    for command in (["validate", str(path)], ["run", str(path), "-f", "json"]):
+        result = CliRunner().invoke(main, command)
+        assert result.exit_code == 2
+        assert "audit.yaml：审核文件有误" in result.output and ":7:1: YAML 格式错误：缩进里有制表符（Tab）：请改用空格" in result.output
+    result = CliRunner().invoke(main, ["validate", str(path), "--lang", "en"])
+    assert "indent with spaces, not tabs" in result.output

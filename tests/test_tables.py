@@ -310,3 +310,106 @@ def test_a_fifo_named_like_evidence_is_refused_not_read(tmp_path, host):
     os.mkfifo(tmp_path / "c.csv")
     [msg] = problems(audit(tmp_path, "complaints: {file: c.csv}\n"), host)
     assert "not a regular file" in msg
+
+
+# --- European exports, totals lines --------------------------------------------------------
+
+@pytest.mark.parametrize("text, expected", [("28,5", 28.5), ("1.500", 1500), ("1.234,5", 1234.5), ("-3,25", -3.25),
+                                            ("28.5", 28.5)])
+def test_numbers_with_a_decimal_comma_when_declared(text, expected):
+    assert parse_number(text, ",") == expected
+
+
+def test_a_decimal_comma_undeclared_says_how_to_declare_it():
+    en, zh = parse_number("28,5")
+    assert "decimal: ','" in en and "28.5" in en and "decimal: ','" in zh
+
+
+def test_windows_1252_text_is_read_as_such_not_as_chinese(tmp_path, host):
+    rows = ["id;category;severity", "C1;Qualität;hoch", "C2;Größe;niedrig", "C3;Catégorie épuisée;moyen"]
+    (tmp_path / "c.csv").write_bytes("\r\n".join(rows).encode("cp1252"))
+    loaded = load_audit(audit(tmp_path, """\
+        complaints:
+          file: c.csv
+          values: {severity: {hoch: high, niedrig: low, moyen: medium}}
+        """), host)
+    assert [c.category for c in loaded.input.evidence.complaints] == ["Qualität", "Größe", "Catégorie épuisée"]
+
+
+def test_text_in_no_known_encoding_is_an_error_not_a_crash(tmp_path, host):
+    (tmp_path / "c.csv").write_bytes(b"id,category\nC1,\x81\x30\xff\xfe\x81\n")
+    assert any("set encoding:" in p for p in problems(audit(tmp_path, "complaints: {file: c.csv}\n"), host))
+
+
+def test_a_totals_line_under_the_table_is_not_data(tmp_path, host):
+    (tmp_path / "c.csv").write_text("编号,严重程度,处理结果,处理时长（小时）\nC1,高,已解决,5\nC2,低,已解决,7\n合计,,,12\n",
+                                    encoding="utf-8")
+    loaded = load_audit(audit(tmp_path, "complaints: {file: c.csv, columns: {编号: id, 严重程度: severity, "
+                                        "处理结果: resolved, 处理时长（小时）: hours_to_resolve}}\n"), host)
+    assert [c.id for c in loaded.input.evidence.complaints] == ["C1", "C2"]
+
+
+@pytest.mark.parametrize("value, fmt, expected", [
+    ("46310", None, "declare date_format: excel"), (20261015, "%Y%m%d", dt.date(2026, 10, 15)),
+    ("15-Oct-2026", None, "date_format: '%d-%b-%Y'"), ("2026-10-15", "%d.%m.%Y", "does not match the declared form"),
+])
+def test_dates_in_other_forms_say_how_to_declare_them(value, fmt, expected):
+    got = parse_date(value, fmt)
+    assert got == expected if isinstance(expected, dt.date) else expected in got[0] and got[1]
+
+
+def _with_formulas(path: Path, saved: bool) -> None:
+    """A complaints workbook whose hours are formulas: as a program writes them (no result), or as Excel saves
+    them (the result kept in <v>); a helper column of formulas is never saved either way."""
+    wb = openpyxl.Workbook()
+    wb.active.append(["id", "resolved", "hours_to_resolve", "helper"])
+    for k in range(1, 4):
+        wb.active.append([f"C{k}", "yes", f"={k}*2", f"=C{k + 1}+1"])
+    wb.save(path)
+    if saved:
+        with zipfile.ZipFile(path) as zf:
+            parts = {n: zf.read(n) for n in zf.namelist()}
+        xml = parts["xl/worksheets/sheet1.xml"].decode()
+        for k in range(1, 4):
+            xml = xml.replace(f"<f>{k}*2</f><v></v>", f"<f>{k}*2</f><v>{2 * k}</v>")
+        parts["xl/worksheets/sheet1.xml"] = xml.encode()
+        with zipfile.ZipFile(path, "w") as zf:
+            for name, data in parts.items():
+                zf.writestr(name, data)
+
+
+def test_a_formula_whose_result_was_never_saved_is_named_not_read_as_blank(tmp_path, host):
+    _with_formulas(tmp_path / "c.xlsx", saved=False)
+    [msg] = problems(audit(tmp_path, "complaints: {file: c.xlsx, ignore: [helper]}\n"), host, "en")
+    assert msg.startswith('c.xlsx[Sheet]!C2 (column "hours_to_resolve"): ') and "never saved (6 such cells" in msg
+    _with_formulas(tmp_path / "c.xlsx", saved=True)
+    loaded = load_audit(audit(tmp_path, "complaints: {file: c.xlsx, ignore: [helper]}\n"), host)
+    assert [c.hours_to_resolve for c in loaded.input.evidence.complaints] == [2.0, 4.0, 6.0]
+
+
+def test_a_missing_code_yaml_reads_as_a_boolean_is_refused_not_taken_as_zero(tmp_path, host):
+    (tmp_path / "c.csv").write_text("id,hours_to_resolve,resolved\nC1,0,yes\n", encoding="utf-8")
+    [msg] = problems(audit(tmp_path, "complaints: {file: c.csv, missing: [no]}\n"), host, "en")
+    assert "audit.yaml:5:" in msg and "put the word in quotes, e.g. missing: ['no']" in msg
+
+
+def test_role_markers_add_to_the_defaults(tmp_path, host):
+    (tmp_path / "s.csv").write_text("respondent,Q1 期望 on time,Q1 满分评价 on time,Q1 实际 on time\n1,6,5,4\n",
+                                    encoding="utf-8")
+    loaded = load_audit(audit(tmp_path, """\
+        questionnaire:
+          items: [{id: R1, text: on time, dimension: reliability}]
+        survey:
+          responses: {file: s.csv, ignore: ["Q1 实际*"]}
+          match: text
+          role_markers: {perception: [评价]}
+        """), host)
+    assert loaded.survey.expectation["R1"] == [6.0] and loaded.survey.perception["R1"] == [5.0]
+
+
+def test_a_default_role_marker_can_be_taken_away():
+    from gapaudit.load.survey import role_markers
+
+    markers = role_markers({"perception": ["-实际", "评价"]})
+    assert "实际" not in markers["perception"] and "评价" in markers["perception"]
+    assert "感受" in markers["perception"] and "期望" in markers["expectation"]

@@ -276,6 +276,9 @@ def check_references(ev: Evidence, issues: list[InputIssue]) -> None:
         if value not in known:
             hint = suggest(value, known) if known else f" (no {what}s are defined)"
             hint_zh = suggest(value, known, "zh") if known else f"（没有定义任何{what_zh}）"
+            if known and not hint:  # nothing close: say what there is, so the fix can be picked from it
+                shown = ", ".join(sorted(known)[:12]) + (", …" if len(known) > 12 else "")
+                hint, hint_zh = f" (the {what}s are {shown})", f"（现有{what_zh}：{shown}）"
             issues.append(InputIssue(f"unknown {what} {value!r}{hint}", path, zh=f"未知的{what_zh} {value!r}{hint_zh}",
                                      group=f"unknown {what}"))
 

@@ -27,11 +27,33 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _Cache(dict):
-    """Results by key, and the lists keyed by identity (kept alive here, so an id is never reused)."""
+    """Results by key, and the lists keyed by identity (kept alive here, so an id is never reused).
 
-    def __init__(self) -> None:
+    A scratch cache (:func:`scratch`) sits on top of its parent: it reads through to the parent and keeps
+    what is new, and goes away with its block.
+    """
+
+    def __init__(self, parent: "_Cache | None" = None) -> None:
         super().__init__()
+        self.parent = parent
         self.owned: dict[int, list[Any]] = {}
+
+    def find(self, key: Any) -> Any:
+        """The entry for ``key`` here or in a parent (KeyError when none)."""
+        cache: _Cache | None = self
+        while cache is not None:
+            if key in cache:
+                return dict.__getitem__(cache, key)
+            cache = cache.parent
+        raise KeyError(key)
+
+    def owns(self, value: list[Any]) -> bool:
+        cache: _Cache | None = self
+        while cache is not None:
+            if cache.owned.get(id(value)) is value:
+                return True
+            cache = cache.parent
+        return False
 
 
 _CACHE: ContextVar[_Cache | None] = ContextVar("gapaudit_memo", default=None)
@@ -50,6 +72,24 @@ def memoised() -> Iterator[None]:
         _CACHE.reset(token)
 
 
+@contextmanager
+def scratch() -> Iterator[None]:
+    """Within the block, new results are kept only until it ends; the results from before are still reused.
+
+    One counterfactual re-run computes statistics of evidence no other run sees (a raised perception
+    column): keeping them for the rest of the audit would let memory grow with every action measured.
+    """
+    parent = _CACHE.get()
+    if parent is None:
+        yield
+        return
+    token = _CACHE.set(_Cache(parent))
+    try:
+        yield
+    finally:
+        _CACHE.reset(token)
+
+
 def own(lists: Iterable[list[Any]]) -> None:
     """Declare lists that will not change during the run (the survey's answers): keyed by identity."""
     cache = _CACHE.get()
@@ -59,7 +99,7 @@ def own(lists: Iterable[list[Any]]) -> None:
                 cache.owned[id(values)] = values
 
 
-def _key(value: Any, owned: dict[int, list[Any]]) -> Any:
+def _key(value: Any, owned: _Cache) -> Any:
     """A hashable stand-in for an argument: an owned list by identity; other lists and tuples by their
     elements, recursively.
 
@@ -68,7 +108,7 @@ def _key(value: Any, owned: dict[int, list[Any]]) -> Any:
     """
     kind = type(value)
     if kind is list:
-        if owned.get(id(value)) is value:
+        if owned.owns(value):
             return ("id", id(value))
         if value and isinstance(value[0], (list, tuple, dict)):
             return tuple(_key(v, owned) for v in value)
@@ -89,8 +129,8 @@ def memo(fn: F) -> F:
         if cache is None:
             return fn(*args, **kwargs)
         try:
-            key = (fn.__qualname__, _key(args, cache.owned), _key(kwargs, cache.owned) if kwargs else ())
-            return cache[key]
+            key = (fn.__qualname__, _key(args, cache), _key(kwargs, cache) if kwargs else ())
+            return cache.find(key)
         except KeyError:
             pass
         except TypeError:  # an unhashable argument: compute as usual
@@ -115,7 +155,10 @@ def by_identity(obj: Any, name: str, compute: Callable[[], Any], *extra: Any) ->
         return compute()
     objs = obj if type(obj) is tuple else (obj,)
     key = (name, tuple(id(o) for o in objs), extra)
-    hit = cache.get(key)
+    try:
+        hit = cache.find(key)
+    except KeyError:
+        hit = None
     if hit is not None and all(a is b for a, b in zip(hit[0], objs)):
         return hit[1]
     value = compute()

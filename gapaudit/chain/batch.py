@@ -219,6 +219,7 @@ class StoreOutcome:
     seconds: float = 0.0
     below: bool = False  # score below --fail-under (or no score at all)
     worker: str = ""
+    warnings: list[str] = field(default_factory=list)  # e.g. photos that could not be read (report written)
 
     @property
     def label(self) -> str:
@@ -233,6 +234,7 @@ class BatchReport:
     succeeded: int = 0
     failures: list[StoreOutcome] = field(default_factory=list)
     below: list[StoreOutcome] = field(default_factory=list)
+    warned: list[StoreOutcome] = field(default_factory=list)  # written, with warnings
     seconds: float = 0.0
     executor: str = "process"
     workers: int = 1
@@ -254,6 +256,8 @@ class BatchReport:
             self.succeeded += 1
             if outcome.below:
                 self.below.append(outcome)
+            if outcome.warnings:
+                self.warned.append(outcome)
         else:
             self.failures.append(outcome)
 
@@ -359,7 +363,9 @@ class Worker:
             source=source, ok=True, store=str(result.store.get("name", "")), store_id=result.store.get("id"),
             audit_id=result.audit.get("id"), score=score, grade=result.overall.grade,
             written=[str(p) for p in outcome.written], seconds=time.perf_counter() - start,
-            below=limit is not None and (score is None or score < limit), worker=_worker_id())
+            below=limit is not None and (score is None or score < limit), worker=_worker_id(),
+            warnings=[zh if (self.options.run.lang or result.audit.get("language")) == "zh" else en
+                      for en, zh in outcome.warnings])
 
 
 def _resolve_fonts(formats: Sequence[str]) -> None:

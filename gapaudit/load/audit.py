@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 from gapaudit.errors import InputError, InputIssue, quoted
 from gapaudit.analysis.evidence import SurveyData, check_references, parse_survey, resolve_names, suggest
 from gapaudit.load.mapping import TableInfo, read_records
+from gapaudit.load.photos import PhotoFile, check_photos
 from gapaudit.load.tables import ReadOptions, open_table, resolve_evidence_path, shorten
 from gapaudit.load.yamlpos import load_yaml
 from gapaudit.model.audit import AuditInput, Evidence
@@ -48,6 +49,8 @@ class LoadedAudit:
     disabled_plugins: list[str]
     survey: SurveyData | None
     notes: list[str] = field(default_factory=list)
+    #: the photos the evidence names, checked by their headers (decoded only when a report shows them)
+    photos: dict[str, PhotoFile] = field(default_factory=dict)
 
 
 def display_path(path: Path) -> str:
@@ -249,7 +252,7 @@ def load_audit_data(data: Any, host: "PluginHost", *, source: str | Path = "<aud
         # so one run reports every problem
         evidence = _quiet_validate(Evidence, _get(data, "evidence") or {})
         if evidence is not None:
-            _check_evidence(evidence, col)
+            _check_evidence(evidence, col, path.parent)
         col.raise_if_any()
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -284,23 +287,30 @@ def load_audit_data(data: Any, host: "PluginHost", *, source: str | Path = "<aud
         if key not in modules:
             col.add(f"no module {quoted(key)}{suggest(key, set(modules))}", ("scoring", "weights", key))
 
-    survey = _check_evidence(audit.evidence, col)
+    survey, photos = _check_evidence(audit.evidence, col, path.parent)
     col.issues.extend(col.relocate(i) for i in check_links(audit, own_links if isinstance(own_links, dict) else {}))
     col.raise_if_any()
     return LoadedAudit(input=audit, source=path, module_configs=configs, enabled_modules=enabled,
-                       disabled_plugins=disabled_plugins, survey=survey)
+                       disabled_plugins=disabled_plugins, survey=survey, photos=photos)
 
 
 # --- helpers ---------------------------------------------------------------------
 
-def _check_evidence(evidence: Evidence, col: _Collector) -> SurveyData | None:
-    """Checks that need validated evidence: survey answers and cross-references."""
+def _check_evidence(evidence: Evidence, col: _Collector,
+                    base_dir: Path) -> tuple[SurveyData | None, dict[str, PhotoFile]]:
+    """Checks that need validated evidence: survey answers, cross-references and the photo files."""
     issues: list[InputIssue] = []
     survey = parse_survey(evidence, issues)
     resolve_names(evidence)
     check_references(evidence, issues)
+
+    def place(path: Path_) -> tuple[str, str]:
+        found = col.relocate(InputIssue("", path))
+        return found.place("en"), found.place("zh")
+
+    photos = check_photos(evidence, base_dir, issues, place)
     col.issues.extend(col.relocate(i) for i in issues)
-    return survey
+    return survey, photos
 
 
 def _quiet_validate(model: type[BaseModel], data: Any) -> Any:

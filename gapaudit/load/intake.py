@@ -23,8 +23,10 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from gapaudit.errors import InputError, InputIssue
-from gapaudit.load.mapping import DEFAULT_MISSING, CellReader, matches, model_fields, required_fields
-from gapaudit.load.tables import ReadOptions, Sheet, detect_header_row, normal_text, open_table, parse_date, shorten
+from gapaudit.load.mapping import DEFAULT_MISSING, CellReader, absent_columns, matches, model_fields, \
+    required_fields
+from gapaudit.load.tables import ReadOptions, Sheet, detect_header_row, is_workbook_file, normal_text, open_table, \
+    parse_date, parse_number, shorten
 from gapaudit.model import audit as m
 from gapaudit.model.base import TableRef
 
@@ -66,8 +68,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "date": ("日期", "时间", "投诉日期", "登记日期", "发生日期", "检查日期", "到访日期", "date", "time"),
     "channel": ("渠道", "投诉渠道", "发布渠道", "channel", "source"),
     "category": ("类别", "类型", "分类", "问题类型", "投诉类别", "差错类型", "category", "type"),
-    "severity": ("严重程度", "严重性", "等级", "级别", "severity", "priority"),
-    "resolved": ("是否解决", "已解决", "处理结果", "解决", "resolved", "closed"),
+    "severity": ("严重程度", "严重性", "紧急程度", "紧急度", "等级", "级别", "severity", "priority"),
+    "resolved": ("是否解决", "已解决", "处理结果", "解决", "是否已处理", "已处理", "处理状态", "resolved", "closed"),
     "hours_to_resolve": ("处理时长", "解决时长", "用时", "处理小时", "hourstoresolve", "resolutionhours",
                          "resolutiontime"),
     "outcome": ("客户去留", "顾客去留", "是否挽回", "挽回", "结果", "outcome", "customerkept"),
@@ -99,6 +101,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "commit": ("承诺改进", "再次道歉", "commit"), "thank": ("感谢", "thank"),
     "reason": ("原因", "流失原因", "reason"), "count": ("人数", "数量", "count"),
     "n": ("样本量", "人数", "n"),
+    "photos": ("照片", "图片", "现场照片", "拍照", "照片文件", "photo", "photos", "picture", "pictures", "image",
+               "images"),
 }
 
 #: columns survey tools add around the answers (compared after normalising)
@@ -137,6 +141,7 @@ class Proposal:
     decisions: list[tuple[str, str]] = field(default_factory=list)  # (en, zh): what the user must settle
     notes: list[tuple[str, str]] = field(default_factory=list)      # (en, zh): what was decided and why
     rows: int = 0
+    typed_rows: tuple[int, int | None] | None = None  # rows typed into the audit that the file would replace
 
 
 # --- entry point -------------------------------------------------------------------------
@@ -168,6 +173,12 @@ def propose(kind_name: str, file: Path, audit_path: Path, *, sheet: str | None =
         merged = dict((ref_block.get("values") or {}).get(fieldname) or {}) | table
         ref_block["values"] = dict(ref_block.get("values") or {}) | {fieldname: merged}
     ref_block["file"] = _relative(file, audit_path.parent)
+    # options saved for a workbook do not apply to a CSV, nor the reverse: dropped, and said
+    given = {"sheet": sheet, "encoding": encoding}
+    dropped = [k for k in (("encoding", "delimiter") if is_workbook_file(file) else ("sheet",))
+               if k in ref_block and given.get(k) is None]
+    for key in dropped:
+        ref_block.pop(key)
     options = _read_options(ref_block)
     opened = open_table(file, _display(file), options, unique="header_row" in ref_block)
     if "header_row" not in ref_block:
@@ -175,8 +186,28 @@ def propose(kind_name: str, file: Path, audit_path: Path, *, sheet: str | None =
         if detected is not None:
             ref_block.update(detected)
     if kind.row is None:
-        return _propose_survey(kind, opened, ref_block, existing, audit_path, role_order, lang)
-    return _propose_rows(kind, opened, ref_block, audit_path, lang)
+        proposal = _propose_survey(kind, opened, ref_block, existing, audit_path, role_order, lang)
+    else:
+        proposal = _propose_rows(kind, opened, ref_block, audit_path, lang)
+    proposal.typed_rows = existing.get("rows")
+    for key in dropped:
+        proposal.notes.append((f"{key}: left out, as it does not apply to a {'workbook' if key != 'sheet' else 'CSV'}",
+                               f"{key}：已去掉，它不适用于{'工作簿' if key != 'sheet' else ' CSV 文件'}"))
+    chosen = (proposal.block.get("responses") if kind.row is None else proposal.block) or {}
+    for issue in absent_columns(chosen.get("columns") or {}, proposal.sheet, ()):
+        proposal.decisions.append((f"{issue.message}: correct the --map (or the audit's columns: entry) or drop it",
+                                   f"{issue.zh}：请改正或删去该 --map（或审核文件中 columns: 的这一项）"))
+    names = proposal.sheet.sheet_names
+    if len(names) > 1 and "sheet" not in ref_block:
+        others = [n for n in names if n != names[0]]
+        proposal.notes.insert(0, (
+            f"read the first sheet, {names[0]!r}; the workbook also has {', '.join(map(repr, others))}: give "
+            f"--sheet {others[0]!r} if the data is there", f"读取的是第一个工作表“{names[0]}”；该工作簿还有"
+            f"{'、'.join(f'“{n}”' for n in others)}：数据在其他工作表时请用 --sheet '{others[0]}' 指定"))
+    for row, label in proposal.sheet.totals.items():
+        proposal.notes.append((f"row {row} ({shorten(label, 20)}) is a totals line, not data: it is not read",
+                               f"第 {row} 行（{shorten(label, 20)}）是合计行，不是数据：不读取"))
+    return proposal
 
 
 def _display(file: Path) -> str:
@@ -232,25 +263,40 @@ def _cell_blank(value: Any) -> bool:
 
 
 def _existing_block(audit_path: Path, kind: Kind) -> dict[str, Any]:
-    """The kind's current block in the audit: ``{"ref": {...file options}, "survey": {...survey options}}``."""
+    """The kind's current block in the audit: ``{"ref": {...file options}, "survey": {...survey options},
+    "rows": n}`` (``rows``: how many rows are typed into the audit there).
+
+    The options are checked as ``gapaudit run`` checks them, so a hand edit gone wrong (``ignore: 来源`` for
+    ``ignore: [来源]``) is reported at its line, never read as something else.
+    """
+    from gapaudit.load.audit import _Collector, _validate, read_audit_text
     from gapaudit.load.yamlpos import load_yaml
 
     if not audit_path.is_file():
         raise InputError([InputIssue("no such audit file; create one with gapaudit init", (), str(audit_path),
                                      zh="审核文件不存在；请先用 gapaudit init 创建")])
-    from gapaudit.load.audit import read_audit_text
-
-    data, _ = load_yaml(read_audit_text(audit_path), str(audit_path))
+    display = str(audit_path)
+    data, positions = load_yaml(read_audit_text(audit_path), display)
     node: Any = data if isinstance(data, dict) else {}
     for key in kind.path[:-1]:
         node = node.get(key) if isinstance(node, dict) else None
     out: dict[str, Any] = {}
+    col = _Collector(display)
+    col.positions = {p: (display, line, c) for p, (line, c) in positions.items()}
+    language = data.get("audit", {}).get("language") if isinstance(data, dict) and \
+        isinstance(data.get("audit"), dict) else None
+    col.lang = language if language in ("zh", "en") else None
     if isinstance(node, dict):
         ref = node.get(kind.path[-1])
         if isinstance(ref, dict):
+            _validate(TableRef, ref, kind.path, col)
             out["ref"] = ref
+        elif isinstance(ref, list) and ref:
+            out["rows"] = (len(ref), positions.get(kind.path, (None, None))[0])
         if kind.row is None:
             out["survey"] = {k: v for k, v in node.items() if k != "responses"}
+            _validate(m.Survey, out["survey"] | {"responses": []}, kind.path[:-1], col)
+    col.raise_if_any()
     return out
 
 
@@ -279,9 +325,9 @@ def _questionnaire(audit_path: Path) -> tuple[dict[str, str], list[str], Any]:
 
 def _propose_survey(kind: Kind, sheet: Sheet, ref: dict[str, Any], existing: dict[str, Any], audit_path: Path,
                     role_order: list[str] | None, lang: str) -> Proposal:
-    from gapaudit.load.survey import ROLE_LABEL, RatingParser, SurveyColumns, norm, resolve_columns, \
-        unresolved_message
-    from gapaudit.load.survey import DEFAULT_ROLE_MARKERS, ROLE_PREFIX_FIELD
+    from gapaudit.load.survey import ROLE_LABEL, UNRESOLVED_LABEL, RatingParser, SurveyColumns, norm, \
+        resolve_columns, unresolved_message
+    from gapaudit.load.survey import ROLE_PREFIX_FIELD, role_markers
 
     items, dims, questionnaire = _questionnaire(audit_path)
     zh = lang == "zh"
@@ -307,8 +353,7 @@ def _propose_survey(kind: Kind, sheet: Sheet, ref: dict[str, Any], existing: dic
     def settings(match: str) -> SurveyColumns:
         defaults = {r: getattr(m.Survey.model_fields[f], "default") for r, f in ROLE_PREFIX_FIELD.items()}
         prefixes = {r: survey_opts.get(f, defaults[r]) for r, f in ROLE_PREFIX_FIELD.items()}
-        markers = {r: list(DEFAULT_ROLE_MARKERS.get(r, [])) for r in ROLE_PREFIX_FIELD}
-        markers.update(survey_opts.get("role_markers") or {})
+        markers = role_markers(survey_opts.get("role_markers"))
         return SurveyColumns(prefixes=prefixes, points_prefix=survey_opts.get("points_prefix", "W_"),
                              overall_column=survey_opts.get("overall_column"),
                              respondent_column=respondent or "respondent", match=match, markers=markers,
@@ -374,6 +419,7 @@ def _propose_survey(kind: Kind, sheet: Sheet, ref: dict[str, Any], existing: dic
         cfg = settings(match)
         res = resolve_columns(sheet.header, items, dims, cfg)
     # the match table
+    pending: dict[str, list[tuple[int, str, str]]] = {}  # decisions by kind, grouped when many columns share one
     for idx, name in enumerate(sheet.header, start=1):
         if not name:
             continue
@@ -387,9 +433,9 @@ def _propose_survey(kind: Kind, sheet: Sheet, ref: dict[str, Any], existing: dic
             proposal.table.append(Row(idx, name, becomes, how[1 if zh else 0]))
             if idx in odd:
                 values = ", ".join(f"{shorten(v, 30)} ({n})" for v, n in odd[idx].most_common(4))
-                proposal.decisions.append((
-                    f"column {shorten(name, 60)}: answers that are no rating on {scale.min}..{scale.max}: {values}; "
-                    f"declare them as labels (questionnaire.scale.labels) or as missing codes (--missing)",
+                pending.setdefault("answers", []).append((
+                    idx, f"column {shorten(name, 60)}: answers that are no rating on {scale.min}..{scale.max}: "
+                    f"{values}; declare them as labels (questionnaire.scale.labels) or as missing codes (--missing)",
                     f"“{name}”列：有不是 {scale.min}..{scale.max} 评分的答案：{values}；请声明为标签"
                     f"（questionnaire.scale.labels）或缺失代码（--missing）"))
         elif res.respondent == idx:
@@ -406,9 +452,11 @@ def _propose_survey(kind: Kind, sheet: Sheet, ref: dict[str, Any], existing: dic
             proposal.table.append(Row(idx, name, "忽略" if zh else "ignored", why))
         else:
             u = next(x for x in res.unresolved if x.index == idx)
-            en, zh_text = unresolved_message(u, cfg, items)
-            proposal.table.append(Row(idx, name, "需要决定" if zh else "needs a decision", u.reason))
-            proposal.decisions.append((en, zh_text))
+            en, zh_text = unresolved_message(u, cfg, items, flags=True)
+            label = UNRESOLVED_LABEL.get(u.reason, (u.reason, u.reason))
+            proposal.table.append(Row(idx, name, "需要决定" if zh else "needs a decision", label[1 if zh else 0]))
+            pending.setdefault(u.reason, []).append((idx, en, zh_text))
+    _decide_grouped(proposal, pending)
     ref["ignore"] = ignore
     if missing:
         ref["missing"] = missing
@@ -416,6 +464,24 @@ def _propose_survey(kind: Kind, sheet: Sheet, ref: dict[str, Any], existing: dic
     block["responses"] = _clean_ref(ref)
     proposal.block = _ordered_survey(block)
     return proposal
+
+
+#: a decision shared by this many columns is listed once, with the columns
+GROUP_DECISIONS_FROM = 4
+
+
+def _decide_grouped(proposal: Proposal, pending: dict[str, list[tuple[int, str, str]]]) -> None:
+    """Decisions of one kind for many columns become one line naming the columns; the first shows the option."""
+    from gapaudit.errors import column_letter
+
+    for entries in pending.values():
+        if len(entries) < GROUP_DECISIONS_FROM:
+            proposal.decisions.extend((en, zh) for _, en, zh in entries)
+            continue
+        letters = ", ".join(column_letter(i) for i, _, _ in entries[:8]) + (", …" if len(entries) > 8 else "")
+        _, en, zh = entries[0]
+        proposal.decisions.append((f"{len(entries)} columns ({letters}) need the same decision; the first: {en}",
+                                   f"{len(entries)} 列（{letters}）需要同样的决定；第一列：{zh}"))
 
 
 def _value_counts(sheet: Sheet, columns: list[int], proposal: Proposal, chunk: int = 5000) -> dict[int, Counter]:
@@ -451,7 +517,7 @@ def _as_code(value: str) -> Any:
 
 def _clean_ref(ref: dict[str, Any]) -> dict[str, Any]:
     order = ("file", "sheet", "encoding", "delimiter", "header_row", "header_rows", "data_from_row", "keep", "ignore",
-             "columns", "missing", "values", "date_format", "unpivot")
+             "columns", "missing", "values", "date_format", "decimal", "unpivot")
     out = {k: ref[k] for k in order if k in ref and ref[k] not in (None, [], {})}
     out.update({k: v for k, v in ref.items() if k not in order and v not in (None, [], {})})
     if out.get("header_rows") == 1:
@@ -501,17 +567,17 @@ def _propose_rows(kind: Kind, sheet: Sheet, ref: dict[str, Any], audit_path: Pat
     renames = dict(ref.get("columns") or {})
     ignore = list(ref.get("ignore") or [])
     taken: dict[str, str] = {}
-    for field_, col in [(v, k) for k, v in renames.items()]:
+    for field_, col in [(v, k) for k, v in renames.items() if k in sheet.header]:
         taken[field_] = col
     targets: dict[int, str] = {}
+    chosen: set[int] = set()
     for idx, name in enumerate(sheet.header, start=1):
         if not name or matches(name, ignore) is not None:
             continue
-        if name in renames:
-            targets[idx] = renames[name]
-            continue
-        if norm(name) in ROW_NUMBER_NAMES and "id" not in known:
-            ignore.append(name)
+        if name in renames:  # the user's choice (--map, or columns: in the audit); "-" leaves the column out
+            if renames[name] != "-":
+                targets[idx] = renames[name]
+                chosen.add(idx)
             continue
         f, _why = field_for(name, known)
         if f is None or f in taken:
@@ -520,6 +586,15 @@ def _propose_rows(kind: Kind, sheet: Sheet, ref: dict[str, Any], audit_path: Pat
         targets[idx] = f
         if f != name:
             renames[name] = f
+    for idx, name in enumerate(sheet.header, start=1):  # 序号 / No: the row's id when nothing else is, else left out
+        if idx in targets or name in renames or not name or norm(name) not in ROW_NUMBER_NAMES \
+                or matches(name, ignore) is not None:
+            continue
+        if "id" in known and "id" not in taken:
+            taken["id"] = name
+            targets[idx] = renames[name] = "id"
+        else:
+            ignore.append(name)
     unpivot = ref.get("unpivot") or (_wide_checklist(kind, sheet, targets, audit_path) if kind.name == "observations"
                                      else None)
     if unpivot:
@@ -538,6 +613,9 @@ def _propose_rows(kind: Kind, sheet: Sheet, ref: dict[str, Any], audit_path: Pat
     annotations = {(info.alias or n): Annotated[(info.annotation, *info.metadata)] if info.metadata
                    else info.annotation for n, info in kind.row.model_fields.items()}
     values_map = dict(ref.get("values") or {})
+    if "decimal" not in ref:
+        _decimal_mark([(sheet.header[c - 1], seen[c]) for c in probe if known.get(targets[c]) in ("int", "float")],
+                      ref, proposal)
     reader = CellReader(TableRef.model_validate(_clean_ref(ref) | {"values": values_map}), known, sheet)
     for c in probe:
         f = targets[c]
@@ -546,6 +624,9 @@ def _propose_rows(kind: Kind, sheet: Sheet, ref: dict[str, Any], audit_path: Pat
             fmt = ref.get("date_format") or _date_format(seen[c], proposal, sheet.header[c - 1])
             if fmt:
                 ref["date_format"] = fmt
+            reader.date_format = fmt
+            if not any(en.startswith(f"column {sheet.header[c - 1]!r}") for en, _ in proposal.decisions):
+                _refused(f, c, seen[c], annotations.get(f), reader, proposal)
             continue
         _refused(f, c, seen[c], annotations.get(f), reader, proposal)
     if unpivot:
@@ -560,8 +641,11 @@ def _propose_rows(kind: Kind, sheet: Sheet, ref: dict[str, Any], audit_path: Pat
         if not name:
             continue
         if idx in targets:
-            proposal.table.append(Row(idx, name, targets[idx], "字段名" if zh and targets[idx] == name else
-                                      ("field name" if targets[idx] == name else ("表头用词" if zh else "header word"))))
+            why = ("columns:", "columns:") if idx in chosen else ("field name", "字段名") if targets[idx] == name \
+                else ("header word", "表头用词")
+            proposal.table.append(Row(idx, name, targets[idx], why[1 if zh else 0]))
+        elif renames.get(name) == "-":
+            proposal.table.append(Row(idx, name, "忽略" if zh else "ignored", "columns: -"))
         elif unpivot and matches(name, unpivot["columns"]):
             proposal.table.append(Row(idx, name, f"{unpivot['name_to']} = {name}; {unpivot['value_to']} = " + (
                 "单元格" if zh else "cell"), "unpivot"))
@@ -579,10 +663,20 @@ def _propose_rows(kind: Kind, sheet: Sheet, ref: dict[str, Any], audit_path: Pat
                 f"{', '.join(free)}); map it with --map '{name}=FIELD' or leave it out with --ignore '{name}'",
                 f"“{name}”列对应不上 {kind.name} 的字段{suggest(name, free, 'zh')}（未使用的字段：{'、'.join(free)}）；"
                 f"请用 --map '{name}=字段' 指定，或用 --ignore '{name}' 忽略"))
+    for name, target in renames.items():
+        if name in sheet.header and target != "-" and target not in known:
+            from gapaudit.analysis.evidence import suggest
+
+            proposal.decisions.append((
+                f"--map '{name}={target}': {target!r} is no field of {kind.name}{suggest(target, set(known))} "
+                f"(fields: {', '.join(known)})", f"--map '{name}={target}'：{target!r} 不是 {kind.name} 的字段"
+                f"{suggest(target, set(known), 'zh')}（字段：{'、'.join(known)}）"))
     for f in required_fields(kind.row):
         if f not in present:
             proposal.decisions.append((f"no column gives the required field {f!r}; name one with --map 'COLUMN={f}'",
                                        f"没有列对应必填字段 {f!r}；请用 --map '列名={f}' 指定"))
+    if unpivot and unpivot["name_to"] == "standard":
+        _unknown_standard_columns([sheet.header[c - 1] for c in value_cols], values_map, audit_path, proposal)
     if values_map:
         ref["values"] = values_map
     ref["ignore"] = ignore
@@ -597,6 +691,7 @@ def _refused(fieldname: str, column: int, values: Counter, annotation: Any, read
         return
     adapter = TypeAdapter(annotation)
     bad: Counter = Counter()
+    said: tuple[str, str] | None = None  # what the converter says of the first value it refuses
     for value, n in values.items():
         converted, error = reader.convert(fieldname, column, value)
         if error is None and converted is not None:
@@ -607,57 +702,107 @@ def _refused(fieldname: str, column: int, values: Counter, annotation: Any, read
                 pass
         elif error is None:
             continue  # a missing code
+        said = said or error
         bad[value] += n
     if bad:
         name = reader.header[column - 1]
         shown = ", ".join(f"{shorten(v, 24)} ({n})" for v, n in bad.most_common(6))
         example = next(iter(bad))
+        if said is not None and reader.kinds.get(fieldname) == "date":
+            how = (f"{said[0]}; if the column holds no dates, leave it out with --ignore '{name}'",
+                   f"{said[1]}；若该列不是日期，请用 --ignore '{name}' 忽略")
+        elif said is not None and reader.kinds.get(fieldname) in ("int", "float"):
+            how = said  # the form expected: a number is corrected in the file or declared, not mapped
+        else:
+            how = (f"map them with --value '{fieldname}:{example}=...' (or values: in the audit)",
+                   f"请用 --value '{fieldname}:{example}=...' 对应（或在审核文件中写 values:）")
         proposal.decisions.append((
-            f"column {shorten(name, 60)} ({fieldname}): values not understood: {shown}; map them with "
-            f"--value '{fieldname}:{example}=...' (or values: in the audit)",
-            f"“{name}”列（{fieldname}）：无法识别的值：{shown}；请用 --value '{fieldname}:{example}=...' 对应"
-            "（或在审核文件中写 values:）"))
+            f"column {shorten(name, 60)} ({fieldname}): values not understood: {shown}; {how[0]}",
+            f"“{name}”列（{fieldname}）：无法识别的值：{shown}；{how[1]}"))
+
+
+def _decimal_mark(columns: list[tuple[str, Counter]], ref: dict[str, Any], proposal: Proposal) -> None:
+    """``decimal: ','`` when number columns write decimals with a comma (``28,5``) and never with a point."""
+    from gapaudit.load.tables import is_comma_decimal
+
+    comma = [(name, v) for name, values in columns for v in values if isinstance(v, str) and is_comma_decimal(v)]
+    point = any(isinstance(v, float) or isinstance(v, str) and "." in v and "," not in v and v.count(".") == 1
+                and len(v.split(".")[1]) != 3 for _, values in columns for v in values)
+    if comma and not point:
+        ref["decimal"] = ","
+        name, value = comma[0]
+        proposal.notes.append((f"column {name!r}: numbers have a decimal comma ({value} is "
+                               f"{value.replace('.', '').replace(',', '.')})",
+                               f"“{name}”列：数字使用小数逗号（{value} 即 {value.replace('.', '').replace(',', '.')}）"))
 
 
 def _date_format(values: Counter, proposal: Proposal, column: str) -> str | None:
     """The date order a column proves (15/09/2026 can only be day first), or None when every form is plain."""
     import re
 
-    first_big = second_big = ambiguous = serial = 0
+    first_big: list[Any] = []   # values whose first number can only be a day
+    second_big: list[Any] = []  # ... whose second number can only be a day
+    ambiguous: list[Any] = []
+    serial = 0
     for value in values:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            serial += 20000 <= value <= 80000
+        number = parse_number(value) if isinstance(value, str) and value.strip().isdigit() else value
+        if isinstance(number, (int, float)) and not isinstance(number, bool):
+            serial += 20000 <= number <= 80000
             continue
         match = re.match(r"^\s*(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})", str(value))
         if match:
             a, b = int(match[1]), int(match[2])
-            first_big += a > 12
-            second_big += b > 12
-            ambiguous += a <= 12 and b <= 12
+            (first_big if a > 12 else second_big if b > 12 else ambiguous).append(value)
     if serial and not (first_big or second_big or ambiguous):
         proposal.notes.append((f"column {column!r}: numbers such as {next(iter(values))} are Excel serial dates",
                                f"“{column}”列：{next(iter(values))} 这样的数字是 Excel 日期序号"))
         return "excel"
-    if first_big and not second_big:
-        proposal.notes.append((f"column {column!r}: dates are day first (a value like {first_big and _first(values)} "
-                               "has a day above 12)", f"“{column}”列：日期为日在前（有日大于 12 的值）"))
-        return "DMY"
-    if second_big and not first_big:
-        proposal.notes.append((f"column {column!r}: dates are month first", f"“{column}”列：日期为月在前"))
-        return "MDY"
-    if ambiguous or (first_big and second_big):
+    if first_big and second_big:
         proposal.decisions.append((
-            f"column {column!r}: dates like {_first(values)} could be day or month first; give --date-format DMY "
-            "or MDY", f"“{column}”列：{_first(values)} 这样的日期无法判断日月顺序；请指定 --date-format DMY 或 MDY"))
-    return None
+            f"column {column!r} mixes day-first ({first_big[0]}) and month-first ({second_big[0]}) dates; correct "
+            "the file, or declare the order of most with --date-format DMY or MDY",
+            f"“{column}”列混有日在前（{first_big[0]}）和月在前（{second_big[0]}）的日期；请改正文件，"
+            "或用 --date-format DMY 或 MDY 声明多数日期的顺序"))
+        return None
+    if first_big:
+        proposal.notes.append((f"column {column!r}: dates are day first ({first_big[0]} has a day above 12)",
+                               f"“{column}”列：日期为日在前（{first_big[0]} 的日大于 12）"))
+        return "DMY"
+    if second_big:
+        proposal.notes.append((f"column {column!r}: dates are month first ({second_big[0]} has a day above 12)",
+                               f"“{column}”列：日期为月在前（{second_big[0]} 的日大于 12）"))
+        return "MDY"
+    if ambiguous:
+        proposal.decisions.append((
+            f"column {column!r}: dates like {ambiguous[0]} could be day or month first; give --date-format DMY "
+            "or MDY", f"“{column}”列：{ambiguous[0]} 这样的日期无法判断日月顺序；请指定 --date-format DMY 或 MDY"))
+        return None
+    unread = [v for v in values if isinstance(parse_date(v), tuple)]
+    pattern = next((p for p in DATE_PATTERNS if unread and all(_strptime(v, p) for v in unread)), None)
+    if pattern:
+        proposal.notes.append((f"column {column!r}: dates are written {pattern} ({unread[0]})",
+                               f"“{column}”列：日期的写法是 {pattern}（{unread[0]}）"))
+    return pattern
 
 
-def _first(values: Counter) -> Any:
-    return next(iter(values), "")
+#: date forms import recognises beside the year-first, day/month-first and Excel ones (strftime patterns)
+DATE_PATTERNS = ("%d-%b-%Y", "%d %b %Y", "%b %d, %Y", "%d %B %Y", "%B %d, %Y", "%d-%b-%y", "%Y%m%d")
+
+
+def _strptime(value: Any, pattern: str) -> bool:
+    try:
+        dt.datetime.strptime(normal_text(str(value)), pattern)
+        return True
+    except ValueError:
+        return False
 
 
 def _wide_checklist(kind: Kind, sheet: Sheet, targets: dict[int, str], audit_path: Path) -> dict[str, Any] | None:
-    """A checklist with one column per visit (rows are standards) or per standard (rows are visits)."""
+    """A checklist with one column per visit (rows are standards) or per standard (rows are visits).
+
+    Columns named by the audit's standards (id or title) are standards; otherwise columns whose cells are
+    answers are visits, or standards when another column already gives the visit.
+    """
     from gapaudit.load.survey import norm
     from gapaudit.model.base import _ANSWERS
 
@@ -683,8 +828,34 @@ def _wide_checklist(kind: Kind, sheet: Sheet, targets: dict[int, str], audit_pat
         if total.get(i) and n / total[i] >= 0.8 and sheet.header[i - 1]:
             answer_cols.append(sheet.header[i - 1])
     if len(answer_cols) >= 2:
-        return {"columns": answer_cols, "name_to": "visit", "value_to": "result"}
+        # rows are standards, columns visits (the common paper layout) — unless a column already names the visit
+        name_to = "standard" if "visit" in targets.values() else "visit"
+        return {"columns": answer_cols, "name_to": name_to, "value_to": "result"}
     return None
+
+
+def _unknown_standard_columns(names: list[str], values_map: dict[str, Any], audit_path: Path,
+                              proposal: Proposal) -> None:
+    """Columns read as standards that name none of the audit's standards (by id or title): one decision."""
+    from gapaudit.analysis.evidence import suggest
+    from gapaudit.load.survey import norm
+
+    standards = _standards(audit_path)
+    known = {norm(s) for pair in standards for s in pair if s}
+    renamed = {normal_text(str(k)): v for k, v in (values_map.get("standard") or {}).items()}
+    unknown = [n for n in names if norm(str(renamed.get(normal_text(n), n))) not in known]
+    if not unknown:
+        return
+    listing = ", ".join(f"{s} ({shorten(title, 30)})" for s, title in standards) or "-"
+    first = unknown[0]
+    hint = suggest(first, [title for _, title in standards] + [s for s, _ in standards])
+    proposal.decisions.append((
+        f"{len(unknown)} column(s) read as standards name no standard of the audit: "
+        f"{', '.join(shorten(n, 30) for n in unknown[:6])}{hint}; the audit's standards are {listing}; say which "
+        f"standard each is with --value 'standard:{first}=ID' (repeatable)",
+        f"有 {len(unknown)} 列按服务标准读取，但不是审核文件中的任何标准：{'、'.join(shorten(n, 30) for n in unknown[:6])}"
+        f"{suggest(first, [title for _, title in standards] + [s for s, _ in standards], 'zh')}；审核文件中的标准有 "
+        f"{listing}；请用 --value 'standard:{first}=编号' 指明每列是哪条标准（可重复）"))
 
 
 def _standards(audit_path: Path) -> list[tuple[str, str]]:
@@ -705,23 +876,27 @@ def _standards(audit_path: Path) -> list[tuple[str, str]]:
 
 # --- writing -----------------------------------------------------------------------------------
 
-def write(proposal: Proposal, file: Path, audit_path: Path, *, force: bool = False) -> list[str]:
+def write(proposal: Proposal, file: Path, audit_path: Path, *, force: bool = False) -> list[tuple[str, str]]:
     """Copy the file into the audit folder when it lies outside, and write the block into the audit file.
 
-    Returns what was done, one line each (en).
+    Returns what was done, one (en, zh) line each. Rows typed into the audit where the block goes are not
+    replaced without ``force``.
     """
-    from gapaudit.load.yaml_edit import set_block
+    from gapaudit.load.yaml_edit import EditError, set_block
     from gapaudit.render.output import write_atomic
 
-    done: list[str] = []
-    folder = audit_path.parent.resolve()
-    name = proposal.block["responses"]["file"] if proposal.kind.row is None else proposal.block["file"]
-    target = folder / name
-    if not file.resolve().is_relative_to(folder):
-        if target.exists() and not _same_file(target, file) and not force:
-            raise FileExistsError(str(target))
-        shutil.copyfile(file, target)
-        done.append(f"copied {file} to {target}")
+    done: list[tuple[str, str]] = []
+    if proposal.typed_rows and not force:
+        n, line = proposal.typed_rows
+        where = ".".join(proposal.kind.path)
+        raise InputError([InputIssue(
+            f"{where} holds {n} rows typed into the audit; importing {file.name} would replace them: move them "
+            "into the file, or run again with --force to replace them", (), str(audit_path), line,
+            zh=f"{where} 中有 {n} 行直接写在审核文件里；导入 {file.name} 会替换掉它们：请把它们并入该文件，"
+               "或加 --force 再运行以替换")])
+    target = copy_target(proposal, file, audit_path)
+    if not force and clashes(proposal, file, audit_path):
+        raise FileExistsError(str(target))
     kind = proposal.kind
     path = kind.path[:-1] if kind.row is None else kind.path
     text = audit_path.read_text(encoding="utf-8-sig")
@@ -738,10 +913,31 @@ def write(proposal: Proposal, file: Path, audit_path: Path, *, force: bool = Fal
             return current
         return _merge(current, proposal.block) if hasattr(current, "items") else proposal.block
 
-    new_text = set_block(text, path, update)
+    try:
+        new_text = set_block(text, path, update)
+    except EditError as exc:
+        raise InputError([InputIssue(str(exc), (), str(audit_path), exc.line, zh=exc.zh)]) from None
+    if target is not None:  # copied once the audit's new text is known to be writable
+        shutil.copyfile(file, target)
+        done.append((f"copied {file} to {target}", f"已把 {file} 复制为 {target}"))
     write_atomic(audit_path, new_text.encode("utf-8"))
-    done.append(f"wrote evidence.{'.'.join(path[1:])} in {audit_path}")
+    done.append((f"wrote evidence.{'.'.join(path[1:])} in {audit_path}",
+                 f"已写入 {audit_path} 的 evidence.{'.'.join(path[1:])}"))
     return done
+
+
+def copy_target(proposal: Proposal, file: Path, audit_path: Path) -> Path | None:
+    """Where ``file`` is copied in the audit folder, or None when it already lies inside."""
+    folder = audit_path.parent.resolve()
+    if file.resolve().is_relative_to(folder):
+        return None
+    return folder / (proposal.block["responses"]["file"] if proposal.kind.row is None else proposal.block["file"])
+
+
+def clashes(proposal: Proposal, file: Path, audit_path: Path) -> Path | None:
+    """A different file of the same name already in the audit folder, which ``write`` would not overwrite."""
+    target = copy_target(proposal, file, audit_path)
+    return target if target is not None and target.exists() and not _same_file(target, file) else None
 
 
 def _merge(current: Any, new: Any) -> Any:

@@ -57,6 +57,16 @@ def settle_column(name: str, renames: dict[str, str], keep: list[str],
     return name, None, False
 
 
+def absent_columns(renames: dict[str, str], sheet: Sheet, ref_path: Path_) -> list[InputIssue]:
+    """An issue at its own line for each ``columns:`` entry that names no column of the file."""
+    from gapaudit.analysis.evidence import suggest
+
+    names = [h for h in sheet.header if h]
+    return [InputIssue(f"no column {shorten(name)} in {sheet.display}{suggest(name, names)}",
+                       ref_path + ("columns", name), zh=f"{sheet.display} 中没有“{name}”列{suggest(name, names, 'zh')}")
+            for name in renames if name not in sheet.header]
+
+
 @dataclass
 class TableInfo:
     """Where the records of one table came from: the file's rows and, per field, its column."""
@@ -178,14 +188,7 @@ def plan_columns(sheet: Sheet, ref: TableRef, known: dict[str, str], kind: str,
                 f"两列都对应字段 {target!r}（本列和 {other} 列）；请忽略其中一列"))
             continue
         plan.fields[target] = idx
-    for name in ref.columns:
-        if name not in used_renames and name not in sheet.header:
-            from gapaudit.analysis.evidence import suggest
-
-            names = [h for h in sheet.header if h]
-            issues.append(InputIssue(f"no column {shorten(name)} in {sheet.display}{suggest(name, names)}",
-                                     ref_path + ("columns", name),
-                                     zh=f"{sheet.display} 中没有“{name}”列{suggest(name, names, 'zh')}"))
+    issues.extend(absent_columns(ref.columns, sheet, ref_path))
     if unpivot is not None:
         if not plan.value_columns:
             issues.append(InputIssue(f"no column of {sheet.display} matches unpivot.columns {unpivot.columns}",
@@ -243,6 +246,7 @@ class CellReader(MissingCodes):
         super().__init__(list(defaults) + list(ref.missing))
         self.kinds = known
         self.date_format = ref.date_format
+        self.decimal = ref.decimal
         self.values: dict[str, dict[str, Any]] = {}
         for key, table in ref.values.items():
             self.values[key] = {normal_text(str(k)): v for k, v in table.items()}
@@ -264,7 +268,7 @@ class CellReader(MissingCodes):
             parsed = parse_date(value, self.date_format)
             return (None, parsed) if isinstance(parsed, tuple) else (parsed, None)
         if kind in ("int", "float"):
-            parsed = parse_number(value)
+            parsed = parse_number(value, self.decimal)
             if isinstance(parsed, tuple):
                 return None, parsed
             if kind == "int" and isinstance(parsed, float):

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence
 
 from gapaudit.errors import InputIssue
-from gapaudit.load.mapping import DEFAULT_MISSING, CellReader, MissingCodes, settle_column, table_issue
+from gapaudit.load.mapping import DEFAULT_MISSING, CellReader, MissingCodes, absent_columns, settle_column, \
+    table_issue
 from gapaudit.load.tables import Sheet, normal_text, shorten
 
 #: survey roles, in the order a questionnaire usually asks them, with the Survey field naming their prefix
@@ -33,7 +34,8 @@ ROLE_LABEL = {"expectation": ("expectation", "期望"), "perception": ("percepti
 #: words in a header that say which role its column holds (matched after normalising, see :func:`norm`)
 DEFAULT_ROLE_MARKERS: dict[str, list[str]] = {
     "expectation": ["期望", "期待", "预期", "expectation", "expected", "expect"],
-    "perception": ["感知", "感受", "实际", "体验", "perception", "perceived", "experience", "actual"],
+    "perception": ["感知", "感受", "实际", "体验", "满意", "perception", "perceived", "experience", "actual",
+                   "satisfied", "satisfaction"],
     "importance": ["重要", "importance", "important"],
     "desired": ["理想", "desired", "ideal"],
     "adequate": ["最低", "可接受", "底线", "adequate", "minimum", "acceptable"],
@@ -110,15 +112,23 @@ class SurveyColumns:
     @classmethod
     def of(cls, survey: Any) -> "SurveyColumns":
         ref = getattr(survey.responses, "ref", None)
-        markers = {r: list(DEFAULT_ROLE_MARKERS.get(r, [])) for r in ROLE_PREFIX_FIELD}
-        for role, words in (survey.role_markers or {}).items():
-            markers[role] = list(words)
+        markers = role_markers(survey.role_markers)
         return cls(prefixes={r: getattr(survey, f) for r, f in ROLE_PREFIX_FIELD.items()},
                    points_prefix=survey.points_prefix, overall_column=survey.overall_column,
                    respondent_column=survey.respondent_column,
                    match=survey.match, markers=markers, role_order=list(survey.role_order or []),
                    renames=dict(ref.columns) if ref else {}, ignore=list(ref.ignore) if ref else [],
                    keep=list(ref.keep) if ref else [])
+
+
+def role_markers(given: dict[str, list[str]] | None) -> dict[str, list[str]]:
+    """The words that name each role: the defaults plus the audit's own; ``-word`` takes a default away."""
+    markers = {r: list(DEFAULT_ROLE_MARKERS.get(r, [])) for r in ROLE_PREFIX_FIELD}
+    for role, words in (given or {}).items():
+        drop = {w[1:] for w in words if w.startswith("-")}
+        markers[role] = [w for w in markers.get(role, []) if w not in drop] + \
+            [w for w in words if not w.startswith("-") and w not in markers.get(role, [])]
+    return markers
 
 
 def parse_id_column(name: str, cfg: SurveyColumns, items: Sequence[str], dims: Sequence[str]) -> Target | None:
@@ -235,14 +245,37 @@ def _candidates(name: str, cfg: SurveyColumns, item_texts: dict[str, str], dims:
     return difflib.get_close_matches(name, known, n=3, cutoff=0.6)
 
 
-def unresolved_message(u: Unresolved, cfg: SurveyColumns, item_texts: dict[str, str]) -> tuple[str, str]:
-    """What is wrong with a column and the option that settles it, in English and Chinese."""
+#: why a column needs a decision, as the match table shows it
+UNRESOLVED_LABEL = {"unknown": ("no item's text", "对应不上题项"), "no role": ("no role word", "看不出角色"),
+                    "ambiguous item": ("several items", "符合多个题项"), "ambiguous role": ("several roles", "多个角色标记"),
+                    "duplicate": ("same as another column", "与另一列重复")}
+
+
+def _example_target(u: Unresolved, cfg: SurveyColumns) -> str:
+    """The target a column most likely needs: the role its header names (else perception) and its first
+    candidate item (else ``<item>``), e.g. ``E_REL1``."""
+    roles = _roles_in(u.name, norm(u.name), cfg)
+    role = u.candidates[0] if u.reason == "ambiguous role" and u.candidates else \
+        (roles[0] if len(roles) == 1 else "perception")
+    item = u.candidates[0] if u.reason in ("unknown", "ambiguous item", "no role") and u.candidates else "<item>"
+    return f"{cfg.prefixes.get(role) or cfg.prefixes['perception']}{item}"
+
+
+def unresolved_message(u: Unresolved, cfg: SurveyColumns, item_texts: dict[str, str],
+                       flags: bool = False) -> tuple[str, str]:
+    """What is wrong with a column and the option that settles it, in English and Chinese.
+
+    ``flags``: name ``gapaudit import``'s options (``--map``, ``--ignore``) instead of the audit's keys.
+    """
     name = shorten(u.name, 80)
-    settle_ignore = f"ignore: [{u.name}]"
-    example = f"columns: {{{u.name}: {cfg.prefixes['perception']}<item>}}"
+    target = _example_target(u, cfg)
+    if flags:
+        settle_ignore, example = f"--ignore '{u.name}'", f"--map '{u.name}={target}'"
+    else:
+        settle_ignore, example = f"ignore: [{u.name}]", f"columns: {{{u.name}: {target}}}"
     if u.reason == "unknown":
         if u.candidates:
-            cands = ", ".join(u.candidates)
+            cands = ", ".join(f"{i} ({shorten(item_texts[i], 40)})" if i in item_texts else i for i in u.candidates)
             return (f"column {name} matches no questionnaire item (closest: {cands}); map it with {example} "
                     f"or leave it out with {settle_ignore}",
                     f"“{u.name}”列对应不上任何问卷题项（最接近：{cands}）；请用 {example} 指定，或用 {settle_ignore} 忽略")
@@ -252,8 +285,8 @@ def unresolved_message(u: Unresolved, cfg: SurveyColumns, item_texts: dict[str, 
         how_zh = ("表头中没有任何题项的文字" if cfg.match == "text" else
                   f"应为 {cfg.respondent_column!r}、{'/'.join(cfg.prefixes.values())}<题项编号> 或 "
                   f"{cfg.points_prefix}<维度>；若表头是题目文字，请设置 match: text")
-        return (f"unknown survey column {name} ({how}); map it with {example} or leave it out with {settle_ignore}",
-                f"未知的问卷列“{u.name}”（{how_zh}）；请用 {example} 指定，或用 {settle_ignore} 忽略")
+        return (f"unknown survey column {name} ({how}); leave it out with {settle_ignore}, or map it with {example}",
+                f"未知的问卷列“{u.name}”（{how_zh}）；请用 {settle_ignore} 忽略，或用 {example} 指定")
     if u.reason == "ambiguous item":
         cands = ", ".join(f"{i} ({shorten(item_texts[i], 40)})" for i in u.candidates)
         return (f"column {name} contains the text of several items equally well: {cands}; say which with {example}",
@@ -264,12 +297,12 @@ def unresolved_message(u: Unresolved, cfg: SurveyColumns, item_texts: dict[str, 
                 f"“{u.name}”列同时含有多种角色的标记（{roles}）；请用 {example} 指定")
     if u.reason == "no role":
         item = u.candidates[0]
+        order = "--role-order expectation,perception" if flags else "role_order: [expectation, perception]"
         return (f"column {name} is item {item} but its header says neither expectation, perception nor importance; "
-                f"add the marker to role_markers, give role_order (e.g. [expectation, perception]) for questions "
-                f"asked in blocks, or map it with columns: {{{u.name}: {cfg.prefixes['perception']}{item}}}",
-                f"“{u.name}”列是题项 {item}，但表头看不出是期望、感知还是重要性；请在 role_markers 中加上标记词，"
-                f"分块提问时设置 role_order（如 [expectation, perception]），或用 columns: "
-                f"{{{u.name}: {cfg.prefixes['perception']}{item}}} 指定")
+                f"add the word that says it to the survey's role_markers (e.g. role_markers: {{perception: [满意度]}}), "
+                f"give {order} for questions asked in blocks, or map it with {example}",
+                f"“{u.name}”列是题项 {item}，但表头看不出是期望、感知还是重要性；请在问卷的 role_markers 中加上表明角色的词"
+                f"（如 role_markers: {{perception: [满意度]}}），分块提问时用 {order}，或用 {example} 指定")
     other = u.candidates[0] if u.candidates else "?"
     return (f"column {name} holds the same item and role as column {shorten(other, 60)}; ignore one of them",
             f"“{u.name}”列与“{other}”列对应同一题项和角色；请忽略其中一列")
@@ -506,6 +539,8 @@ def read_responses(survey: Any, data: Any, issues: list[InputIssue]) -> bool:
     if survey.layout == "long":
         return _read_long(survey, table, data, items, issues, base)
     res = resolve_columns(table.header, items, dims, cfg)
+    if isinstance(table, FileResponses):
+        issues.extend(absent_columns(cfg.renames, table.sheet, base))
     for u in res.unresolved:
         en, zh = unresolved_message(u, cfg, items)
         issues.append(table.header_issue(u.index, en, zh, base, group=f"survey column:{u.reason}"))

@@ -40,6 +40,9 @@ MAX_ROWS = 200_000
 MAX_COLUMNS = 2_000
 #: rows looked at to find a header under title rows
 HEAD_ROWS = 30
+#: a row whose first filled cell is one of these is a totals line under the table, not data
+TOTALS_LABELS = frozenset({"合计", "总计", "小计", "共计", "总合计", "total", "totals", "grand total", "subtotal",
+                           "sum", "gesamt", "summe", "totaal", "totale"})
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls (and password-protected .xlsx)
@@ -110,7 +113,8 @@ class Sheet:
     ``header[i]`` is the name of column ``i + 1`` ('' for a column without a
     name). Iterating yields ``(row number, cells)`` for each non-blank data
     row, with cells cleaned (text stripped, blank → None, integral numbers
-    from a workbook as int).
+    from a workbook as int). A totals line (its first filled cell ``合计``,
+    ``Total`` …) is no data: it is passed over and noted in ``totals``.
     """
 
     path: Path
@@ -121,6 +125,10 @@ class Sheet:
     encoding: str | None = None  # the CSV encoding used
     delimiter: str | None = None
     head: list[tuple[int, list[Any]]] = field(default_factory=list)  # first rows, for header detection
+    totals: dict[int, str] = field(default_factory=dict)  # totals lines passed over: row → its label
+    sheet_names: list[str] = field(default_factory=list)  # a workbook's sheets, in order
+    unsaved: set[tuple[int, int]] = field(default_factory=set)  # formula cells with no saved result: (row, column)
+    unsaved_count: int = 0
     loaded: Any = field(default=None, repr=False)  # a workbook sheet parsed for the header, reused once for rows
 
     @property
@@ -156,12 +164,24 @@ class Sheet:
                            width + 1)
             n = len(record)
             wanted = range(1, width + 1) if columns is None else columns
+            if self.unsaved and any((number, i) in self.unsaved for i in wanted):
+                col = next(i for i in wanted if (number, i) in self.unsaved)
+                raise fail(f"a formula whose result was never saved ({self.unsaved_count} such cells; the file was "
+                           "written by a program, not saved by Excel), so it reads as blank: open the file in Excel, "
+                           "WPS or LibreOffice and save it",
+                           f"公式的计算结果没有保存在文件中（共 {self.unsaved_count} 个这样的单元格；文件由程序生成，"
+                           "未经 Excel 保存），读出来是空白：请用 Excel、WPS 或 LibreOffice 打开并保存一次",
+                           self.display, number, col, table="sheet", column_name=self.header[col - 1])
             if text:
                 cells = [(record[i - 1].strip() or None) if i <= n else None for i in wanted]
             else:
                 cells = [_clean(record[i - 1]) if i <= n else None for i in wanted]
             if all(c is None for c in cells) and not any(_clean(c) is not None for c in record):
                 continue  # a blank row between sections (cells of spaces only)
+            label = next((c for c in record if _clean(c) is not None), None)
+            if isinstance(label, str) and normal_text(label).lower().rstrip(":：") in TOTALS_LABELS:
+                self.totals[number] = label.strip()
+                continue
             count += 1
             if count > MAX_ROWS:
                 raise fail(f"more than {MAX_ROWS:,} data rows; a store's table is far smaller — split the file",
@@ -182,11 +202,7 @@ def open_table(path: Path, display: str, options: ReadOptions | None = None, *, 
         size = path.stat().st_size
     except OSError as exc:
         raise fail(f"cannot read the file: {exc.strerror}", f"无法读取文件：{exc.strerror}", display) from None
-    with path.open("rb") as fh:
-        head = fh.read(8)
-    suffix = path.suffix.lower()
-    is_zip = head.startswith(b"PK\x03\x04")
-    is_book = suffix in SPREADSHEET_SUFFIXES or is_zip or head.startswith(_OLE2)
+    is_zip, is_book = _kind_of_file(path)
     cap = MAX_WORKBOOK_BYTES if is_book else MAX_FILE_BYTES
     if size > cap:
         raise fail(f"file is {size / 1e6:.0f} MB; the limit is {cap / 1e6:.0f} MB",
@@ -202,6 +218,19 @@ def open_table(path: Path, display: str, options: ReadOptions | None = None, *, 
         sheet = _open_csv(path, display, options)
     _read_header(sheet, unique)
     return sheet
+
+
+def _kind_of_file(path: Path) -> tuple[bool, bool]:
+    """(a ZIP container, a workbook): by the file's first bytes and its suffix."""
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    is_zip = head.startswith(b"PK\x03\x04")
+    return is_zip, path.suffix.lower() in SPREADSHEET_SUFFIXES or is_zip or head.startswith(_OLE2)
+
+
+def is_workbook_file(path: Path) -> bool:
+    """Whether ``path`` is read as a workbook (XLSX, XLS, ODS) rather than as CSV text."""
+    return _kind_of_file(path)[1]
 
 
 def _read_header(sheet: Sheet, unique: bool = True) -> None:
@@ -305,18 +334,26 @@ def _open_csv(path: Path, display: str, options: ReadOptions) -> Sheet:
     with path.open("rb") as fh:
         sample = fh.read(256 * 1024)
     encoding = _detect_encoding(sample, display, options.encoding)
-    text = _decode_sample(sample, encoding)
+    try:
+        text = _decode_sample(sample, encoding)
+    except UnicodeDecodeError as exc:
+        raise fail(f"not valid {encoding} text ({exc.reason} at byte {exc.start}); set encoding: to the file's "
+                   "encoding (utf-8, gb18030, utf-16, cp1252)",
+                   f"不是有效的 {encoding} 文本（第 {exc.start} 字节）；请把 encoding: 设为文件的实际编码"
+                   "（utf-8、gb18030、utf-16、cp1252）", display, 1) from None
     delimiter = options.delimiter or _detect_delimiter(text)
     return Sheet(path, display, options, [], encoding=encoding, delimiter=delimiter)
 
 
 def _detect_encoding(sample: bytes, display: str, declared: str | None) -> str:
+    """UTF-8 (± BOM), UTF-16 (BOM or not), GB18030, or Windows-1252 when the text is plainly European
+    (``Gelöst``, ``Qualité``); a file none of them reads is refused, never shown garbled."""
     if declared:
         try:
             codecs.lookup(declared)
         except LookupError:
-            raise fail(f"unknown encoding {declared!r} (try utf-8, gb18030 or utf-16)",
-                       f"未知的编码 {declared!r}（可用 utf-8、gb18030 或 utf-16）", display) from None
+            raise fail(f"unknown encoding {declared!r} (try utf-8, gb18030, utf-16 or cp1252)",
+                       f"未知的编码 {declared!r}（可用 utf-8、gb18030、utf-16 或 cp1252）", display) from None
         return declared
     for bom, name in _BOMS:
         if sample.startswith(bom):
@@ -330,11 +367,30 @@ def _detect_encoding(sample: bytes, display: str, declared: str | None) -> str:
             return "utf-16-be"
         raise fail("binary data (NUL bytes) in a CSV file: is this really a CSV export?",
                    "CSV 文件中含有二进制数据（NUL 字节）：这真的是 CSV 导出文件吗？", display, 1)
-    try:
-        _decode_sample(sample, "utf-8")
-        return "utf-8"
-    except UnicodeDecodeError:
+    decoded = {}
+    for name in ("utf-8", "gb18030", "cp1252"):
+        try:
+            decoded[name] = _decode_sample(sample, name)
+        except UnicodeDecodeError:
+            continue
+        if name == "utf-8":
+            return name
+    if "cp1252" in decoded and _looks_european(decoded["cp1252"]):
+        return "cp1252"
+    if "gb18030" in decoded:
         return "gb18030"
+    raise fail("cannot tell the file's encoding (it is not UTF-8, GB18030 or Windows-1252 text): save it as UTF-8, "
+               "or set encoding: on the file", "无法判断文件编码（不是 UTF-8、GB18030 或 Windows-1252 文本）："
+               "请另存为 UTF-8，或在该文件上设置 encoding:", display, 1)
+
+
+_LATIN_IN_WORD = re.compile(r"(?<=[A-Za-z])[\u00c0-\u00ff]|[\u00c0-\u00ff](?=[a-z])")
+
+
+def _looks_european(text: str) -> bool:
+    """Most non-ASCII letters sit inside Latin words (``Gelöst``): Windows-1252 text, not Chinese read wrongly."""
+    others = sum(1 for c in text if ord(c) > 127)
+    return others > 0 and len(_LATIN_IN_WORD.findall(text)) >= 0.6 * others
 
 
 def _decode_sample(sample: bytes, encoding: str) -> str:
@@ -388,7 +444,9 @@ def _open_workbook(path: Path, display: str, options: ReadOptions, is_zip: bool)
         if suffix not in SPREADSHEET_SUFFIXES:
             raise fail("this is a ZIP/XLSX file, not CSV; name it .xlsx", "这是 ZIP/XLSX 文件而不是 CSV；请将扩展名改为 .xlsx",
                        display)
-        _check_zip(path, display, options.sheet)
+        unsaved, unsaved_count = _check_zip(path, display, options.sheet)
+    else:
+        unsaved, unsaved_count = set(), 0
     import python_calamine  # deferred: only audits with workbook evidence pay for it
 
     try:
@@ -406,7 +464,8 @@ def _open_workbook(path: Path, display: str, options: ReadOptions, is_zip: bool)
         raise fail(f"no sheet {options.sheet!r}{suggest(options.sheet, names)}; sheets are {', '.join(names)}",
                    f"没有名为 {options.sheet!r} 的工作表；现有工作表：{'、'.join(names)}", display)
     name = options.sheet or names[0]
-    return Sheet(path, f"{display}[{name}]", options, [], is_workbook=True)
+    return Sheet(path, f"{display}[{name}]", options, [], is_workbook=True, sheet_names=names, unsaved=unsaved,
+                 unsaved_count=unsaved_count)
 
 
 def _calamine(path: Path) -> Any:
@@ -424,13 +483,25 @@ def _calamine(path: Path) -> Any:
     return python_calamine.CalamineWorkbook.from_path(str(path))
 
 
-def _check_zip(path: Path, display: str, sheet: str | None) -> None:
-    """Refuse workbooks whose worksheets or shared strings unpack to more than a store's table can be.
+#: a formula cell with no saved result (<v> absent or empty): the file was written by a program, never calculated
+_UNSAVED_FORMULA = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"[^>]*>\s*(?:<f\b[^>]*/>|<f\b[^>]*>[^<]*</f>)'
+                              rb'\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>')
+#: unsaved formula cells remembered per sheet (beyond it they are counted)
+MAX_UNSAVED = 100_000
+
+
+def _check_zip(path: Path, display: str, sheet: str | None) -> tuple[set[tuple[int, int]], int]:
+    """Refuse workbooks whose worksheets or shared strings unpack to more than a store's table can be; return
+    the read sheet's formula cells that have no saved result, as (row, column), and how many there are.
 
     The sizes a ZIP declares are checked first, then the worksheets and the
     shared strings are unpacked once, in bounded memory, to prove the
     declaration honest (a forged header cannot smuggle a bomb past the cap).
+    A formula without a saved result reads as a blank cell, so it must be
+    found here, where the XML is seen.
     """
+    unsaved: set[tuple[int, int]] = set()
+    count = 0
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
@@ -440,17 +511,58 @@ def _check_zip(path: Path, display: str, sheet: str | None) -> None:
                 cap = MAX_SHARED_STRINGS_XML if info.filename.endswith("sharedStrings.xml") else MAX_SHEET_XML
                 if info.file_size > cap:
                     raise _too_big(display, info.filename, info.file_size, cap)
+            read = _sheet_part(zf, sheet)
             for info in parts:
                 cap = MAX_SHARED_STRINGS_XML if info.filename.endswith("sharedStrings.xml") else MAX_SHEET_XML
                 total = 0
+                tail = b""
                 with zf.open(info) as member:
                     while chunk := member.read(1 << 20):
                         total += len(chunk)
                         if total > cap:
                             raise _too_big(display, info.filename, total, cap)
+                        if info.filename != read:
+                            continue
+                        text = tail + chunk
+                        cut = text.rfind(b"<c ") if len(chunk) == 1 << 20 else len(text)  # a cell cut off waits
+                        cut = cut if cut > 0 else len(text)
+                        if b"<f" in text:  # most data sheets hold no formula: nothing to look for
+                            for m in _UNSAVED_FORMULA.finditer(text, 0, cut):
+                                count += 1
+                                if len(unsaved) < MAX_UNSAVED:
+                                    unsaved.add((int(m[2]), _column_index(m[1].decode())))
+                        tail = text[cut:]
     except zipfile.BadZipFile as exc:
         raise fail(f"not a valid XLSX file (bad ZIP archive: {exc})", "不是有效的 XLSX 文件（ZIP 压缩包已损坏）",
                    display) from None
+    return unsaved, count
+
+
+def _sheet_part(zf: zipfile.ZipFile, sheet: str | None) -> str | None:
+    """The worksheet part (``xl/worksheets/sheet1.xml``) of the sheet named ``sheet``, or of the first sheet."""
+    try:
+        book = zf.read("xl/workbook.xml").decode("utf-8", "replace")
+        rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    except KeyError:
+        return None
+    import html
+
+    sheets = re.findall(r'<sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"', book)
+    rid = next((r for n, r in sheets if sheet is None or html.unescape(n) == sheet), None)
+    for attrs in re.findall(r"<Relationship\b([^>]*)>", rels):
+        if re.search(rf'\bId="{re.escape(rid or "")}"', attrs):
+            target = re.search(r'\bTarget="([^"]*)"', attrs)
+            if target:
+                name = target[1].lstrip("/")
+                return name if name.startswith("xl/") else "xl/" + name
+    return None
+
+
+def _column_index(letters: str) -> int:
+    index = 0
+    for c in letters:
+        index = index * 26 + ord(c) - 64
+    return index
 
 
 def _too_big(display: str, part: str, size: int, cap: int) -> InputError:
@@ -504,14 +616,30 @@ def _clean(value: Any) -> Any:
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _GROUPED = re.compile(r"^[+-]?\d{1,3}([,，]\d{3})+(\.\d+)?$")
+_COMMA_DECIMAL = re.compile(r"^[+-]?\d+,\d+$")
+_GROUPED_DOTS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")
 
 
-def parse_number(value: Any) -> float | int | None | tuple[str, str]:
-    """A number from a cell: full-width digits accepted; an error pair (en, zh) saying the expected form."""
+def is_comma_decimal(text: str) -> bool:
+    """``28,5`` or ``1.234,5``: a number written with a decimal comma (``48,000`` is thousands, not this)."""
+    norm = normal_text(text).replace(" ", "")
+    return bool(_COMMA_DECIMAL.match(norm) and not _GROUPED.match(norm)
+                or _GROUPED_DOTS.match(norm) and "," in norm)
+
+
+def parse_number(value: Any, decimal: str = ".") -> float | int | None | tuple[str, str]:
+    """A number from a cell: full-width digits accepted; with ``decimal=","`` European forms (``28,5``,
+    ``1.500``); an error pair (en, zh) saying the expected form."""
     if value is None or isinstance(value, (int, float)) and not isinstance(value, bool):
         return value
     text = str(value).strip()
     norm = normal_text(text).replace(" ", "")
+    if decimal == "," and (_COMMA_DECIMAL.match(norm) or _GROUPED_DOTS.match(norm)):
+        norm = norm.replace(".", "").replace(",", ".")
+    elif decimal == "." and is_comma_decimal(norm):
+        return (f"{shorten(text)} has a decimal comma: declare decimal: ',' on the file, or write "
+                f"{norm.replace('.', '').replace(',', '.')}",
+                f"{shorten(text)} 用了小数逗号：请在该文件上声明 decimal: ','，或写成 {norm.replace('.', '').replace(',', '.')}")
     if _NUMBER.match(norm):
         number = float(norm)
         return int(number) if number.is_integer() and "." not in norm and "e" not in norm.lower() else number
@@ -538,8 +666,14 @@ def parse_date(value: Any, date_format: str | None = None) -> dt.date | None | t
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if 0 < value < 1:  # Excel keeps a time of day as a fraction of a day
+            minutes = round(value * 24 * 60)
+            return (f"{value:.4g} is a time of day ({minutes // 60:02d}:{minutes % 60:02d}), not a date",
+                    f"{value:.4g} 是一天中的时间（{minutes // 60:02d}:{minutes % 60:02d}），不是日期")
         if fmt == "excel" and 1 <= value < 2_958_466:
             return EXCEL_EPOCH + dt.timedelta(days=int(value))
+        if fmt not in DATE_FORMATS and float(value).is_integer():  # 20261015 typed as a number, read as %Y%m%d
+            return parse_date(str(int(value)), fmt)
         return (f"{value!r} is a number, not a date: write 2026-09-15"
                 + ("" if fmt == "excel" else ", or declare date_format: excel if these are Excel serial dates"),
                 f"{value!r} 是数字而不是日期：请写成 2026-09-15" + ("" if fmt == "excel" else
@@ -562,8 +696,13 @@ def parse_date(value: Any, date_format: str | None = None) -> dt.date | None | t
                     "or declare date_format: DMY (15/09/2026) or MDY (09/15/2026)",
                     f"{shorten(text)}：无法判断日、月的顺序；请写成 2026-09-15，"
                     "或声明 date_format: DMY（15/09/2026）或 MDY（09/15/2026）")
-        if fmt == "excel" and _NUMBER.match(text):
-            return parse_date(float(text), fmt)
+        if _NUMBER.match(text):
+            return parse_date(parse_number(text), fmt)
     except ValueError:
+        if fmt not in DATE_FORMATS:
+            return (f"{shorten(text)} does not match the declared form {fmt}",
+                    f"{shorten(text)} 与声明的格式 {fmt} 不符")
         return (f"{shorten(text)} is not a real date; {expected}", f"{shorten(text)} 不是有效日期；{expected_zh}")
-    return (f"expected a date, found {shorten(text)}; {expected}", f"应为日期，实际为 {shorten(text)}；{expected_zh}")
+    return (f"expected a date, found {shorten(text)}; {expected}, or declare the form on the file "
+            "(date_format: '%d-%b-%Y' reads 15-Oct-2026)",
+            f"应为日期，实际为 {shorten(text)}；{expected_zh}，或在该文件上声明写法（date_format: '%d-%b-%Y' 可读 15-Oct-2026）")

@@ -5,7 +5,9 @@ round-trip dump would reflow the rest of the file (multi-line flow mappings,
 indentation), so only the block's own lines are replaced: the block is cut
 out, edited with ruamel.yaml (which keeps the comments inside it) and put
 back at the same place and indentation. A missing block is added at the end
-of its parent mapping.
+of its parent mapping. What is written reads back, with the loader ``gapaudit``
+uses (YAML 1.1), as exactly the values given: a column named ``No`` or
+``?、您的*`` is quoted, never read back as ``false`` or a mapping key.
 """
 
 from __future__ import annotations
@@ -27,7 +29,13 @@ FLOW_WIDTH = 90
 
 
 class EditError(Exception):
-    """The file's shape does not allow a targeted edit (the caller says what to do by hand)."""
+    """The file's shape does not allow a targeted edit: ``en``/``zh`` say what to write by hand, ``line``
+    (1-based) where."""
+
+    def __init__(self, en: str, zh: str, line: int | None = None):
+        super().__init__(en)
+        self.zh = zh
+        self.line = line
 
 
 def _ruamel():
@@ -74,7 +82,7 @@ def set_block(text: str, path: tuple[str, ...], update: Callable[[Any], Any]) ->
     """
     root = yaml.compose(text, Loader=_Loader) if text.strip() else None
     if root is not None and not isinstance(root, yaml.MappingNode):
-        raise EditError("the audit file is not a YAML mapping")
+        raise EditError("the audit file is not a YAML mapping", "审核文件不是 YAML 映射（键: 值）")
     lines = text.splitlines(keepends=True)
     if lines and not lines[-1].endswith("\n"):
         lines[-1] += "\n"
@@ -92,6 +100,8 @@ def set_block(text: str, path: tuple[str, ...], update: Callable[[Any], Any]) ->
             pass  # a one-line flow mapping: replaced whole below
         key_line = parent_key.start_mark.line
         indent = parent_key.start_mark.column
+        if lines[key_line][:indent].strip():  # the key sits inside an inline {…} of a parent
+            raise _inline(path, depth - 1, key_line)
         end = _block_end(lines, key_line, indent)
         snippet = textwrap.dedent("".join(lines[key_line:end]))
         current = y.load(snippet)[path[-1]]
@@ -109,7 +119,7 @@ def set_block(text: str, path: tuple[str, ...], update: Callable[[Any], Any]) ->
         sep = "" if not lines or lines[-1].strip() == "" else "\n"
         return "".join(lines) + sep + block
     if not isinstance(node, yaml.MappingNode) or getattr(node, "flow_style", False):
-        raise EditError(f"{'.'.join(path[:depth])} is written inline; write it as a block to let import edit it")
+        raise _inline(path, depth, parent_key.start_mark.line)
     if node.value:
         first_key = node.value[0][0]
         indent = first_key.start_mark.column
@@ -124,10 +134,38 @@ def set_block(text: str, path: tuple[str, ...], update: Callable[[Any], Any]) ->
     return "".join(lines[:end]) + block + "".join(lines[end:])
 
 
-def _dump(y: Any, data: dict[str, Any], indent: int) -> str:
-    from ruamel.yaml.comments import CommentedMap
+def _inline(path: tuple[str, ...], depth: int, line: int) -> EditError:
+    where = ".".join(path[:max(depth, 1)])
+    return EditError(f"{where} is written inline ({{…}} on one line); write it as a block, one key per line, so "
+                     f"import can edit {'.'.join(path)}",
+                     f"{where} 写成了行内形式（一行中的 {{…}}）；请改写为每行一个键的块格式，import 才能编辑 {'.'.join(path)}",
+                     line + 1)
 
-    from ruamel.yaml.comments import CommentedSeq
+
+_RESOLVER = yaml.resolver.Resolver()
+
+
+def _quoted_if_needed(text: str) -> Any:
+    """``text`` as a scalar that reads back as this very string with gapaudit's loader (YAML 1.1): ``No``,
+    ``1.5`` or ``2026-10-01`` would not, nor ``?…`` inside ``[…]``."""
+    from ruamel.yaml.scalarstring import ScalarString, SingleQuotedScalarString
+
+    if isinstance(text, ScalarString):
+        return text
+    plain = _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) == "tag:yaml.org,2002:str"
+    return text if plain and text[:1] not in ("?", ":", "-", "!", "&", "*") else SingleQuotedScalarString(text)
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "items"):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _dump(y: Any, data: dict[str, Any], indent: int) -> str:
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
     def block_style(value: Any) -> Any:
         """Mappings as blocks; a short list of plain values on one line (``ignore: [来源, IP]``), a long one a line
@@ -136,6 +174,9 @@ def _dump(y: Any, data: dict[str, Any], indent: int) -> str:
             out = value if isinstance(value, CommentedMap) else CommentedMap(value)
             out.fa.set_block_style()
             for k in list(out):
+                if isinstance(k, str) and _quoted_if_needed(k) is not k:
+                    out.insert(list(out).index(k), _quoted_if_needed(k), out.pop(k))
+                    k = _quoted_if_needed(k)
                 out[k] = block_style(out[k])
             return out
         if isinstance(value, list) and not isinstance(value, CommentedSeq):
@@ -144,8 +185,12 @@ def _dump(y: Any, data: dict[str, Any], indent: int) -> str:
                     sum(len(str(v)) + 2 for v in value) <= FLOW_WIDTH:
                 seq.fa.set_flow_style()
             return seq
-        return value
+        return _quoted_if_needed(value) if isinstance(value, str) else value
 
     buf = io.StringIO()
     y.dump(block_style(data), buf)
-    return textwrap.indent(buf.getvalue(), " " * indent)
+    text = buf.getvalue()
+    if yaml.load(text, Loader=_Loader) != _plain(data):  # a guard: never write what reads back otherwise
+        raise EditError("the new block would not read back as written; write it by hand",
+                        "新写入的内容读回时会变样；请手工填写")
+    return textwrap.indent(text, " " * indent)

@@ -74,6 +74,22 @@ class _Builder:
             return node.value
 
 
+#: what the common syntax errors mean and what to do, by words of PyYAML's problem (en appended; zh in full)
+_SYNTAX_HINTS = (
+    ("tab character", "; indent with spaces, not tabs", "缩进里有制表符（Tab）：请改用空格缩进"),
+    ("did not find expected key", "; the line is indented unlike its neighbours, or a value is cut (check the "
+     "indentation and the quotes)", "这一行的缩进与上下行不一致，或某个值没写完整（请检查缩进和引号）"),
+    ("mapping values are not allowed", "; a value holds ': ' — put it in quotes", "值里含有“: ”：请给这个值加上引号"),
+    ("could not find expected ':'", "; a key needs a ':' after it", "键的后面缺少“:”"),
+    ("cannot start any token", "; put the value in quotes", "值以不能开头的字符开始（如 @ ` 或 Tab）：请给这个值加上引号"),
+    ("did not find expected ',' or ']'", "; a [list] is not closed, or an entry needs quotes",
+     "[列表] 没有闭合，或某一项需要加引号"),
+    ("did not find expected ',' or '}'", "; a {mapping} is not closed, or a value needs quotes",
+     "{映射} 没有闭合，或某个值需要加引号"),
+    ("found unexpected end of stream", "; a quote or bracket is not closed", "引号或括号没有闭合"),
+)
+
+
 def load_yaml(text: str, source: str) -> tuple[Any, Positions]:
     """Parse one YAML document; return its data and ``{field path: (line, column)}``.
 
@@ -87,9 +103,12 @@ def load_yaml(text: str, source: str) -> tuple[Any, Positions]:
         col = mark.column + 1 if mark else None
         problem = exc.problem or str(exc)
         context = f" ({exc.context})" if exc.context else ""
-        raise InputError([InputIssue(f"invalid YAML: {problem}{context}", (), source, line, col)]) from None
+        en, zh = next(((e, z) for words, e, z in _SYNTAX_HINTS if words in problem), ("", ""))
+        raise InputError([InputIssue(f"invalid YAML: {problem}{context}{en}", (), source, line, col,
+                                     zh=f"YAML 格式错误：{zh or problem}")], source) from None
     except yaml.YAMLError as exc:
-        raise InputError([InputIssue(f"invalid YAML: {exc}", (), source)]) from None
+        raise InputError([InputIssue(f"invalid YAML: {exc}", (), source, zh=f"YAML 格式错误：{exc}")],
+                         source) from None
     if node is None:
         return None, {}
     builder = _Builder(source)

@@ -16,7 +16,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, PrivateAttr, WithJs
 
 from gapaudit.errors import Invalid, quoted
 from gapaudit.model.base import MAX_DAYS, MAX_HOURS, Answer, Count, Date, Flag, Identifier, IdList, Model, Name, \
-    TableMarker, check_weight, choice, table
+    PhotoList, TableMarker, check_weight, choice, table
 from gapaudit.model.vocab import ELEMENTS, LABELS, POSITIVE_FACTORS, SERVQUAL_DIMENSIONS, Language
 
 SCHEMA_VERSION = 1
@@ -205,8 +205,9 @@ class Survey(Model):
         "how columns name items: id (E_<item id>) or text (the header contains the item's text and a role "
         "marker such as 期望 / 感知 / 重要 or Expectation / Perception / Importance)"))
     role_markers: dict[SurveyRole, list[str]] = Field(default_factory=dict, description=(
-        "words in a header naming its role, replacing the defaults for that role "
-        "(期望/期待/预期/expectation/expect; 感知/感受/实际/体验/perception/experience/actual; 重要/importance)"))
+        "words in a header naming its role, added to the defaults (write -word to take a default away) "
+        "(期望/期待/预期/expectation/expect; 感知/感受/实际/体验/满意/perception/experience/actual/satisfied; "
+        "重要/importance)"))
     role_order: list[SurveyRole] = Field(default_factory=list, description=(
         "for questions asked in blocks with no marker in the header: the roles in the order an item's columns "
         "appear, e.g. [expectation, perception]"))
@@ -286,6 +287,9 @@ class Standard(Model):
     factor: Factor | None = None
     element: Element | None = None
     owner_role: str | None = Field(None, max_length=100)
+    photos: PhotoList = Field(default_factory=list, description=(
+        "reference photos of the standard (the posted rule, what 'done' looks like): image files relative to "
+        "the audit folder, separated by ;"))
 
 
 class Observation(Model):
@@ -301,6 +305,9 @@ class Observation(Model):
     factor: Factor | None = None
     element: Element | None = None
     note: str | None = Field(None, max_length=2000)
+    photos: PhotoList = Field(default_factory=list, description=(
+        "what the visitor saw: image files (JPEG, PNG; HEIC with gapaudit[heic]) relative to the audit folder, "
+        "separated by ;"))
 
 
 class Promise(Model):
@@ -331,6 +338,8 @@ class PromiseCheck(Model):
     kept: Flag
     date: Date | None = None
     note: str | None = Field(None, max_length=2000)
+    photos: PhotoList = Field(default_factory=list, description="photos of this check (image files relative to "
+                                                                "the audit folder, separated by ;)")
 
 
 # --- complaints, errors, volume ----------------------------------------------
@@ -365,6 +374,8 @@ class ComplaintHandling(Model):
     commit: Answer | None = Field(None, description="apologise again and commit to improve")
     thank: Answer | None = None
     note: str | None = Field(None, max_length=2000)
+    photos: PhotoList = Field(default_factory=list, description="photos of this case (image files relative to "
+                                                                "the audit folder, separated by ;)")
 
 
 class ServiceError(Model):

@@ -7,7 +7,8 @@ import re
 from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, \
+    field_validator, model_validator
 
 from gapaudit.errors import Invalid
 
@@ -112,8 +113,22 @@ class TableRef(Model):
     values: dict[str, dict[str, Any]] = Field(default_factory=dict, description=(
         "value maps per field or column: {severity: {高: high, 中: medium, 低: low}}"))
     date_format: DateFormat | None = None
+    decimal: Literal[".", ","] = Field(".", description=(
+        "the decimal mark of the file's numbers: ',' for European exports (28,5 is 28.5 and 1.500 is 1500)"))
     unpivot: Unpivot | None = Field(None, description="a wide table (one column per visit or per standard) "
                                                       "read as one row per filled cell")
+
+    @field_validator("missing", mode="before")
+    @classmethod
+    def _codes_not_booleans(cls, value: Any) -> Any:
+        """``missing: [no]`` is YAML for false, which would make every 0 answer missing: refused, with the fix."""
+        for code in value if isinstance(value, list) else []:
+            if isinstance(code, bool):
+                raise Invalid(f"a missing code read as {str(code).lower()} (yes/no/on/off/true/false are booleans in "
+                              "YAML): put the word in quotes, e.g. missing: ['no']",
+                              f"有一个缺失代码被读成了 {str(code).lower()}（YAML 中 yes/no/on/off/true/false 是布尔值）："
+                              "请给这个词加引号，如 missing: ['no']")
+        return value
 
     @model_validator(mode="after")
     def _rows(self) -> "TableRef":
@@ -247,6 +262,43 @@ def check_weight(value: float, what: str) -> None:
     if value > MAX_WEIGHT:
         raise Invalid(f"weight of {what} is {value:g}; weights go up to {MAX_WEIGHT:g} (only their ratios matter)",
                       f"{what} 的权重为 {value:g}；权重最大为 {MAX_WEIGHT:g}（只有比例有意义）")
+
+
+def _split_names(value: Any) -> Any:
+    if isinstance(value, str):
+        return [p.strip() for p in re.split(r"[;；,，、|\r\n]+", value) if p.strip()]
+    return value
+
+
+def _photo_names(names: list[str]) -> list[str]:
+    """Refuse what people put in a photo column instead of a file name: a picture pasted into the sheet, a link."""
+    for name in names:
+        if name.upper().lstrip("=").startswith("DISPIMG("):
+            raise Invalid(f"{name[:40]!r} is a picture pasted into the spreadsheet (WPS DISPIMG), which cannot be read "
+                          "from the cell: save each photo as a file in the audit folder and write its name here",
+                          f"{name[:40]!r} 是粘贴在表格单元格中的图片（WPS DISPIMG），无法从单元格读取：请把每张照片另存为审核"
+                          "文件夹中的文件，并在此填写文件名")
+        if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", name):
+            raise Invalid(f"{name[:60]!r} is a link; photos must be files in the audit folder (download them and "
+                          "write their names here)",
+                          f"{name[:60]!r} 是链接；照片必须是审核文件夹中的文件（请下载后在此填写文件名）")
+    return names
+
+
+#: most photos one row may list (a visit's photos of one standard; more belong on several rows)
+MAX_PHOTOS_PER_ROW = 30
+
+PhotoList = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=260)]],
+    BeforeValidator(_split_names), Field(max_length=MAX_PHOTOS_PER_ROW), AfterValidator(_photo_names),
+    WithJsonSchema({"anyOf": [{"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 260},
+                                "maxItems": MAX_PHOTOS_PER_ROW},
+                               {"type": "string", "maxLength": MAX_PHOTOS_PER_ROW * 261,
+                                "description": "file names separated by ; , 、 | or line breaks"}],
+                    "description": "photo files (JPEG, PNG; HEIC with gapaudit[heic]) relative to the audit "
+                                   "folder"})]
+"""Photo file names; a cell may hold several separated by ``;`` ``,`` ``、`` ``|`` or line breaks (not spaces:
+phone photo names contain them)."""
 
 
 def slug(text: str) -> str:

@@ -27,13 +27,15 @@ from gapaudit.render.fetcher import FetchRefused, allowed_roots, data_url, read_
 if TYPE_CHECKING:
     from gapaudit.model.audit import AuditInput
     from gapaudit.plugins import PluginHost
+    from gapaudit.render.photobook import PhotoBook
+    from gapaudit.render.photos import PreparedPhotos
 
 #: the four links of the gap chain, in the order a service fails
 CHAIN = ("diagnosis_gap", "prescription_gap", "pharmacy_gap", "outcome_gap")
 #: chain status thresholds (stated in the appendix)
 CHAIN_HOLDS, CHAIN_WEAK = 70.0, 55.0
 #: fixed section order keys (module sections use their module's order)
-SUMMARY_ORDER, ACTIONS_ORDER, APPENDIX_ORDER = 0, 900, 1000
+SUMMARY_ORDER, ACTIONS_ORDER, APPENDIX_ORDER, PHOTOS_ORDER = 0, 900, 1000, 1010
 SUMMARY_FINDINGS, SUMMARY_ACTIONS = 3, 5
 #: the brief report: its top problems, and the lines of its action plan (the register has them all)
 BRIEF_PROBLEMS, BRIEF_PLAN = 3, 12
@@ -72,6 +74,7 @@ class Report:
     created: str  # ISO timestamp for the PDF metadata
     stylesheet_url: str | None = None
     stylesheet_text: str | None = None
+    photos: "PhotoBook | None" = None  # where the audit's photos are shown; None when it has none
     profile: str = "full"  # "full" or "brief"
 
     def as_context(self) -> dict[str, Any]:
@@ -84,13 +87,15 @@ class Report:
             "profile": self.profile,
             "cover_text": self.theme.cover_text.get(self.lang) or self.theme.cover_text.get("en"),
             "footer_text": self.theme.footer_text.get(self.lang) or self.theme.footer_text.get("en"),
-            "created": self.created,
+            "created": self.created, "photos": self.photos,
         }
 
 
 def build(result: AuditResult, *, host: "PluginHost | None" = None, audit: "AuditInput | None" = None,
-          lang: str | None = None, target: str = "pdf", profile: str | None = None) -> Report:
-    """Assemble the report for ``result``: theme, summary, module, plugin and fixed sections.
+          lang: str | None = None, target: str = "pdf", profile: str | None = None,
+          photos: "PreparedPhotos | None" = None) -> Report:
+    """Assemble the report for ``result``: theme, summary, module, plugin and fixed sections; with ``photos``
+    (the audit's, prepared) the photo evidence beside the findings, in the problems and the photo appendix.
 
     ``profile`` "brief" (default: the audit's ``report.profile``, else "full") is the store owner's report:
     the summary, the top problems and the action plan, without module pages or appendix.
@@ -107,6 +112,7 @@ def build(result: AuditResult, *, host: "PluginHost | None" = None, audit: "Audi
     else:
         sections, plan_limit = _full_sections(result, lang, host, font_family, palette, absent, target), None
     sections.sort(key=lambda s: (s.order, s.id))
+    book = _photo_book(sections, audit, photos, lang, target, brief=profile == "brief")
     _unique_ids(sections)
 
     return Report(
@@ -116,6 +122,7 @@ def build(result: AuditResult, *, host: "PluginHost | None" = None, audit: "Audi
         target=target, asset_dirs=asset_dirs, created=_created(result),
         stylesheet_url=_stylesheet_url(theme, asset_dirs) if target == "pdf" else None,
         stylesheet_text=_stylesheet_text(theme, asset_dirs) if target != "pdf" else None, profile=profile,
+        photos=book,
     )
 
 
@@ -165,6 +172,33 @@ def _full_sections(result: AuditResult, lang: str, host: "PluginHost | None", fo
                 sections.append(Section(f"plugin-{sec.id}", sec.title, [sec.template], sec.order,
                                         {**sec.context, "plugin": plugin}, kind="plugin"))
     return sections
+
+
+def _photo_book(sections: list[Section], audit: "AuditInput | None", photos: "PreparedPhotos | None", lang: str,
+                target: str, brief: bool = False) -> "PhotoBook | None":
+    """Place the photos: beside the findings of the module sections and the rest in a photo appendix section
+    (full report); beside each top problem, numbered in its own order (brief report, which has neither)."""
+    if audit is None or photos is None or not photos.files:
+        return None
+    from gapaudit.render import photobook
+
+    modules = {sec.id.removeprefix("module-"): sec for sec in sections if sec.kind == "module"}
+    book = photobook.build(audit, photos, lang, list(modules), target,
+                           section_titles={mid: sec.title for mid, sec in modules.items()})
+    if book is None:
+        return None
+    if brief:
+        for sec in sections:
+            if sec.id == "problems":
+                sec.context["photos"] = book.number_for_problems(e.problem for e in sec.context["entries"])
+        return book
+    for mid, places in book.inline.items():
+        modules[mid].context["photos"] = places
+    if book.has_appendix:
+        title = book.text("appendix_title")
+        sections.append(Section("photos", title, ["sections/photos.html.j2"], PHOTOS_ORDER, {"book": book}))
+        sections.sort(key=lambda s: (s.order, s.id))
+    return book
 
 
 # --- sections -------------------------------------------------------------------

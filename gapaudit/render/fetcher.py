@@ -3,7 +3,8 @@
 WeasyPrint's default fetcher opens any local file or URL, and a
 ``<link rel=attachment href=file:///etc/passwd>`` in audit text would embed
 that file in the PDF. This fetcher allows ``data:`` URLs and ``file:`` URLs
-inside the allowed folders (templates, theme assets, fonts) and nothing else:
+inside the allowed folders (templates, theme assets, fonts), the report's
+prepared photos (by their exact URLs, from memory) and nothing else:
 no network, no redirects, no ``..`` segments, no percent-encoding tricks, no
 symlinks leading out of the folders.
 
@@ -17,7 +18,7 @@ import base64
 import mimetypes
 import os
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
 MAX_BYTES = 20 * 1024 * 1024  # no theme asset is this large; a bigger file is not ours
@@ -105,11 +106,13 @@ def _decode_data_url(url: str) -> tuple[bytes, str]:
     return unquote_to_bytes(payload), mime
 
 
-def make_fetcher(folders: Iterable[Path | str]) -> Any:
-    """A WeasyPrint ``URLFetcher`` that only serves :func:`check_url`-allowed URLs."""
+def make_fetcher(folders: Iterable[Path | str], served: Mapping[str, bytes] | None = None) -> Any:
+    """A WeasyPrint ``URLFetcher`` that only serves :func:`check_url`-allowed URLs, and the report's prepared
+    photos: ``served`` maps their exact URLs to JPEG bytes held in memory (nothing on disk becomes reachable)."""
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     roots = allowed_roots(folders)
+    photos = dict(served or {})
 
     class RestrictedFetcher(URLFetcher):
         """Serves data: URLs and files inside the allowed folders; refuses everything else."""
@@ -120,6 +123,8 @@ def make_fetcher(folders: Iterable[Path | str]) -> Any:
             self.refused: list[tuple[str, str]] = []
 
         def fetch(self, url: str, headers: Any = None) -> Any:
+            if isinstance(url, str) and url in photos:
+                return URLFetcherResponse(url, photos[url], {"Content-Type": "image/jpeg"})
             try:
                 body, mime = read_allowed(url, self.roots)
             except FetchRefused as exc:

@@ -21,17 +21,20 @@ from gapaudit.render.figures import metric_text
 if TYPE_CHECKING:
     from gapaudit.model.audit import AuditInput
     from gapaudit.plugins import PluginHost
+    from gapaudit.render.photos import PreparedPhotos
 
 MAIN_TEMPLATE = "report.html.j2"
 
 
 def render_html(result: AuditResult, *, host: "PluginHost | None" = None, audit: "AuditInput | None" = None,
                 template_dirs: Iterable[Path | str] = (), lang: str | None = None,
-                target: str = "pdf", profile: str | None = None) -> tuple[str, document.Report]:
+                target: str = "pdf", profile: str | None = None,
+                photos: "PreparedPhotos | None" = None) -> tuple[str, document.Report]:
     """The report's HTML for ``target`` ("pdf" or "html") and ``profile`` ("full" or "brief"), and the report
-    model behind it."""
+    model behind it; ``photos`` are the audit's, prepared."""
     template_dirs = tuple(template_dirs)
-    report = document.build(result, host=host, audit=audit, lang=lang, target=target, profile=profile)
+    report = document.build(result, host=host, audit=audit, lang=lang, target=target, profile=profile,
+                            photos=photos)
     env = cached_env(host, template_dirs)
     context = report.as_context()
     context.update(_helpers(report))
@@ -73,8 +76,8 @@ def _metric_digits(metric: Metric) -> int:
 
 def to_html(result: AuditResult, *, host: "PluginHost | None" = None, audit: "AuditInput | None" = None,
             template_dirs: Iterable[Path | str] = (), lang: str | None = None, profile: str | None = None,
-            **_: Any) -> bytes:
-    """The standalone HTML report (one file, opens in a browser) as UTF-8 bytes."""
+            photos: "PreparedPhotos | None" = None, **_: Any) -> bytes:
+    """The standalone HTML report (one file, opens in a browser; photos embedded) as UTF-8 bytes."""
     html, _report = render_html(result, host=host, audit=audit, template_dirs=template_dirs, lang=lang,
-                                target="html", profile=profile)
+                                target="html", profile=profile, photos=photos)
     return html.encode("utf-8")

@@ -23,6 +23,7 @@ from gapaudit.render.pdfa import Attachment, report_attachments, write_options
 if TYPE_CHECKING:
     from gapaudit.model.audit import AuditInput
     from gapaudit.plugins import PluginHost
+    from gapaudit.render.photos import PreparedPhotos
 
 PDF_OPTIONS: dict[str, Any] = {
     "pdf_identifier": b"gapaudit",  # fixed: WeasyPrint would otherwise derive none, pydyf a random one
@@ -36,40 +37,41 @@ PDF_OPTIONS: dict[str, Any] = {
 
 def to_pdf(result: AuditResult, *, host: "PluginHost | None" = None, audit: "AuditInput | None" = None,
            template_dirs: Iterable[Path | str] = (), lang: str | None = None, profile: str | None = None,
-           **_: Any) -> bytes:
+           photos: "PreparedPhotos | None" = None, **_: Any) -> bytes:
     """The PDF report as bytes; raises OutputError when it cannot be produced (e.g. no Chinese font)."""
     fonts.prefetch()
     template_dirs = tuple(template_dirs)
     html, report = render_html(result, host=host, audit=audit, template_dirs=template_dirs, lang=lang,
-                               target="pdf", profile=profile)
+                               target="pdf", profile=profile, photos=photos)
     fonts.require_cjk_font(html, report.lang)
     folders = [*template_search_path(host, template_dirs), *report.asset_dirs]
     return html_to_pdf(html, folders, base_url=template_search_path(host, template_dirs)[-1],
-                       attachments=report_attachments(result), created=report.created)
+                       attachments=report_attachments(result), created=report.created,
+                       served=photos.served() if photos is not None else None)
 
 
 def html_to_pdf(html: str, folders: Iterable[Path], base_url: Path, attachments: Iterable[Attachment] = (),
-                created: str | None = None) -> bytes:
+                created: str | None = None, served: dict[str, bytes] | None = None) -> bytes:
     """Lay out ``html`` as PDF/A-3 carrying ``attachments`` (in the helper process when one was started).
 
-    Only ``folders`` may be read; ``created`` dates the embedded files.
+    Only ``folders`` and the prepared photos in ``served`` may be read; ``created`` dates the embedded files.
     """
     from gapaudit.render import worker
 
     helper = worker.take()
     if helper is not None:
-        return helper.render(html, list(folders), base_url, list(attachments), created)
-    return layout(html, list(folders), base_url, list(attachments), created)
+        return helper.render(html, list(folders), base_url, list(attachments), created, served)
+    return layout(html, list(folders), base_url, list(attachments), created, served)
 
 
 def layout(html: str, folders: list[Path], base_url: Path, attachments: list[Attachment] | None = None,
-           created: str | None = None) -> bytes:
+           created: str | None = None, served: dict[str, bytes] | None = None) -> bytes:
     """Lay out ``html`` with WeasyPrint behind the restricted fetcher, as PDF/A-3 carrying ``attachments``."""
     try:
         import weasyprint
     except (ImportError, OSError) as exc:  # OSError: Pango or another system library is missing
         raise OutputError(f"cannot produce a PDF: WeasyPrint is not usable here ({exc})") from exc
-    fetcher = make_fetcher(folders)
+    fetcher = make_fetcher(folders, served)
     # Layout allocates millions of short-lived objects; every collection would also walk the
     # objects that exist already (the audit, its result, the models and WeasyPrint's own
     # tables), about a tenth of the layout time. Frozen objects are skipped; they are handed

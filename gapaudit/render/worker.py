@@ -33,13 +33,14 @@ class PdfWorker:
         self.used = False
 
     def render(self, html: str, folders: list[Path], base_url: Path, attachments: list[Any] | None = None,
-               created: str | None = None) -> bytes:
+               created: str | None = None, served: dict[str, bytes] | None = None) -> bytes:
         """Lay out ``html`` in the helper; raises what the helper raised (as OutputError)."""
         from gapaudit.errors import OutputError
 
         self.used = True
         try:
-            _send(self.to_child, (html, [str(f) for f in folders], str(base_url), attachments or [], created))
+            _send(self.to_child, (html, [str(f) for f in folders], str(base_url), attachments or [], created,
+                                  served or {}))
             ok, payload = _receive(self.from_child)
         except (OSError, EOFError, pickle.PickleError) as exc:
             self.close()
@@ -122,12 +123,12 @@ def _serve(read_fd: int, write_fd: int) -> None:
     from gapaudit.render.pdf import layout
 
     try:
-        html, folders, base_url, attachments, created = _receive(read_fd)
+        html, folders, base_url, attachments, created, served = _receive(read_fd)
     except (EOFError, OSError):
         return  # the parent did not need a PDF after all
     try:
         reply: tuple[bool, Any] = (True, layout(html, [Path(f) for f in folders], Path(base_url), attachments,
-                                                created))
+                                                created, served))
     except Exception as exc:
         reply = (False, str(exc))
     _send(write_fd, reply)

@@ -115,6 +115,14 @@ HELP: dict[str, tuple[str, str]] = {
     "role": ("Post of the staff member observed.", "被观察员工的岗位。"),
     "staff": ("Staff member observed (name or code).", "被观察的员工（姓名或工号）。"),
     "note": ("Free notes.", "备注。"),
+    "photos": ("What was seen: file names of photos (JPEG or PNG; HEIC with gapaudit[heic]) kept in the audit "
+               "folder beside this workbook, e.g. photos/IMG_0412.jpg; several separated by ;. The report shows them "
+               "beside the failed item, without their GPS or camera data.",
+               "现场照片：照片文件名（JPEG 或 PNG；HEIC 需安装 gapaudit[heic]），照片放在本工作簿所在的审核文件夹内，"
+               "例如 photos/IMG_0412.jpg；多张用 ; 分隔。报告会把照片放在未达标项旁边，并去除 GPS 和相机信息。"),
+    "standards.photos": ("Reference photos of the standard (the posted rule, what 'done' looks like), file names in the "
+                         "audit folder separated by ;. Shown in the report's photo appendix.",
+                         "标准的参考照片（张贴的规定、达标的样子），审核文件夹内的文件名，多张用 ; 分隔。收录在报告的照片附录中。"),
     "promises.id": ("Promise id; promise checks name it.", "承诺编号；承诺核查表引用它。"),
     "promises.text": ("The promise as customers heard or read it.", "顾客听到或看到的承诺原文。"),
     "promises.channel": ("Where the promise was made.", "承诺的发布渠道。"),
@@ -357,7 +365,7 @@ def columns(table: str, lang: str, items: list[dict[str, str]], scale: tuple[int
         else:
             col.text = True
         col.help += (" " if lang == "en" else "") + _blank_meaning(info, values, col.options, lang)
-        col.width = 50.0 if name in ("text", "title", "note") else \
+        col.width = 50.0 if name in ("text", "title", "note") else 30.0 if name == "photos" else \
             max(12.0, min(40.0, 3.0 + max(display_width(w) for w in [name, *col.options])))
         out.append(col)
     return out

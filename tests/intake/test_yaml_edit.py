@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 import yaml
 
-from gapaudit.load.yaml_edit import set_block
+from gapaudit.load.yaml_edit import EditError, set_block
 
 AUDIT = """\
 # my store
@@ -48,3 +49,19 @@ def test_no_evidence_yet():
     out = set_block(text, ("evidence", "complaints"), lambda _: {"file": "c.csv"})
     assert yaml.safe_load(out)["evidence"] == {"complaints": {"file": "c.csv"}}
     assert out.startswith(text)
+
+
+def test_what_is_written_reads_back_as_written():
+    """Column names YAML 1.1 would read as something else (No → false, ?… in [...] → a mapping key) are quoted."""
+    block = {"file": "obs.csv", "ignore": ["No", "?、您的*", "1.5", "来源"], "columns": {"Yes": "visit", "on": "-"},
+             "missing": [-99, "(跳过)"]}
+    out = set_block(AUDIT, ("evidence", "observations"), lambda _: block)
+    assert yaml.safe_load(out)["evidence"]["observations"] == block
+    assert "来源]" in out  # plain names stay plain
+
+
+def test_a_block_inside_an_inline_mapping_is_refused_at_its_line():
+    text = "schema_version: 1\naudit: {id: A, date: 2026-10-01}\nevidence: {complaints: [{id: C1}]}\n"
+    with pytest.raises(EditError) as info:
+        set_block(text, ("evidence", "complaints"), lambda _: {"file": "c.csv"})
+    assert info.value.line == 3 and "evidence" in str(info.value) and "块格式" in info.value.zh
