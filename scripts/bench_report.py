@@ -158,27 +158,31 @@ def prose_html(report_html: str) -> str:
 
 def final_html(audit: Path, profile: str = "full") -> tuple[str, str]:
     """The exact HTML ``gapaudit run`` gives WeasyPrint for ``audit``, and its base URL."""
-    html, _, base_url = _final(audit, profile)
+    html, _, base_url, _ = _final(audit, profile)
     return html, base_url
 
 
-def _final(audit: Path, profile: str) -> tuple[str, list, str]:
-    """The final HTML, the files the PDF carries, and the base URL."""
+def _final(audit: Path, profile: str) -> tuple[str, list, str, dict[str, bytes]]:
+    """The final HTML, the files the PDF carries, the base URL and the prepared photos it shows, as
+    ``gapaudit run -f pdf`` makes them (gapaudit.runner)."""
     from gapaudit import engine
     from gapaudit.load.audit import load_audit
     from gapaudit.plugins import PluginHost
     from gapaudit.render.env import template_search_path
     from gapaudit.render.html import render_html
     from gapaudit.render.pdfa import report_attachments
+    from gapaudit.runner import RunOptions, _photos
 
     host = PluginHost.create()
     loaded = load_audit(audit, host)
     result = engine.run(loaded, host)
-    html, _ = render_html(result, host=host, audit=loaded.input, target="pdf", profile=profile)
-    return html, report_attachments(result), str(template_search_path(host)[-1]) + "/"
+    photos = _photos(loaded, RunOptions(formats=("pdf",)))
+    html, _ = render_html(result, host=host, audit=loaded.input, target="pdf", profile=profile, photos=photos)
+    return (html, report_attachments(result), str(template_search_path(host)[-1]) + "/",
+            photos.served() if photos is not None else {})
 
 
-def _layout(html: str, base_url: str, attachments: list) -> tuple[float, int]:
+def _layout(html: str, base_url: str, attachments: list, served: dict[str, bytes]) -> tuple[float, int]:
     """CPU seconds of laying out and writing ``html`` as the report is (PDF/A-3u, tagged), and its pages."""
     import pypdf
 
@@ -186,7 +190,7 @@ def _layout(html: str, base_url: str, attachments: list) -> tuple[float, int]:
 
     gc.collect()
     start = time.process_time()
-    pdf = layout(html, [Path(base_url)], Path(base_url), attachments, "2026-01-01T00:00:00Z")
+    pdf = layout(html, [Path(base_url)], Path(base_url), attachments, "2026-01-01T00:00:00Z", served)
     seconds = time.process_time() - start
     return seconds, len(pypdf.PdfReader(io.BytesIO(pdf)).pages)
 
@@ -206,9 +210,9 @@ def layout_table(audits: list[Path], repeat: int) -> list[float]:
             continue
         lang = re.search(r'<html lang="([a-z]+)', docs["full"][0]).group(1)
         jobs = {}
-        for profile, (html, attachments, base_url) in docs.items():
-            jobs[profile] = (html, base_url, attachments)
-            jobs[profile + "-prose"] = (prose_html(html), base_url, attachments)
+        for profile, (html, attachments, base_url, served) in docs.items():
+            jobs[profile] = (html, base_url, attachments, served)
+            jobs[profile + "-prose"] = (prose_html(html), base_url, attachments, {})
         _layout(*jobs["brief-prose"])  # warm-up: fonts, WeasyPrint's caches
         seconds: dict[str, list[float]] = {k: [] for k in jobs}
         pages: dict[str, int] = {}
@@ -264,10 +268,14 @@ def run_table(audits: list[Path], repeat: int, no_helper: bool) -> None:
         for audit in audits:
             name = audit.parent.name
             try:
-                html, base_url = final_html(audit)
+                html, _, base_url, served = _final(audit, "full")
             except Exception as exc:
                 print(f"{name:24} skipped: {type(exc).__name__}: {str(exc).splitlines()[0][:80]}")
                 continue
+            for url, data in served.items():  # bare WeasyPrint reads the prepared photos as files
+                photo = Path(tmp) / f"{name}-{Path(url).name}"
+                photo.write_bytes(data)
+                html = html.replace(url, photo.as_uri())
             html_file = Path(tmp) / f"{name}.html"
             html_file.write_text(html, "utf-8")
             run_pdf, bare_pdf = Path(tmp) / f"{name}.run.pdf", Path(tmp) / f"{name}.bare.pdf"
