@@ -88,6 +88,50 @@ def test_every_sample_renders_with_every_module_and_section(sample_pdfs):
         assert squash(first_module) in page4[:400], (name, page4[:200])
 
 
+def page_text(pdf: bytes, page: int, layout: bool = False) -> str:
+    args = ["pdftotext", "-f", str(page), "-l", str(page), "-enc", "UTF-8", *(["-layout"] if layout else []), "-", "-"]
+    return subprocess.run(args, input=pdf, capture_output=True, check=True).stdout.decode("utf-8")
+
+
+def test_contents_give_the_page_each_section_starts_on(sample_pdfs):
+    """The contents' dot leaders are a background and the numbers target-counters: each number is right."""
+    import re
+
+    for name, (result, pdf) in sample_pdfs.items():
+        entries = [m.groups() for m in re.finditer(r"^\s*(\S.*?)\s{2,}(\d+)\s*$", page_text(pdf, 2, layout=True), re.M)]
+        titles = [m.title for m in result.modules.values()]
+        assert len(entries) >= len(titles) + 3, (name, entries)  # summary, every module, plan, appendix
+        for title, page in entries:
+            assert squash(title) in squash(page_text(pdf, int(page)))[:300], (name, title, page)
+
+
+def test_charts_are_tagged_figures_with_their_labels_as_text(sample_pdfs):
+    """In the PDF a chart is an image of its SVG, its title the figure's alternative text, its row labels set
+    as text over it: every label can be read, searched and copied."""
+    import html
+    import re
+
+    import pikepdf
+
+    from gapaudit.render import charts
+    from gapaudit.render.figures import module_figures
+
+    for name, (result, pdf) in sample_pdfs.items():
+        text = squash(pdf_text(pdf))
+        with pikepdf.open(io.BytesIO(pdf)) as doc:
+            alts = {str(o.get("/Alt")) for o in doc.objects
+                    if isinstance(o, pikepdf.Dictionary) and o.get("/S") == "/Figure" and "/Alt" in o}
+        for i, module in enumerate(result.modules.values()):
+            for fig in module_figures(module, lang=result.audit["language"], font="sans-serif",
+                                      palette=charts.PALETTE, uid=f"m{i}"):
+                if fig.svg is None:
+                    continue
+                assert fig.title in alts, (name, fig.title)
+                for column in re.findall(r'<g class="column".*?</g>', str(fig.svg), re.S):
+                    for label in re.findall(r"<text[^>]*>(.*?)</text>", column, re.S):
+                        assert squash(html.unescape(label)) in text, (name, fig.title, label)
+
+
 def test_samples_cover_both_languages(sample_pdfs):
     langs = {result.audit["language"] for result, _ in sample_pdfs.values()}
     assert langs == {"zh", "en"}
