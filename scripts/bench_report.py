@@ -235,17 +235,31 @@ def layout_table(audits: list[Path], repeat: int) -> list[float]:
 
 # --- part 2: whole run against bare WeasyPrint, fresh processes -------------------------------------------
 
+# A fresh interpreter that runs the command and reports its resources. Measuring from here would be wrong:
+# a child forked from this process (grown by part 1) inherits its peak RSS, and wait4 reports that peak.
+LAUNCHER = """
+import os, subprocess, sys, time
+start = time.perf_counter()
+proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+err = proc.stderr.read()
+_, status, usage = os.wait4(proc.pid, 0)
+sys.stderr.buffer.write(err)
+code = os.waitstatus_to_exitcode(status)
+print(f"\\n@@ {code} {time.perf_counter() - start} {usage.ru_maxrss} {usage.ru_utime + usage.ru_stime}",
+      file=sys.stderr)
+"""
+
+
 def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, int, float]:
-    """Wall seconds, peak RSS (KiB; the largest process of the tree) and CPU seconds (the whole tree)."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=ROOT)
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    err = proc.stderr.read().decode() if proc.stderr else ""
-    if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err}")
-    return seconds, usage.ru_maxrss, usage.ru_utime + usage.ru_stime
+    """Wall seconds, peak RSS (KiB; the command's process or the largest process it waited for) and CPU
+    seconds (the command and its waited-for children), measured by a small launcher process."""
+    proc = subprocess.run([sys.executable, "-c", LAUNCHER, *cmd], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, env=env, cwd=ROOT)
+    err = proc.stderr.decode(errors="replace")
+    last = err.rstrip().rsplit("\n", 1)[-1].split()
+    if proc.returncode != 0 or len(last) != 5 or last[0] != "@@" or last[1] != "0":
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{err}")
+    return float(last[2]), int(last[3]), float(last[4])
 
 
 def pages(pdf: Path) -> int:
