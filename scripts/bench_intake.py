@@ -16,10 +16,8 @@ Each case runs the real command in a fresh process and reports its wall time, pe
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import tempfile
-import time
 import zipfile
 from pathlib import Path
 
@@ -29,22 +27,14 @@ sys.path.insert(0, str(ROOT / "tests" / "intake"))
 
 import exports  # noqa: E402  the test corpus's writers: files shaped like the real exports
 
+import benchlib  # noqa: E402  (scripts/, beside this file)
+
 
 def measure(cmd: list[str], cwd: Path) -> tuple[float, float, int, str]:
-    """(seconds, peak RSS MB, exit code, last line of output) of one fresh process.
-
-    The process is started by GNU time (a small parent), so its peak memory is its own and not that of this
-    script, which has just generated large files.
-    """
-    with tempfile.NamedTemporaryFile("r", suffix=".time") as stats, tempfile.TemporaryFile("w+") as out:
-        start = time.perf_counter()
-        proc = subprocess.run(["/usr/bin/time", "-o", stats.name, "-f", "%M", *cmd], cwd=cwd, stdout=out,
-                              stderr=subprocess.STDOUT, text=True)
-        seconds = time.perf_counter() - start
-        peak_kb = int(Path(stats.name).read_text().split()[-1])
-        out.seek(0)
-        lines = [ln for ln in out.read().splitlines() if ln.strip()]
-    return seconds, peak_kb / 1024, proc.returncode, (lines[-1] if lines else "")[:110]
+    """(seconds, peak RSS MB, exit code, last line of output) of one fresh process."""
+    run = benchlib.measure(cmd, cwd)
+    lines = [ln for ln in run.output.splitlines() if ln.strip()]
+    return run.seconds, run.peak_mb, run.returncode, (lines[-1] if lines else "")[:110]
 
 
 def audit(folder: Path, extra: str = "") -> Path:

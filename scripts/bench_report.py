@@ -43,6 +43,8 @@ import urllib.parse
 from html.parser import HTMLParser
 from pathlib import Path
 
+import benchlib  # scripts/, beside this file
+
 ROOT = Path(__file__).resolve().parent.parent
 RUN_TARGET = 1.15
 LAYOUT_TARGET = 3.0
@@ -235,31 +237,12 @@ def layout_table(audits: list[Path], repeat: int) -> list[float]:
 
 # --- part 2: whole run against bare WeasyPrint, fresh processes -------------------------------------------
 
-# A fresh interpreter that runs the command and reports its resources. Measuring from here would be wrong:
-# a child forked from this process (grown by part 1) inherits its peak RSS, and wait4 reports that peak.
-LAUNCHER = """
-import os, subprocess, sys, time
-start = time.perf_counter()
-proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-err = proc.stderr.read()
-_, status, usage = os.wait4(proc.pid, 0)
-sys.stderr.buffer.write(err)
-code = os.waitstatus_to_exitcode(status)
-print(f"\\n@@ {code} {time.perf_counter() - start} {usage.ru_maxrss} {usage.ru_utime + usage.ru_stime}",
-      file=sys.stderr)
-"""
-
-
-def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, int, float]:
-    """Wall seconds, peak RSS (KiB; the command's process or the largest process it waited for) and CPU
-    seconds (the command and its waited-for children), measured by a small launcher process."""
-    proc = subprocess.run([sys.executable, "-c", LAUNCHER, *cmd], stdout=subprocess.DEVNULL,
-                          stderr=subprocess.PIPE, env=env, cwd=ROOT)
-    err = proc.stderr.decode(errors="replace")
-    last = err.rstrip().rsplit("\n", 1)[-1].split()
-    if proc.returncode != 0 or len(last) != 5 or last[0] != "@@" or last[1] != "0":
-        raise SystemExit(f"{' '.join(cmd)} failed:\n{err}")
-    return float(last[2]), int(last[3]), float(last[4])
+def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """Wall seconds, peak RSS (MB) and CPU seconds of ``cmd`` in a fresh process (:func:`benchlib.measure`)."""
+    run = benchlib.measure(cmd, ROOT, env)
+    if run.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({run.returncode}):\n{run.output}")
+    return run.seconds, run.peak_mb, run.cpu_seconds
 
 
 def pages(pdf: Path) -> int:
@@ -307,8 +290,8 @@ def run_table(audits: list[Path], repeat: int, no_helper: bool) -> None:
             ratios.append((ratio, best))
             print(f"{name:24} {pages(run_pdf):5d} {run_pdf.stat().st_size / 1024:6.0f} {run_s:6.2f} {bare_s:6.2f} "
                   f"{ratio:6.3f} {best:6.3f} {statistics.median(r[2] for r in runs):7.2f} "
-                  f"{statistics.median(b[2] for b in bares):8.2f} {max(r[1] for r in runs) / 1024:6.0f} "
-                  f"{max(b[1] for b in bares) / 1024:7.0f}", flush=True)
+                  f"{statistics.median(b[2] for b in bares):8.2f} {max(r[1] for r in runs):6.0f} "
+                  f"{max(b[1] for b in bares):7.0f}", flush=True)
     if ratios:
         worst, worst_best = max(r for r, _ in ratios), max(b for _, b in ratios)
         print(f"ratio = median run / median bare; best = fastest run / fastest bare (less sensitive to other "
