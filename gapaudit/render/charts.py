@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import math
-import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
@@ -94,6 +93,17 @@ class Column:
         return (f'<g class="column" data-x="{_n(self.x)}" data-anchor="{self.anchor}" data-top="{_n(self.top)}" '
                 f'data-row="{_n(self.row_h)}" data-baseline="{_n(self.baseline)}">{texts}</g>')
 
+    def html(self, chart_width: float, ink: str) -> str:
+        """The column as one block of lines over the chart image, at the place and size it has in the SVG."""
+        lines = [""] * (max(self.rows, default=-1) + 1)
+        for row, (text, bold) in self.rows.items():
+            lines[row] = f"<b>{escape(text)}</b>" if bold else str(escape(text))
+        x = _n(self.x)
+        side = (f"left: 0; width: {x}px; text-align: right" if self.anchor == "end"
+                else f"left: {x}px; width: {_n(float(_n(chart_width)) - float(x))}px")
+        return (f'<div class="chart-column" style="top: {_n(self.top)}px; {side}; line-height: {_n(self.row_h)}px; '
+                f'font-size: {FONT_SIZE}px; color: {ink}">{chr(10).join(lines)}</div>')
+
 
 @dataclass
 class Chart:
@@ -135,17 +145,21 @@ class Chart:
         """A text element (or any element drawn above the shapes)."""
         self.texts.append(text)
 
-    def svg(self, title: str) -> Markup:
+    def svg(self, title: str) -> "ChartSvg":
+        """The chart's SVG, still knowing its chart (for :func:`as_image`)."""
+        svg = ChartSvg(self._svg_text(title, with_columns=True))
+        svg.chart, svg.title = self, title
+        return svg
+
+    def _svg_text(self, title: str, with_columns: bool) -> str:
         p = self.palette
         shapes = "".join(f'<path d="{"".join(ds)}"{attrs}/>'
                          for (_, attrs), ds in sorted(self.shapes.items(), key=lambda kv: kv[0][0]))
-        return Markup(
-            f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {_n(self.width)} '
-            f'{_n(self.height)}" width="{_n(self.width)}" height="{_n(self.height)}" role="img" '
-            f'font-family="{escape(str(self.font))}" font-size="{FONT_SIZE}" fill="{p["ink"]}">'
-            f'<title>{escape(title)}</title>{self._defs()}{shapes}{"".join(self.texts)}'
-            f'{"".join(col.svg() for col in self.columns)}</svg>'
-        )
+        columns = "".join(col.svg() for col in self.columns) if with_columns else ""
+        return (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {_n(self.width)} '
+                f'{_n(self.height)}" width="{_n(self.width)}" height="{_n(self.height)}" role="img" '
+                f'font-family="{escape(str(self.font))}" font-size="{FONT_SIZE}" fill="{p["ink"]}">'
+                f'<title>{escape(title)}</title>{self._defs()}{shapes}{"".join(self.texts)}{columns}</svg>')
 
     def _defs(self) -> str:
         """The fill patterns this chart uses (none defined that it does not)."""
@@ -171,11 +185,11 @@ class Chart:
         return f"url(#{self.uid}-{name})"
 
 
-_SVG_HEAD = re.compile(r'<svg [^>]*?width="([\d.]+)" height="([\d.]+)"[^>]*?fill="([^"]*)"><title>(.*?)</title>',
-                       re.S)
-_COLUMN = re.compile(r'<g class="column" data-x="([-\d.]+)" data-anchor="(\w+)" data-top="([-\d.]+)" '
-                     r'data-row="([\d.]+)" data-baseline="([-\d.]+)">(.*?)</g>', re.S)
-_COLUMN_TEXT = re.compile(r'<text x="[-\d.]+" y="([-\d.]+)"([^>]*)>(.*?)</text>', re.S)
+class ChartSvg(Markup):
+    """A chart's SVG markup that keeps the :class:`Chart` it was drawn from and its title."""
+
+    chart: Chart
+    title: str
 
 
 def as_image(svg: Markup | None) -> Markup | None:
@@ -186,28 +200,15 @@ def as_image(svg: Markup | None) -> Markup | None:
     document (a third of a chart's cost), and sets each column of labels as one block instead of laying out
     SVG text one letter at a time (most of the rest). Same place, font, size and colour as in the SVG.
     """
-    if svg is None:
-        return None
-    head = _SVG_HEAD.match(str(svg))
-    if head is None:  # not one of ours: leave it inline
+    chart: Chart | None = getattr(svg, "chart", None)
+    if chart is None:  # no chart, or not one of ours: leave it as it is
         return svg
-    width, height, ink, title = head.groups()
-    blocks = []
-    for x, anchor, top, row_h, baseline, texts in _COLUMN.findall(str(svg)):
-        lines: dict[int, str] = {}
-        for y, attrs, text in _COLUMN_TEXT.findall(texts):
-            row = round((float(y) - float(top) - float(baseline)) / float(row_h))
-            # the text is escaped in the SVG, and so for HTML too
-            lines[row] = f"<b>{text}</b>" if 'font-weight="bold"' in attrs else text
-        body = "\n".join(lines.get(i, "") for i in range(max(lines, default=-1) + 1))
-        side = (f"left: 0; width: {x}px; text-align: right" if anchor == "end"
-                else f"left: {x}px; width: {_n(float(width) - float(x))}px")
-        blocks.append(f'<div class="chart-column" style="top: {top}px; {side}; line-height: {row_h}px; '
-                      f'font-size: {FONT_SIZE}px; color: {ink}">{body}</div>')
-    image = str(_COLUMN.sub("", str(svg))) if blocks else str(svg)
+    width, height = _n(chart.width), _n(chart.height)
+    blocks = [col.html(chart.width, chart.palette["ink"]) for col in chart.columns]
+    image = chart._svg_text(svg.title, with_columns=False)
     data = base64.b64encode(image.encode("utf-8")).decode("ascii")
     img = (f'<img class="chart" src="data:image/svg+xml;base64,{data}" width="{width}" height="{height}" '
-           f'alt="{title}">')
+           f'alt="{escape(svg.title)}">')
     if not blocks:
         return Markup(img)
     return Markup(f'<div class="chart-box" style="width: {width}px">{img}{"".join(blocks)}</div>')
