@@ -14,6 +14,7 @@ import csv
 import io
 from typing import Any, Callable, Mapping
 
+from gapaudit.render.data import workbook_bytes
 from gapaudit.render.data import _safe_cell as _safe  # text a spreadsheet would run as a formula stays text
 
 #: sheet titles and column headers, by language
@@ -192,23 +193,6 @@ def to_xlsx(data: Mapping[str, Any], lang: str | None = None, module_short: Call
 
     when = (dt.datetime.fromisoformat(created.replace("Z", "+00:00")).replace(tzinfo=None) if created
             else dt.datetime(1980, 1, 1))
-    wb.properties.created = wb.properties.modified = when  # dated from the audits, not the clock
     wb.properties.creator = "gapaudit"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return _restamp(buf.getvalue(), when)
+    return workbook_bytes(wb, when)  # dated from the audits, not the clock
 
-
-def _restamp(xlsx: bytes, when: Any) -> bytes:
-    """The workbook's zip with every entry dated ``when``: the same roll-up gives byte-identical files."""
-    import zipfile
-
-    stamp = (max(1980, when.year), when.month, when.day, when.hour, when.minute, when.second)
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(xlsx)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for item in src.infolist():
-            info = zipfile.ZipInfo(item.filename, date_time=stamp)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            dst.writestr(info, src.read(item.filename))
-    return out.getvalue()

@@ -11,13 +11,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import re
-import zipfile
 from typing import Any
 
 from gapaudit.model.result import Action, AuditResult, Metric
 from gapaudit.render import i18n
-from gapaudit.render.data import _safe_cell
+from gapaudit.render.data import _safe_cell, workbook_bytes
 from gapaudit.tracking import target_metric
 
 COLUMNS: list[tuple[str, dict[str, str]]] = [
@@ -188,12 +186,8 @@ def to_xlsx(result: AuditResult, *, lang: str | None = None, **_: Any) -> bytes:
     notes.column_dimensions["A"].width = 120
     for row in notes.iter_rows():
         row[0].alignment = wrap
-    date = _audit_datetime(result)
-    wb.properties.created = wb.properties.modified = date
     wb.properties.creator = f"gapaudit {result.gapaudit_version}"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return _fixed_timestamps(buf.getvalue(), date)
+    return workbook_bytes(wb, _audit_datetime(result))
 
 
 def _audit_datetime(result: AuditResult) -> dt.datetime:
@@ -204,20 +198,3 @@ def _audit_datetime(result: AuditResult) -> dt.datetime:
     return dt.datetime(max(day.year, 1980), day.month, day.day)
 
 
-def _fixed_timestamps(data: bytes, when: dt.datetime) -> bytes:
-    """The same zip with every member's timestamp, and the workbook's modification date (openpyxl sets it to
-    the clock when saving), set to ``when``: equal input gives equal bytes."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    buf = io.BytesIO()
-    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
-        for info in src.infolist():
-            body = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                body = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>" + stamp + rb"\g<2>",
-                              body)
-            fixed = zipfile.ZipInfo(info.filename, date_time=when.timetuple()[:6])
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = info.external_attr
-            out.writestr(fixed, body)
-    return buf.getvalue()

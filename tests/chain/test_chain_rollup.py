@@ -426,8 +426,10 @@ def test_rollup_xlsx_has_every_sheet_and_the_full_ranking(tmp_path):
     assert list(book["Standards below target"].iter_rows(values_only=True))[1][1] == "GREET"
     assert {row[0] for row in book["Regions"].iter_rows(min_row=2, values_only=True)} == {"North", "South"}
     assert book["How computed"]["A2"].value.startswith("each store counts once")
+    # reproducible: dated from the audits, not the clock (openpyxl stamps "modified" with the clock on save)
+    assert book.properties.modified == book.properties.created
     again = rollup.render(d, "xlsx")
-    assert again == rollup.render(d, "xlsx")  # reproducible: dated from the audits, not the clock
+    assert again == rollup.render(d, "xlsx")
 
 
 def test_rollup_csv_is_the_ranking_and_formula_safe(tmp_path):
