@@ -8,7 +8,8 @@ Part 1, in this one warm process, per sample (interleaved ``--repeat`` times, CP
 * ``prose``  — the same text set as plain paragraphs (:func:`prose_html`, derived from the report's own HTML:
   every heading, paragraph, list item, table row and chart's labels one paragraph, the same fonts, size, line
   height and page margins), laid out and written the same way;
-* their ratio (target ≤ 3), and the same for the brief report (``--brief``).
+* their ratio (target ≤ 3) from the medians, and from the least times (``best``: load from other processes
+  only ever adds time), and the same for the brief report (``--brief``).
 
 Part 2, fresh processes per sample, interleaved (so load on a shared machine hits both alike):
 
@@ -201,7 +202,7 @@ def layout_table(audits: list[Path], repeat: int) -> list[float]:
     """Part 1: report / same-text-prose per sample, full and brief; returns the full reports' ratios."""
     print(f"Layout + write in one process (CPU s, median of {repeat}; load average {os.getloadavg()[0]:.2f})")
     print(f"{'sample':24} {'lang':4} {'pages':>5} {'report s':>8} {'prose pp':>8} {'prose s':>7} {'ratio':>6} "
-          f"{'brief pp':>8} {'brief s':>7} {'b.prose s':>9} {'b.ratio':>7}")
+          f"{'best':>5} {'brief pp':>8} {'brief s':>7} {'b.prose s':>9} {'b.ratio':>7} {'b.best':>6}")
     ratios = []
     for audit in audits:
         name = audit.parent.name
@@ -223,16 +224,20 @@ def layout_table(audits: list[Path], repeat: int) -> list[float]:
                 s, pages[key] = _layout(*job)
                 seconds[key].append(s)
         med = {k: statistics.median(v) for k, v in seconds.items()}
+        low = {k: min(v) for k, v in seconds.items()}  # other load only ever adds time: the least is the cost
         ratio, brief_ratio = med["full"] / med["full-prose"], med["brief"] / med["brief-prose"]
-        ratios.append(ratio)
+        best, brief_best = low["full"] / low["full-prose"], low["brief"] / low["brief-prose"]
+        ratios.append((ratio, best))
         print(f"{name:24} {lang:4} {pages['full']:5d} {med['full']:8.2f} {pages['full-prose']:8d} "
-              f"{med['full-prose']:7.2f} {ratio:6.2f} {pages['brief']:8d} {med['brief']:7.2f} "
-              f"{med['brief-prose']:9.2f} {brief_ratio:7.2f}", flush=True)
+              f"{med['full-prose']:7.2f} {ratio:6.2f} {best:5.2f} {pages['brief']:8d} {med['brief']:7.2f} "
+              f"{med['brief-prose']:9.2f} {brief_ratio:7.2f} {brief_best:6.2f}", flush=True)
     if ratios:
-        print(f"worst full-report ratio {max(ratios):.2f} (target ≤ {LAYOUT_TARGET:g}): "
-              f"{'OK' if max(ratios) <= LAYOUT_TARGET else 'OVER TARGET'}; load average now "
-              f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs\n", flush=True)
-    return ratios
+        worst, worst_best = max(r for r, _ in ratios), max(b for _, b in ratios)
+        print(f"ratio = median report / median prose; best = least report / least prose (other load on the "
+              f"machine only adds time)\nworst full-report ratio {worst:.2f}, worst best-of {worst_best:.2f} "
+              f"(target ≤ {LAYOUT_TARGET:g}): {'OK' if worst <= LAYOUT_TARGET else 'OVER TARGET'}; load average "
+              f"now {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs\n", flush=True)
+    return [r for r, _ in ratios]
 
 
 # --- part 2: whole run against bare WeasyPrint, fresh processes -------------------------------------------

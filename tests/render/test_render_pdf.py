@@ -194,6 +194,18 @@ def test_same_input_gives_the_same_bytes(monkeypatch):
     assert pypdf.PdfReader(io.BytesIO(pinned)).metadata["/CreationDate"].startswith("D:20270102030405")
 
 
+def test_objects_serialised_once_write_the_same_bytes(monkeypatch):
+    # the finisher hands pydyf each object's bytes so it does not serialise (and compress) everything twice;
+    # the file must be exactly what pydyf writes by itself, identifier included
+    from gapaudit.render import pdfa
+
+    result = rich_result("zh")
+    once = to_pdf(result)
+    monkeypatch.setattr(pdfa, "_serialise_once", lambda pdf: None)
+    assert to_pdf(result) == once
+    assert pypdf.PdfReader(io.BytesIO(once)).trailer["/ID"][0]  # PDF/A's file identifier is there
+
+
 def test_chinese_report_without_a_chinese_font_stops_with_the_package_to_install(monkeypatch):
     monkeypatch.setattr(fonts, "_families", ())
     with pytest.raises(OutputError, match="fonts-noto-cjk|fonts-wqy-microhei"):
