@@ -446,8 +446,11 @@ def test_failed_first_newest_first_at_most_three_the_rest_in_the_appendix(tmp_pa
     greet = book.inline["pharmacy_gap"][0]
     assert greet.title == "Greet every customer within 10 seconds (GREET)"
     assert greet.summary == "failed on 5 of 6 applicable occasions"
-    assert greet.more == "More photos of this in the appendix: 5–8"  # the template adds the page and the stop
+    assert greet.more == "More photos of this in the appendix: 5–8"  # the template links it and adds the stop
     assert book.appendix[0][1][0].beside == "Photos 1–3 are shown in “Pharmacy gap”"
+    assert book.appendix[0][1][1].beside == "Photo 4 is shown in “Pharmacy gap”"  # one photo: singular
+    fit = book.inline["pharmacy_gap"][1]
+    assert book.reference(greet.shots) == "Photos 1–3" and book.reference(fit.shots) == "Photo 4"
     shot = greet.shots[0]
     assert shot.label == "Photo 1" and shot.details == "GREET · 10 Sep 2026 · late shift · not compliant · visit V3"
     assert shot.src.startswith("file:///gapaudit-photos/") and shot.failed

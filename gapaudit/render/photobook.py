@@ -72,8 +72,11 @@ TEXT: dict[str, dict[str, str]] = {
                          "zh": "更多照片见附录：{numbers}"},
     "shown_beside": {"en": "Photos {numbers} are shown in “{section}”",
                      "zh": "照片 {numbers} 见“{section}”一节"},
+    "shown_beside_one": {"en": "Photo {numbers} is shown in “{section}”",
+                         "zh": "照片 {numbers} 见“{section}”一节"},
     "stop": {"en": ".", "zh": "。"},
     "photos_ref": {"en": "Photos {numbers}", "zh": "照片 {numbers}"},
+    "photos_ref_one": {"en": "Photo {numbers}", "zh": "照片 {numbers}"},
     "unreadable_title": {"en": "Photos that could not be read", "zh": "无法读取的照片"},
     "unreadable_intro": {"en": "These files are named in the evidence but could not be decoded; the report was "
                                 "written without them.",
@@ -207,7 +210,8 @@ class PhotoBook:
 
     def reference(self, shots: list[Shot]) -> str:
         """"Photos 1–3" for a list of shots shown elsewhere in the report."""
-        return tx("photos_ref", self.lang, numbers=_numbers([s.number for s in shots]))
+        return tx("photos_ref_one" if len(shots) == 1 else "photos_ref", self.lang,
+                  numbers=_numbers([s.number for s in shots]))
 
     @property
     def has_appendix(self) -> bool:
@@ -282,7 +286,8 @@ def build(audit: "AuditInput", photos: "PreparedPhotos", lang: str, module_order
                 numbered(s)
             p.more = tx("more_in_appendix", lang, numbers=_numbers([s.number for s in p.rest])) if p.shots else ""
             if p.shots:
-                p.beside = tx("shown_beside", lang, numbers=_numbers([s.number for s in p.shots]),
+                p.beside = tx("shown_beside_one" if len(p.shots) == 1 else "shown_beside", lang,
+                              numbers=_numbers([s.number for s in p.shots]),
                               section=titles.get(p.home or "", p.home or ""))
         if group:
             appendix.append((tx(f"kind_{kind}", lang), group))
