@@ -117,7 +117,7 @@ def _serialise_once(pdf: Any) -> None:
 
     For the file identifier PDF/A requires, pydyf hashes the serialised form of every object after writing
     it, serialising each again — every dictionary re-encoded, every page, font and attached file compressed
-    a second time at level 9: about a tenth of the time a report takes to lay out. The bytes written are the
+    a second time at level 9: about 0.2 s of a 3-second report (6–7 %). The bytes written are the
     same; only the work is done once. Called last, when nothing changes the objects any more.
     """
     serialised = _serialised_class()
