@@ -210,8 +210,7 @@ class PhotoBook:
 
     def reference(self, shots: list[Shot]) -> str:
         """"Photos 1–3" for a list of shots shown elsewhere in the report."""
-        return tx("photos_ref_one" if len(shots) == 1 else "photos_ref", self.lang,
-                  numbers=_numbers([s.number for s in shots]))
+        return _about("photos_ref", self.lang, shots)
 
     @property
     def has_appendix(self) -> bool:
@@ -284,11 +283,9 @@ def build(audit: "AuditInput", photos: "PreparedPhotos", lang: str, module_order
         for p in group:
             for s in p.rest:
                 numbered(s)
-            p.more = tx("more_in_appendix", lang, numbers=_numbers([s.number for s in p.rest])) if p.shots else ""
+            p.more = _about("more_in_appendix", lang, p.rest) if p.shots else ""
             if p.shots:
-                p.beside = tx("shown_beside_one" if len(p.shots) == 1 else "shown_beside", lang,
-                              numbers=_numbers([s.number for s in p.shots]),
-                              section=titles.get(p.home or "", p.home or ""))
+                p.beside = _about("shown_beside", lang, p.shots, section=titles.get(p.home or "", p.home or ""))
         if group:
             appendix.append((tx(f"kind_{kind}", lang), group))
     unreadable = [{"file": u.name, "where": _where(photos, u.name, lang),
@@ -320,6 +317,14 @@ def _where(photos: "PreparedPhotos", name: str, lang: str) -> str:
 def _newest(date: dt.date | None) -> tuple[int, int]:
     """Sort key: newest first, undated last."""
     return (1, 0) if date is None else (0, -date.toordinal())
+
+
+def _about(key: str, lang: str, shots: list[Shot], **fmt: Any) -> str:
+    """Text ``key`` about ``shots`` by their numbers ("Photos 1–3"); ``key_one`` when there is one and the
+    table has a singular form."""
+    one = f"{key}_one"
+    return tx(one if len(shots) == 1 and one in TEXT else key, lang,
+              numbers=_numbers([s.number for s in shots]), **fmt)
 
 
 def _numbers(numbers: list[int]) -> str:
