@@ -198,8 +198,18 @@ def _layout(html: str, base_url: str, attachments: list, served: dict[str, bytes
     return seconds, len(pypdf.PdfReader(io.BytesIO(pdf)).pages)
 
 
-def layout_table(audits: list[Path], repeat: int) -> list[float]:
-    """Part 1: report / same-text-prose per sample, full and brief; returns the full reports' ratios."""
+def verdict(ratios: list[tuple[float, float]], legend: str, what: str, target: float, places: int) -> None:
+    """The worst (median, best-of) ratio of a table against its target, and the machine's load."""
+    if not ratios:
+        return
+    worst, worst_best = max(r for r, _ in ratios), max(b for _, b in ratios)
+    print(f"ratio = {legend}\nworst {what} {worst:.{places}f}, worst best-of {worst_best:.{places}f} "
+          f"(target ≤ {target:g}): {'OK' if worst <= target else 'OVER TARGET'}; load average now "
+          f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs", flush=True)
+
+
+def layout_table(audits: list[Path], repeat: int) -> None:
+    """Part 1: report / same-text-prose per sample, full and brief."""
     print(f"Layout + write in one process (CPU s, median of {repeat}; load average {os.getloadavg()[0]:.2f})")
     print(f"{'sample':24} {'lang':4} {'pages':>5} {'report s':>8} {'prose pp':>8} {'prose s':>7} {'ratio':>6} "
           f"{'best':>5} {'brief pp':>8} {'brief s':>7} {'b.prose s':>9} {'b.ratio':>7} {'b.best':>6}")
@@ -231,13 +241,9 @@ def layout_table(audits: list[Path], repeat: int) -> list[float]:
         print(f"{name:24} {lang:4} {pages['full']:5d} {med['full']:8.2f} {pages['full-prose']:8d} "
               f"{med['full-prose']:7.2f} {ratio:6.2f} {best:5.2f} {pages['brief']:8d} {med['brief']:7.2f} "
               f"{med['brief-prose']:9.2f} {brief_ratio:7.2f} {brief_best:6.2f}", flush=True)
-    if ratios:
-        worst, worst_best = max(r for r, _ in ratios), max(b for _, b in ratios)
-        print(f"ratio = median report / median prose; best = least report / least prose (other load on the "
-              f"machine only adds time)\nworst full-report ratio {worst:.2f}, worst best-of {worst_best:.2f} "
-              f"(target ≤ {LAYOUT_TARGET:g}): {'OK' if worst <= LAYOUT_TARGET else 'OVER TARGET'}; load average "
-              f"now {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs\n", flush=True)
-    return [r for r, _ in ratios]
+    verdict(ratios, "median report / median prose; best = least report / least prose (other load on the machine "
+                    "only adds time)", "full-report ratio", LAYOUT_TARGET, 2)
+    print()
 
 
 # --- part 2: whole run against bare WeasyPrint, fresh processes -------------------------------------------
@@ -297,12 +303,8 @@ def run_table(audits: list[Path], repeat: int, no_helper: bool) -> None:
                   f"{ratio:6.3f} {best:6.3f} {statistics.median(r[2] for r in runs):7.2f} "
                   f"{statistics.median(b[2] for b in bares):8.2f} {max(r[1] for r in runs):6.0f} "
                   f"{max(b[1] for b in bares):7.0f}", flush=True)
-    if ratios:
-        worst, worst_best = max(r for r, _ in ratios), max(b for _, b in ratios)
-        print(f"ratio = median run / median bare; best = fastest run / fastest bare (less sensitive to other "
-              f"load)\nworst ratio {worst:.3f}, worst best-of ratio {worst_best:.3f} (target ≤ {RUN_TARGET}): "
-              f"{'OK' if worst <= RUN_TARGET else 'OVER TARGET'}; load average now {os.getloadavg()[0]:.2f} on "
-              f"{os.cpu_count()} CPUs")
+    verdict(ratios, "median run / median bare; best = fastest run / fastest bare (less sensitive to other load)",
+            "ratio", RUN_TARGET, 3)
 
 
 def main() -> None:
