@@ -195,4 +195,3 @@ def to_xlsx(data: Mapping[str, Any], lang: str | None = None, module_short: Call
             else dt.datetime(1980, 1, 1))
     wb.properties.creator = "gapaudit"
     return workbook_bytes(wb, when)  # dated from the audits, not the clock
-
