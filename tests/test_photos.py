@@ -672,13 +672,14 @@ def test_problems_show_their_photos_in_the_brief_report_and_point_to_them_in_the
     for args, name in (([], "full.pdf"), (["--brief"], "brief.pdf")):
         ran = _run([str(source), "-f", "pdf", "--lang", "en", *args, "-o", str(tmp_path / name)])
         assert ran.exit_code == 0, ran.output
-    full = [" ".join(p.extract_text().split()) for p in pypdf.PdfReader(tmp_path / "full.pdf").pages]
+    full_reader = pypdf.PdfReader(tmp_path / "full.pdf")
+    full = [" ".join(p.extract_text().split()) for p in full_reader.pages]
     brief_reader = pypdf.PdfReader(tmp_path / "brief.pdf")
     brief = [" ".join(p.extract_text().split()) for p in brief_reader.pages]
     # full report: the first actions and the plan say where the photos proving each problem stand
     at = next(i for i, t in enumerate(full) if "First actions" in t)
     assert "Photos 1–3" in full[at] and "Photos 4–5" in full[at]
-    links = {str(a.get_object().get("/Dest")) for a in pypdf.PdfReader(tmp_path / "full.pdf").pages[at].get("/Annots")}
+    links = {str(a.get_object().get("/Dest")) for a in full_reader.pages[at].get("/Annots")}
     assert {"photo-1", "photo-4"} <= links  # each reference is a link to its first photo
     # brief report: no module pages, no appendix; the top problems carry their photos, numbered in their order
     text = " ".join(brief)
